@@ -1,0 +1,27 @@
+"""Process-wide settings that must be in place before Prefect or MLflow are imported."""
+
+from __future__ import annotations
+
+import os
+
+from spamloop.config import SpamloopConfig
+
+# Known-good start-up settings on small machines (docs/stack.md).
+_DEFAULT_ENV = {
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "MLFLOW_DISABLE_TELEMETRY": "true",
+    "DO_NOT_TRACK": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+    # Offline by default; users with hub access set HF_HUB_OFFLINE=0 to pull base_model by id.
+    "HF_HUB_OFFLINE": "1",
+}
+
+
+def prepare_runtime(config: SpamloopConfig) -> None:
+    """Create the state folder and point Prefect's embedded API at it (unless PREFECT_HOME/API_URL is set)."""
+    config.paths.root.mkdir(parents=True, exist_ok=True)
+    for name, value in _DEFAULT_ENV.items():
+        os.environ.setdefault(name, value)
+    if "PREFECT_API_URL" not in os.environ:
+        os.environ.setdefault("PREFECT_HOME", str(config.paths.prefect_home.resolve()))

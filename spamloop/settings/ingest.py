@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class IngestConfig(BaseModel):
+    """Where SMS report logs come from and how they are validated."""
+
+    source: str = Field(
+        default="data/sample/raw_logs",
+        description="Folder of CSV/JSONL/Parquet report logs, or an S3 prefix like s3://bucket/prefix.",
+    )
+    batch_rows: int = Field(
+        default=50_000, ge=100, description="Rows processed per batch; bounds memory regardless of file size."
+    )
+    max_text_chars: int = Field(
+        default=2_000, ge=10, description="Longer texts are quarantined as text_too_long (SMS/MMS never get near this)."
+    )
+    max_future_skew_hours: float = Field(
+        default=24.0, ge=0, description="received_at further than this in the future is quarantined as future_timestamp."
+    )
+    campaign_threshold: float = Field(
+        default=0.7, gt=0, lt=1, description="MinHash Jaccard threshold above which two templates share a campaign."
+    )
+    minhash_num_perm: int = Field(default=64, ge=16, le=256, description="MinHash permutations for campaign grouping.")
+    file_patterns: list[str] = Field(
+        default_factory=lambda: ["*.jsonl", "*.csv", "*.parquet"],
+        description="Glob patterns of log files picked up under the source.",
+    )

@@ -1,0 +1,47 @@
+"""Test-wide setup: every store lives in a temporary folder, Prefect starts fast and quietly."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+# Must be set before anything imports prefect or mlflow.
+_SESSION_TMP = Path(tempfile.mkdtemp(prefix="spamloop-tests-"))
+os.environ["PREFECT_HOME"] = str(_SESSION_TMP / "prefect")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ["PREFECT_LOGGING_TO_API_ENABLED"] = "false"
+os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
+os.environ["DO_NOT_TRACK"] = "1"
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ["TOKENIZERS_PARALLELISM"] = "false"
+os.environ["SPAMLOOP_CONFIG_FILE"] = str(_SESSION_TMP / "no-such-spamloop.yaml")
+for _name in list(os.environ):
+    if _name.startswith("SPAMLOOP_") and _name != "SPAMLOOP_CONFIG_FILE":
+        del os.environ[_name]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def config(tmp_path):
+    """A SpamloopConfig whose state folder is a fresh temporary folder."""
+    from spamloop.config import load_config
+
+    return load_config(state_dir=tmp_path / "state")
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One Prefect test harness (embedded API on a temp database) for the whole session.
+
+    Only tests that run flows should ask for it: starting it costs ~20 s.
+    """
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
