@@ -16,8 +16,12 @@ from typing import Any
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
 
+from spamloop.settings.evaluate import EvaluateConfig
+from spamloop.settings.export import ExportConfig, PublishConfig
 from spamloop.settings.ingest import IngestConfig
+from spamloop.settings.label import LabelConfig
 from spamloop.settings.storage import S3Config
+from spamloop.settings.train import TrainConfig
 
 DEFAULT_CONFIG_FILE = "spamloop.yaml"
 
@@ -60,6 +64,10 @@ class StatePaths(BaseModel):
         return self.root / "labels"
 
     @property
+    def exports(self) -> Path:
+        return self.root / "exports"
+
+    @property
     def runs(self) -> Path:
         return self.root / "runs"
 
@@ -89,6 +97,13 @@ class SpamloopConfig(BaseSettings):
     seed: int = Field(default=13, description="Seed for every random choice (splits, sampling, training).")
     ingest: IngestConfig = Field(default_factory=IngestConfig, description="Ingest stage settings.")
     s3: S3Config = Field(default_factory=S3Config, description="S3-compatible storage for s3:// sources and publishing.")
+    label: LabelConfig = Field(default_factory=LabelConfig, description="Label stage: LLM providers, batching, budget.")
+    train: TrainConfig = Field(default_factory=TrainConfig, description="Train stage: encoder preset, tokenizer, baseline.")
+    evaluate: EvaluateConfig = Field(
+        default_factory=EvaluateConfig, description="Evaluate stage: gold set, promotion gates, registry."
+    )
+    export: ExportConfig = Field(default_factory=ExportConfig, description="Export stage: TFLite/Core ML and parity.")
+    publish: PublishConfig = Field(default_factory=PublishConfig, description="Publish stage: object store and manifest.")
 
     @classmethod
     def settings_customise_sources(

@@ -1,0 +1,1 @@
+"""Prefect flows: thin tables of contents of each stage (logic lives in tasks/ and models/)."""

@@ -1,0 +1,34 @@
+"""The ingest flow: new raw report logs -> validated, deduplicated corpus snapshot."""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact
+
+from spamloop.config import SpamloopConfig, load_config
+from tasks.ingest.pipeline import IngestResult, IngestRun, render_ingest_markdown
+from tasks.ingest.steps import discover_sources_task, finalise_snapshot_task, ingest_file_task
+
+
+@flow(name="ingest")
+def ingest(config: SpamloopConfig | None = None) -> IngestResult:
+    """Ingest every new log file under ``config.ingest.source`` (None: ``load_config()``)."""
+    config = config or load_config()
+    logger = get_run_logger()
+    run = IngestRun(config)
+    try:
+        sources = discover_sources_task(config)
+        # One file at a time: the dedupe state is shared and each file is all-or-nothing.
+        for source in sources:
+            ingest_file_task(run, source)
+        result = finalise_snapshot_task(run)
+    except BaseException:
+        run.abort()
+        raise
+    logger.info(
+        "ingest %s: read %d = accepted %d + duplicate %d + quarantined %d; %d file(s) ingested, %d skipped; snapshot %s",
+        result.run_id, result.read, result.accepted, result.duplicate, result.quarantined,
+        len(result.files_ingested), len(result.files_skipped), result.snapshot_id,
+    )
+    create_markdown_artifact(key="ingest-summary", markdown=render_ingest_markdown(result), description="Ingest run summary")
+    return result

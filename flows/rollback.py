@@ -1,0 +1,35 @@
+"""The rollback flow: move the champion back and say what the publish stage must republish."""
+
+from __future__ import annotations
+
+from prefect import flow
+from prefect.artifacts import create_markdown_artifact
+
+from flows.evaluate import evaluate_config_of
+from spamloop.config import SpamloopConfig, load_config
+from spamloop.settings.evaluate import EvaluateConfig
+from tasks.evaluate.registry import RollbackResult
+from tasks.evaluate.steps import rollback_task
+
+
+@flow(name="rollback")
+def rollback_champion(
+    to_version: str | None = None,
+    comment: str = "",
+    reviewer: str | None = None,
+    config: SpamloopConfig | None = None,
+    eval_config: EvaluateConfig | None = None,
+) -> RollbackResult:
+    """champion -> ``to_version`` (default: the previous champion recorded on the current one)."""
+    config = config or load_config()
+    eval_config = evaluate_config_of(config, eval_config)
+    result = rollback_task(config, eval_config, to_version, comment, reviewer)
+    create_markdown_artifact(
+        key="rollback",
+        markdown=(
+            f"# Rollback of {result.name}\n\n- champion: v{result.from_version} → **v{result.to_version}**\n"
+            f"- republish: `{result.model_uri}` (run `{result.run_id}`, threshold {result.threshold})\n"
+        ),
+        description=f"champion v{result.from_version} -> v{result.to_version}",
+    )
+    return result

@@ -1,0 +1,185 @@
+"""The spam encoder: size presets, WordPiece tokenizer training, model building and batch scoring.
+
+Plain Python (no Prefect, no spamloop imports): this module travels inside the MLflow pyfunc model
+(``code_paths``) and must load wherever the model is served.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tokenizers import BertWordPieceTokenizer
+from transformers import (
+    AutoModelForSequenceClassification,
+    AutoTokenizer,
+    BertConfig,
+    BertForSequenceClassification,
+    BertTokenizerFast,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+)
+
+from models.normalization import PLACEHOLDERS
+
+ID2LABEL: dict[int, str] = {0: "ham", 1: "spam"}
+LABEL2ID: dict[str, int] = {name: index for index, name in ID2LABEL.items()}
+SPAM_LABEL_ID = LABEL2ID["spam"]
+BASE_SPECIAL_TOKENS: tuple[str, ...] = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
+
+# From-scratch BERT sizes. max_position_embeddings bounds max_seq_len (the phone never sees more).
+PRESETS: dict[str, dict[str, int]] = {
+    "tiny": {
+        "hidden_size": 128,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 2,
+        "intermediate_size": 512,
+        "max_position_embeddings": 128,
+    },
+    "mini": {
+        "hidden_size": 256,
+        "num_hidden_layers": 4,
+        "num_attention_heads": 4,
+        "intermediate_size": 1024,
+        "max_position_embeddings": 128,
+    },
+}
+
+
+def special_tokens() -> list[str]:
+    """BERT's special tokens followed by the normalisation placeholders, in vocabulary order."""
+    return [*BASE_SPECIAL_TOKENS, *PLACEHOLDERS]
+
+
+def train_wordpiece_tokenizer(
+    texts: Iterable[str],
+    out_dir: Path,
+    vocab_size: int = 8_000,
+    min_frequency: int = 2,
+    max_seq_len: int = 64,
+    limit_alphabet: int = 4_000,
+) -> PreTrainedTokenizerBase:
+    """Train a lower-casing WordPiece vocabulary on normalised texts and save it as a BertTokenizerFast.
+
+    ``strip_accents=False`` matters: BERT's accent stripping runs NFD, which would split every Hangul
+    syllable into jamo. Placeholders such as ``[URL]`` are special tokens: never split, never lower-cased.
+    ``limit_alphabet`` is large because Korean has thousands of distinct syllables.
+    """
+    word_piece = BertWordPieceTokenizer(
+        clean_text=True, handle_chinese_chars=True, strip_accents=False, lowercase=True, wordpieces_prefix="##"
+    )
+    word_piece.train_from_iterator(
+        list(texts),
+        vocab_size=vocab_size,
+        min_frequency=min_frequency,
+        special_tokens=special_tokens(),
+        limit_alphabet=limit_alphabet,
+        wordpieces_prefix="##",
+        show_progress=False,
+    )
+    tokenizer = BertTokenizerFast(
+        vocab=word_piece.get_vocab(),
+        do_lower_case=True,
+        strip_accents=False,
+        tokenize_chinese_chars=True,
+        model_max_length=max_seq_len,
+    )
+    tokenizer.add_special_tokens({"additional_special_tokens": list(PLACEHOLDERS)})
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tokenizer.save_pretrained(str(out_dir))
+    return tokenizer
+
+
+def load_tokenizer(folder: str | Path) -> PreTrainedTokenizerBase:
+    """Load a saved tokenizer from a local folder (never the hub)."""
+    return AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+
+
+def build_model(preset: str, vocab_size: int, pad_token_id: int, seed: int) -> BertForSequenceClassification:
+    """A randomly initialised BERT classifier of the given preset with ham/spam labels."""
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; choose one of {sorted(PRESETS)}")
+    torch.manual_seed(seed)
+    bert_config = BertConfig(
+        vocab_size=vocab_size,
+        pad_token_id=pad_token_id,
+        num_labels=len(ID2LABEL),
+        id2label=dict(ID2LABEL),
+        label2id=dict(LABEL2ID),
+        **PRESETS[preset],
+    )
+    return BertForSequenceClassification(bert_config)
+
+
+def load_base_model(
+    base_model: str | Path, local_files_only: bool = False
+) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """A pretrained encoder (hub id or local folder) with a fresh 2-way ham/spam head, and its own tokenizer.
+
+    A hub id resolves only from the local cache while HF_HUB_OFFLINE=1 (spamloop's default, see
+    spamloop/runtime.py); an operator who allows downloads sets HF_HUB_OFFLINE=0.
+    """
+    tokenizer = AutoTokenizer.from_pretrained(str(base_model), local_files_only=local_files_only)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        str(base_model),
+        num_labels=len(ID2LABEL),
+        id2label=dict(ID2LABEL),
+        label2id=dict(LABEL2ID),
+        local_files_only=local_files_only,
+        ignore_mismatched_sizes=True,
+    )
+    return model, tokenizer
+
+
+def load_classifier(folder: str | Path) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """A trained ham/spam classifier and its tokenizer, both from one local folder."""
+    model = AutoModelForSequenceClassification.from_pretrained(str(folder), local_files_only=True)
+    model.eval()
+    return model, load_tokenizer(folder)
+
+
+@torch.inference_mode()
+def predict_spam_proba(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    texts_norm: Sequence[str],
+    max_seq_len: int = 64,
+    batch_size: int = 128,
+) -> np.ndarray:
+    """Spam probabilities (float64, softmax over the two logits) for already-normalised texts."""
+    was_training = model.training
+    model.eval()
+    scores: list[np.ndarray] = []
+    try:
+        for start in range(0, len(texts_norm), batch_size):
+            batch = list(texts_norm[start : start + batch_size])
+            encoded = tokenizer(batch, truncation=True, max_length=max_seq_len, padding=True, return_tensors="pt")
+            encoded = {name: tensor.to(model.device) for name, tensor in encoded.items()}
+            logits = model(**encoded).logits.float()
+            scores.append(torch.softmax(logits, dim=-1)[:, SPAM_LABEL_ID].cpu().numpy().astype(np.float64))
+    finally:
+        model.train(was_training)
+    if not scores:
+        return np.zeros(0, dtype=np.float64)
+    return np.concatenate(scores)
+
+
+def count_parameters(model: torch.nn.Module) -> int:
+    """Trainable parameters in the model."""
+    return sum(parameter.numel() for parameter in model.parameters() if parameter.requires_grad)
+
+
+def model_summary(model: PreTrainedModel) -> dict[str, Any]:
+    """Sizes worth logging as MLflow params."""
+    config = model.config
+    return {
+        "hidden_size": getattr(config, "hidden_size", None),
+        "num_hidden_layers": getattr(config, "num_hidden_layers", None),
+        "num_attention_heads": getattr(config, "num_attention_heads", None),
+        "intermediate_size": getattr(config, "intermediate_size", None),
+        "model_vocab_size": getattr(config, "vocab_size", None),
+        "parameters": count_parameters(model),
+    }

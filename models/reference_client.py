@@ -1,0 +1,151 @@
+"""Reference on-device client: what the Android/iOS app does, in Python, from the bundle alone.
+
+Uses only the bundle files, the LiteRT interpreter, the pure-Python tokenizer (models/ondevice.py)
+and the text contract (models.normalization.normalize). It never imports torch or transformers (a
+test checks sys.modules), so it shows that a bundle is self-sufficient. ``from_manifest_url``
+downloads a published version over HTTP(S) or file://, checking every file's size and sha256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from models.normalization import NORMALIZATION_VERSION, normalize
+from models.ondevice import (
+    HASH_CHUNK,
+    OUTPUT_NAME,
+    TOKENIZER_SETTINGS,
+    VOCAB_FILE,
+    BundleIntegrityError,
+    WordPieceTokenizer,
+    pick_seq_len,
+    signature_name,
+    verify_bundle,
+)
+
+DOWNLOAD_TIMEOUT_S = 30.0
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One message's verdict."""
+
+    label: str  # "spam" or "ham"
+    spam_probability: float
+
+
+class ReferenceClient:
+    """Scores raw SMS texts with one bundle's .tflite, exactly as the phone should."""
+
+    def __init__(self, bundle_dir: Path, model: str = "tflite_fp32", num_threads: int = 1, verify: bool = True) -> None:
+        from ai_edge_litert.interpreter import Interpreter
+
+        self.bundle_dir = Path(bundle_dir)
+        self.index: dict[str, Any] = verify_bundle(self.bundle_dir) if verify else json.loads(
+            (self.bundle_dir / "bundle.json").read_text(encoding="utf-8")
+        )
+        if self.index["normalization_version"] != NORMALIZATION_VERSION:
+            raise BundleIntegrityError(
+                f"bundle needs text contract {self.index['normalization_version']}, this code has {NORMALIZATION_VERSION}"
+            )
+        if model not in self.index["models"] or not model.startswith("tflite"):
+            raise ValueError(f"model {model!r} not in bundle's TFLite files {sorted(self.index['models'])}")
+        self.tokenizer = WordPieceTokenizer.from_files(self.bundle_dir / VOCAB_FILE, self.bundle_dir / TOKENIZER_SETTINGS)
+        self.threshold = float(self.index["threshold"])
+        self.labels = {int(key): value for key, value in self.index["labels"].items()}
+        self._interpreter = Interpreter(model_path=str(self.bundle_dir / self.index["models"][model]), num_threads=num_threads)
+        self._runners = {
+            length: self._interpreter.get_signature_runner(signature_name(length))
+            for length in self.tokenizer.settings.seq_lengths
+        }
+
+    @property
+    def version(self) -> str:
+        return str(self.index["version"])
+
+    def spam_probability_of_ids(self, ids: Sequence[int]) -> float:
+        """Spam probability of already-encoded ids ([CLS] ... [SEP], at most max_seq_len long)."""
+        import numpy as np
+
+        length = pick_seq_len(len(ids), list(self._runners))
+        padding = length - len(ids)
+        input_ids = np.asarray([list(ids) + [self.tokenizer.pad_id] * padding], dtype=np.int32)
+        mask = np.asarray([[1] * len(ids) + [0] * padding], dtype=np.int32)
+        output = self._runners[length](input_ids=input_ids, attention_mask=mask)
+        return float(np.asarray(output[OUTPUT_NAME]).reshape(-1)[0])
+
+    def spam_probabilities(self, texts: Sequence[str]) -> list[float]:
+        """Spam probability of each raw text (normalised, tokenised, smallest fitting signature)."""
+        return [self.spam_probability_of_ids(self.tokenizer.encode(normalize(text))) for text in texts]
+
+    def predict(self, texts: Sequence[str]) -> list[Prediction]:
+        """Label (spam if probability >= the bundle's threshold) and probability of each raw text."""
+        spam, ham = self.labels[1], self.labels[0]
+        return [
+            Prediction(label=spam if probability >= self.threshold else ham, spam_probability=probability)
+            for probability in self.spam_probabilities(texts)
+        ]
+
+    @classmethod
+    def from_manifest_url(
+        cls, manifest_url: str, cache_dir: Path | None = None, model: str = "tflite_fp32"
+    ) -> ReferenceClient:
+        """Download the version a manifest points at (verifying every file), then load it."""
+        bundle_dir = download_from_manifest(manifest_url, cache_dir)
+        return cls(bundle_dir, model=model)
+
+
+def _fetch(url: str) -> bytes:
+    if not url.startswith(("https://", "http://", "file://")):
+        raise ValueError(f"unsupported URL scheme in {url[:40]!r}")
+    with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:  # noqa: S310 (scheme checked)
+        return response.read()
+
+
+def _safe_relative(path: str) -> PurePosixPath:
+    relative = PurePosixPath(path)
+    if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+        raise BundleIntegrityError(f"manifest lists an unsafe path {path!r}")
+    return relative
+
+
+def download_from_manifest(manifest_url: str, cache_dir: Path | None = None) -> Path:
+    """Fetch manifest + every listed file into ``cache_dir/<name>/<version>/``; returns that folder.
+
+    Each file is checked (size, sha256) before it is renamed into place; a folder that already holds
+    a verified copy is reused.
+    """
+    manifest = json.loads(_fetch(manifest_url))
+    cache_root = Path(cache_dir) if cache_dir else Path(tempfile.gettempdir()) / "spamloop-bundles"
+    target = cache_root / manifest["name"] / manifest["version"]
+    try:
+        verify_bundle(target)
+        return target
+    except BundleIntegrityError:
+        pass
+    target.mkdir(parents=True, exist_ok=True)
+    for entry in manifest["files"]:
+        relative = _safe_relative(entry["path"])
+        data = _fetch(entry["url"])
+        if len(data) != entry["size"]:
+            raise BundleIntegrityError(f"{relative}: downloaded {len(data)} bytes, manifest says {entry['size']}")
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != entry["sha256"]:
+            raise BundleIntegrityError(f"{relative}: sha256 {digest[:12]}… != manifest {entry['sha256'][:12]}…")
+        path = target / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".part")
+        with partial.open("wb") as handle:
+            for start in range(0, len(data), HASH_CHUNK):
+                handle.write(data[start : start + HASH_CHUNK])
+        os.replace(partial, path)
+    verify_bundle(target)  # bundle.json (itself listed in the manifest) must agree with every file
+    return target

@@ -1,0 +1,178 @@
+"""The `spamloop` command line. Every command builds the same SpamloopConfig the flows take."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+import yaml
+from rich.console import Console
+
+from spamloop.config import SpamloopConfig, load_config
+from spamloop.runtime import prepare_runtime
+
+app = typer.Typer(help="spamloop: the retraining loop behind an on-device SMS spam filter.", no_args_is_help=True)
+config_app = typer.Typer(help="Show the effective configuration.", no_args_is_help=True)
+sample_app = typer.Typer(help="Bundled sample data.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+app.add_typer(sample_app, name="sample")
+
+console = Console()
+
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="Override a config field, dotted: --set ingest.batch_rows=1000 (value parsed as YAML).",
+    ),
+]
+StateDirOption = Annotated[Path | None, typer.Option("--state-dir", help="State folder (default ./.spamloop).")]
+
+
+def parse_overrides(assignments: list[str] | None) -> dict[str, Any]:
+    """Turn ["a.b=1", "c=x"] into {"a": {"b": 1}, "c": "x"}."""
+    nested: dict[str, Any] = {}
+    for assignment in assignments or []:
+        if "=" not in assignment:
+            raise typer.BadParameter(f"expected KEY=VALUE, got {assignment!r}", param_hint="--set")
+        dotted, raw_value = assignment.split("=", 1)
+        keys = dotted.strip().split(".")
+        node = nested
+        for key in keys[:-1]:
+            node = node.setdefault(key, {})
+        node[keys[-1]] = yaml.safe_load(raw_value) if raw_value else ""
+    return nested
+
+
+def build_config(overrides: list[str] | None, state_dir: Path | None = None, **fields: Any) -> SpamloopConfig:
+    """Config from defaults < YAML < env < command-line overrides; also prepares the runtime environment."""
+    values = parse_overrides(overrides)
+    if state_dir is not None:
+        values["state_dir"] = state_dir
+    for dotted, value in fields.items():
+        if value is not None:
+            section, _, name = dotted.partition("__")
+            values.setdefault(section, {})[name] = value
+    # Merge section overrides onto the env/YAML-resolved sections, not replace them.
+    base = load_config()
+    merged = _deep_merge(base.model_dump(mode="python"), values)
+    config = SpamloopConfig.model_validate(merged)
+    prepare_runtime(config)
+    return config
+
+
+def _deep_merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+@config_app.command("show")
+def config_show(overrides: SetOption = None, state_dir: StateDirOption = None) -> None:
+    """Print the effective configuration as YAML (secrets masked)."""
+    config = build_config(overrides, state_dir)
+    console.print(yaml.safe_dump(json.loads(config.model_dump_json()), sort_keys=False, allow_unicode=True))
+
+
+@config_app.command("schema")
+def config_schema() -> None:
+    """Print the JSON schema of the configuration, with every field's description."""
+    console.print_json(json.dumps(SpamloopConfig.model_json_schema()))
+
+
+@sample_app.command("build")
+def sample_build(
+    out: Annotated[Path | None, typer.Option(help="data folder to write (default: the repo's data/).")] = None,
+) -> None:
+    """Rebuild the generated parts of the bundled sample (deterministic: synthetic corpus, raw and bad logs)."""
+    from tasks.sample.build import REPO_DATA_DIR, build
+
+    for path in build(out or REPO_DATA_DIR):
+        console.print(f"wrote {path}")
+
+
+@app.command()
+def ingest(
+    source: Annotated[str | None, typer.Option(help="Folder or s3://bucket/prefix of report logs.")] = None,
+    overrides: SetOption = None,
+    state_dir: StateDirOption = None,
+) -> None:
+    """Run the ingest flow: validate, normalise, dedupe, scrub PII, write a snapshot."""
+    config = build_config(overrides, state_dir, ingest__source=source)
+    from flows.ingest import ingest as ingest_flow
+
+    result = ingest_flow(config=config)
+    console.print(
+        f"snapshot {result.snapshot_id}: read {result.read} = accepted {result.accepted} "
+        f"+ duplicate {result.duplicate} + quarantined {result.quarantined}"
+    )
+
+
+@app.command()
+def train(overrides: SetOption = None, state_dir: StateDirOption = None) -> None:
+    """Run the train flow: encoder + TF-IDF baseline on the latest labels, tracked in MLflow."""
+    config = build_config(overrides, state_dir)
+    from flows.train import train as train_flow
+
+    result = train_flow(config=config)
+    console.print(f"MLflow run {result.run_id}: model {result.model_uri}, threshold {result.threshold:.4f}")
+    for model, metrics in (("encoder", result.encoder_metrics), ("baseline", result.baseline_metrics)):
+        overall = metrics.get("all", {})
+        console.print(f"  {model}: dev F1 {overall.get('spam_f1', 0):.4f}, ham FPR {overall.get('ham_fpr', 0):.4f}")
+
+
+@app.command()
+def retrain(
+    source: Annotated[str | None, typer.Option(help="Folder or s3://bucket/prefix of report logs.")] = None,
+    overrides: SetOption = None,
+    state_dir: StateDirOption = None,
+) -> None:
+    """Run the weekly retrain flow once, locally (embedded Prefect API, SQLite MLflow)."""
+    config = build_config(overrides, state_dir, ingest__source=source)
+    from flows.retrain import print_summary, weekly_retrain
+
+    summary = weekly_retrain(config=config)
+    print_summary(summary, console)
+
+
+def _mount_stage_commands() -> None:
+    from spamloop.cli_export import export_app
+    from spamloop.cli_label import register as register_label_commands
+    from spamloop.cli_registry import registry_app
+
+    register_label_commands(app)
+    app.add_typer(registry_app, name="registry")
+    app.add_typer(export_app)  # `spamloop predict`, `verify-bundle`, `publish`, `rollback-model`
+
+
+_mount_stage_commands()
+
+
+def main() -> None:
+    """Entry point: deliberate stage errors print one clear line instead of a traceback."""
+    try:
+        app(standalone_mode=False)
+    except typer.Exit as done:
+        raise SystemExit(done.exit_code) from None
+    except (typer.Abort, KeyboardInterrupt):
+        console.print("aborted")
+        raise SystemExit(130) from None
+    except click.ClickException as error:
+        error.show()
+        raise SystemExit(error.exit_code) from None
+    except Exception as error:  # noqa: BLE001 - re-raised unless it is one of ours
+        if not type(error).__module__.split(".")[0] in {"tasks", "models", "flows", "spamloop"}:
+            raise
+        console.print(f"[bold red]error[/]: {error}", highlight=False)
+        raise SystemExit(1) from None
+
+
+if __name__ == "__main__":
+    main()

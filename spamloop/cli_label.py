@@ -1,0 +1,113 @@
+"""`spamloop review ...` and `spamloop label ...`: the label stage's commands.
+
+Mount with ``register(app)`` (adds the ``review`` and ``label`` groups). Config is built like every
+other command (``spamloop.cli.build_config``), imported lazily to avoid a cycle with spamloop.cli.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+review_app = typer.Typer(help="Human review of labels the LLMs disagreed on.", no_args_is_help=True)
+label_app = typer.Typer(help="LLM ensemble labelling.", no_args_is_help=True)
+console = Console()
+
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a config field, dotted: --set label.batch_size=20 (value parsed as YAML)."),
+]
+StateDirOption = Annotated[Path | None, typer.Option("--state-dir", help="State folder (default ./.spamloop).")]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``review`` and ``label`` command groups to the main CLI."""
+    app.add_typer(review_app, name="review")
+    app.add_typer(label_app, name="label")
+
+
+def _config(overrides: list[str] | None, state_dir: Path | None) -> Any:
+    from spamloop.cli import build_config
+
+    return build_config(overrides, state_dir)
+
+
+@review_app.command("export")
+def review_export(
+    path: Annotated[Path, typer.Argument(help="Output file: .csv or .jsonl.")],
+    overrides: SetOption = None,
+    state_dir: StateDirOption = None,
+) -> None:
+    """Write the open review queue (PII-free text, every vote) for reviewers to fill in."""
+    from tasks.label.review import export_review_queue
+
+    count = export_review_queue(_config(overrides, state_dir), path)
+    console.print(f"{count} message(s) to review written to {path}")
+
+
+@review_app.command("import")
+def review_import(
+    path: Annotated[Path, typer.Argument(help="Filled-in .csv or .jsonl (message_id, label, category, reviewer, comment).")],
+    overrides: SetOption = None,
+    state_dir: StateDirOption = None,
+) -> None:
+    """Store reviewers' verdicts; they outrank every LLM label."""
+    from tasks.label.review import import_verdicts
+
+    report = import_verdicts(_config(overrides, state_dir), path)
+    console.print(f"imported {report.imported}, left unreviewed {report.skipped_unreviewed}, rejected {len(report.rejected)}")
+    for problem in report.rejected:
+        console.print(f"  [red]rejected[/red] {problem}")
+    if report.rejected:
+        raise typer.Exit(code=1)
+
+
+def print_usage_table(rows: list[dict[str, Any]], title: str) -> None:
+    table = Table(title=title)
+    for header in ("provider", "model"):
+        table.add_column(header, no_wrap=True)
+    for header in ("req", "in tok", "out tok", "USD"):
+        table.add_column(header, justify="right", no_wrap=True)
+    for row in rows:
+        table.add_row(
+            row["provider"], row["model"], str(row["requests"]), f"{row['input_tokens']:,}",
+            f"{row['output_tokens']:,}", f"{row['cost_usd']:.4f}",
+        )
+    console.print(table)
+
+
+@label_app.command("dry-run")
+def label_dry_run(
+    snapshot_id: Annotated[str | None, typer.Option(help="Snapshot to price (default: the latest).")] = None,
+    overrides: SetOption = None,
+    state_dir: StateDirOption = None,
+) -> None:
+    """Estimate requests, tokens and USD for labelling a snapshot, without calling any API."""
+    from tasks.ingest.snapshot import load_snapshot
+    from tasks.label.pipeline import run_labeling
+
+    config = _config(overrides, state_dir)
+    result = run_labeling(config, load_snapshot(config, snapshot_id), dry_run=True)
+    print_usage_table(result.cost_rows(), "label dry run (estimate)")
+    console.print(result.message)
+
+
+@label_app.command("run")
+def label_run(
+    dry_run: Annotated[bool, typer.Option(help="Only estimate the cost.")] = False,
+    overrides: SetOption = None,
+    state_dir: StateDirOption = None,
+) -> None:
+    """Run the label flow on the latest snapshot."""
+    from flows.label import label as label_flow
+
+    result = label_flow(config=_config(overrides, state_dir), dry_run=dry_run)
+    if result is None:
+        console.print("no snapshot: run `spamloop ingest` first")
+        raise typer.Exit(code=1)
+    print_usage_table(result.cost_rows(), f"label run {result.run_id}")
+    console.print(result.message)

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+
+class TrainConfig(BaseModel):
+    """How the spam encoder and its TF-IDF baseline are trained, evaluated and logged."""
+
+    preset: Literal["tiny", "mini"] = Field(
+        default="tiny",
+        description="From-scratch BERT size: tiny (hidden 128, 2 layers; default and CI) or mini (hidden 256, 4 layers).",
+    )
+    base_model: str | None = Field(
+        default=None,
+        description="HF model id or local folder to fine-tune instead of a from-scratch preset; uses its own tokenizer.",
+    )
+    vocab_size: int = Field(default=8_000, ge=200, le=64_000, description="WordPiece vocabulary size (from-scratch presets).")
+    tokenizer_min_frequency: int = Field(
+        default=2, ge=1, description="A token must occur this often in the training texts to enter the vocabulary."
+    )
+    max_seq_len: int = Field(default=64, ge=8, le=512, description="Tokens per message after truncation (phone uses the same).")
+    epochs: float = Field(default=4.0, gt=0, description="Training epochs (upper bound; early stopping may end sooner).")
+    max_steps: int = Field(default=-1, description="If > 0, stop after this many optimiser steps (benchmarks, smoke runs).")
+    batch_size: int = Field(default=32, ge=1, description="Training batch size per step.")
+    eval_batch_size: int = Field(default=128, ge=1, description="Batch size for evaluation and scoring.")
+    learning_rate: float = Field(
+        default=1e-3, gt=0, description="Peak learning rate; from-scratch tiny models want ~1e-3, pretrained ones ~5e-5."
+    )
+    weight_decay: float = Field(default=0.01, ge=0, description="AdamW weight decay.")
+    warmup_ratio: float = Field(default=0.06, ge=0, lt=1, description="Fraction of steps with linear learning-rate warm-up.")
+    early_stopping_patience: int = Field(
+        default=2, ge=1, description="Epochs without dev F1 improvement before training stops."
+    )
+    class_weighting: bool = Field(
+        default=True, description="Weight the cross-entropy by inverse class frequency on the train split (spam is rare)."
+    )
+    max_language_oversample: int = Field(
+        default=3,
+        ge=1,
+        le=10,
+        description="Repeat training rows of smaller languages up to this many times so each language weighs about "
+        "the same (1 disables). The bundled corpus is ~3/4 Korean.",
+    )
+    dev_fraction: float = Field(
+        default=0.15, gt=0, lt=0.5, description="Share of campaigns (hash buckets) that go to the dev split."
+    )
+    target_ham_fpr: float = Field(
+        default=0.005, ge=0, lt=1, description="Highest ham false-positive rate on dev that the operating threshold may give."
+    )
+    seed: int | None = Field(default=None, description="Training seed; None means SpamloopConfig.seed.")
+    num_threads: int | None = Field(default=None, ge=1, description="torch CPU threads; None means os.cpu_count().")
+    max_train_rows: int | None = Field(
+        default=None, ge=10, description="If set, a deterministic (hash-ordered) subsample of the train split of this size."
+    )
+    baseline_ngram_range: tuple[int, int] = Field(
+        default=(2, 5), description="Character n-gram range (char_wb) of the TF-IDF baseline."
+    )
+    baseline_c: float = Field(default=10.0, gt=0, description="Inverse L2 strength of the baseline's LogisticRegression.")
+    misclassified_examples: int = Field(
+        default=200, ge=0, description="Most misclassified dev messages (text_norm only) logged as an MLflow table."
+    )
+    log_model: bool = Field(default=True, description="Log the encoder and baseline as MLflow models.")
+    resume: bool = Field(
+        default=True, description="Resume from the newest checkpoint in <state>/runs/<run>/checkpoints if one exists."
+    )
+
+    @model_validator(mode="after")
+    def _check_ngram_range(self) -> TrainConfig:
+        low, high = self.baseline_ngram_range
+        if not 1 <= low <= high:
+            raise ValueError(f"baseline_ngram_range must satisfy 1 <= low <= high, got {self.baseline_ngram_range}")
+        return self

@@ -1,0 +1,352 @@
+"""The evaluate stage end to end (plain Python): score the gold set, run behavioural tests, judge the gates,
+log an MLflow evaluation run, register the candidate and move aliases only when allowed."""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import numpy as np
+from mlflow import MlflowClient
+from pydantic import BaseModel, Field
+
+from spamloop.config import SpamloopConfig
+from spamloop.settings.evaluate import EvaluateConfig
+from tasks.evaluate.behavioural import BehaviouralReport, run_behavioural_tests
+from tasks.evaluate.gates import (
+    baseline_gates,
+    GateResult,
+    OndeviceReport,
+    behavioural_gates,
+    floor_gates,
+    gate_table,
+    ondevice_gates,
+    overall_verdict,
+    regression_gates,
+    slice_gates,
+)
+from tasks.evaluate.gold import GoldSet, load_gold
+from tasks.evaluate.metrics import HEADLINE_METRICS, flat_metrics, metrics_at_threshold, metrics_table, slice_metrics
+from tasks.evaluate.registry import (
+    ALIAS_CHAMPION,
+    alias_version,
+    current_aliases,
+    register_candidate,
+    registry_client,
+)
+
+
+class ChampionInfo(BaseModel):
+    """The champion the candidate was compared with."""
+
+    version: str = Field(description="Registered version behind alias champion.")
+    threshold: float = Field(description="Its recorded operating threshold.")
+    metrics: dict[str, float] = Field(description="Its metrics on the same gold set at its own threshold.")
+
+
+class EvaluationResult(BaseModel):
+    """Everything the evaluate stage decided about one candidate."""
+
+    candidate_model_uri: str = Field(description="The model that was evaluated.")
+    training_run_id: str = Field(description="Training run that produced it.")
+    threshold: float = Field(description="Operating threshold used for every thresholded metric.")
+    gold_version: str = Field(description="Gold set version.")
+    gold_sha256: str = Field(description="Digest of the gold set file.")
+    metrics: dict[str, float] = Field(description="Whole gold set metrics at the threshold.")
+    slices: dict[str, dict[str, float]] = Field(description="Per-slice metrics at the threshold.")
+    behavioural: BehaviouralReport = Field(description="Behavioural test outcomes.")
+    champion: ChampionInfo | None = Field(description="Champion compared against; None for the first model.")
+    gates: list[GateResult] = Field(description="Every gate's verdict.")
+    verdict: str = Field(description="pass iff no gate failed.")
+    registered_model: str = Field(description="Registered model name.")
+    version: str = Field(description="Model version the candidate became.")
+    challenger_set: bool = Field(description="Whether alias challenger now points at it.")
+    promoted: bool = Field(description="Whether alias champion now points at it.")
+    aliases_after: dict[str, str | None] = Field(description="champion/challenger versions after the run.")
+    evaluation_run_id: str = Field(description="MLflow run holding metrics, gates and the model card.")
+    run_link: str = Field(description="UI link of the evaluation run (http tracking) or its run id.")
+    model_card: str = Field(description="Markdown model card (also the version's description).")
+
+    @property
+    def failed_gates(self) -> list[GateResult]:
+        return [gate for gate in self.gates if gate.verdict == "fail"]
+
+
+def spam_scores(model: Any, texts: Sequence[str], batch_size: int) -> np.ndarray:
+    """Spam probabilities from a pyfunc model whose predict takes raw texts; checks shape and range."""
+    parts = []
+    for start in range(0, len(texts), batch_size):
+        batch = list(texts[start : start + batch_size])
+        output = np.asarray(model.predict(batch), dtype=np.float64)
+        if output.ndim == 2 and output.shape[1] == 1:
+            output = output[:, 0]
+        if output.shape != (len(batch),):
+            raise ValueError(f"model returned shape {output.shape} for {len(batch)} texts; expected one spam probability each")
+        parts.append(output)
+    scores = np.concatenate(parts) if parts else np.zeros(0)
+    if scores.size and (np.isnan(scores).any() or scores.min() < 0 or scores.max() > 1):
+        raise ValueError("model scores must be probabilities in [0, 1]")
+    return scores
+
+
+def run_link(tracking_uri: str, experiment_id: str, run_id: str) -> str:
+    """`<tracking_uri>/#/experiments/<id>/runs/<run_id>` for an http(s) tracking server, else the run id."""
+    if tracking_uri.startswith(("http://", "https://")):
+        return f"{tracking_uri.rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}"
+    return run_id
+
+
+def _training_lineage(client: MlflowClient, training_run_id: str) -> dict[str, str]:
+    try:
+        run = client.get_run(training_run_id)
+    except mlflow.exceptions.MlflowException:
+        return {"snapshot_id": "unknown", "dataset_source": "unknown", "dataset_digest": "unknown"}
+    tags, params = run.data.tags, run.data.params
+    return {
+        key: tags.get(key) or params.get(key) or "unknown" for key in ("snapshot_id", "dataset_source", "dataset_digest")
+    }
+
+
+def recorded_threshold(client: MlflowClient, training_run_id: str) -> float:
+    """The operating threshold the train stage recorded (param or metric ``threshold``)."""
+    data = client.get_run(training_run_id).data
+    if "threshold" in data.params:
+        return float(data.params["threshold"])
+    if "threshold" in data.metrics:
+        return float(data.metrics["threshold"])
+    raise ValueError(f"training run {training_run_id} records no threshold; pass one explicitly")
+
+
+def model_card(
+    name: str,
+    candidate_model_uri: str,
+    training_run_id: str,
+    lineage: dict[str, str],
+    threshold: float,
+    gold: GoldSet,
+    metrics: dict[str, float],
+    slices: dict[str, dict[str, float]],
+    behavioural: BehaviouralReport,
+    gates: list[GateResult],
+    verdict: str,
+    champion: ChampionInfo | None,
+) -> str:
+    """Short markdown model card: data, threshold, metrics, behavioural pass rates, gates."""
+    champion_line = (
+        f"v{champion.version} (threshold {champion.threshold:.4f}, F1 {champion.metrics['spam_f1']:.4f}, "
+        f"ham FPR {champion.metrics['ham_fpr']:.4f})"
+        if champion
+        else "none (first model)"
+    )
+    rates = ", ".join(f"{kind} {rate:.3f}" for kind, rate in behavioural.pass_rates.items())
+    return "\n".join(
+        [
+            f"# {name} candidate — verdict: **{verdict}**",
+            "",
+            f"- model: `{candidate_model_uri}`; training run `{training_run_id}`",
+            f"- data: snapshot `{lineage['snapshot_id']}`, source `{lineage['dataset_source']}`, digest `{lineage['dataset_digest']}`",
+            f"- gold set: {gold.version} ({gold.manifest.rows} messages, sha256 `{gold.manifest.sha256[:16]}`)",
+            f"- threshold: {threshold:.6f} (spam iff score >= threshold)",
+            f"- compared with champion: {champion_line}",
+            f"- behavioural pass rates: {rates}",
+            "",
+            "## Metrics on the gold set",
+            "",
+            metrics_table(metrics, slices),
+            "",
+            "## Gates",
+            "",
+            gate_table(gates),
+            "",
+        ]
+    )
+
+
+def _champion_info(
+    client: MlflowClient, name: str, gold: GoldSet, batch_size: int
+) -> ChampionInfo | None:
+    version = alias_version(client, name, ALIAS_CHAMPION)
+    if version is None:
+        return None
+    model_version = client.get_model_version(name, version)
+    threshold_tag = model_version.tags.get("threshold")
+    if threshold_tag is None:
+        raise ValueError(f"champion version {version} has no threshold tag")
+    model = mlflow.pyfunc.load_model(f"models:/{name}/{version}")
+    scores = spam_scores(model, gold.frame["text"].to_list(), batch_size)
+    return ChampionInfo(
+        version=version, threshold=float(threshold_tag), metrics=metrics_at_threshold(scores, gold.is_spam, float(threshold_tag))
+    )
+
+
+def _finite(values: dict[str, float]) -> dict[str, float]:
+    return {key: value for key, value in values.items() if not math.isnan(value)}
+
+
+def run_evaluation(
+    config: SpamloopConfig,
+    eval_config: EvaluateConfig,
+    candidate_model_uri: str,
+    threshold: float | None,
+    training_run_id: str,
+    ondevice: OndeviceReport | None = None,
+    baseline_model_uri: str | None = None,
+    baseline_threshold: float | None = None,
+) -> EvaluationResult:
+    """Evaluate a candidate on the gold set, judge every gate, log the evaluation run and register the version.
+
+    ``threshold`` None means the training run's recorded ``threshold`` param (or metric).
+    Aliases: challenger moves to the candidate only if every gate passes; champion additionally needs
+    ``eval_config.auto_promote`` (otherwise `spamloop registry approve`). Any failure leaves them untouched.
+    """
+    tracking_uri = config.resolved_tracking_uri
+    if tracking_uri.startswith("sqlite:///"):
+        config.paths.mlflow_dir.mkdir(parents=True, exist_ok=True)
+    mlflow.set_tracking_uri(tracking_uri)
+    mlflow.set_registry_uri(tracking_uri)
+    client = registry_client(tracking_uri)
+    name = eval_config.registered_model_name
+    if threshold is None:
+        threshold = recorded_threshold(client, training_run_id)
+
+    gold = load_gold(eval_config.gold_version, eval_config.gold_dir)
+    candidate = mlflow.pyfunc.load_model(candidate_model_uri)
+    scores = spam_scores(candidate, gold.frame["text"].to_list(), eval_config.predict_batch_size)
+    overall = metrics_at_threshold(scores, gold.is_spam, threshold)
+    slices = slice_metrics(gold.frame, scores, threshold)
+    behavioural = run_behavioural_tests(
+        lambda texts: spam_scores(candidate, texts, eval_config.predict_batch_size), threshold, eval_config.behavioural_seed
+    )
+    champion = _champion_info(client, name, gold, eval_config.predict_batch_size)
+    baseline_scopes = None
+    if baseline_model_uri and eval_config.beat_baseline_scopes:
+        baseline = mlflow.pyfunc.load_model(baseline_model_uri)
+        b_scores = spam_scores(baseline, gold.frame["text"].to_list(), eval_config.predict_batch_size)
+        b_threshold = baseline_threshold if baseline_threshold is not None else threshold
+        baseline_scopes = {"all": metrics_at_threshold(b_scores, gold.is_spam, b_threshold)} | slice_metrics(
+            gold.frame, b_scores, b_threshold
+        )
+
+    gates = [
+        *floor_gates(overall, eval_config),
+        *regression_gates(overall, champion.metrics if champion else None, eval_config, f"champion v{champion.version}" if champion else "champion"),
+        *slice_gates(slices, eval_config),
+        *behavioural_gates(behavioural, eval_config),
+        *ondevice_gates(ondevice, eval_config),
+        *baseline_gates({"all": overall} | slices, baseline_scopes, eval_config),
+    ]
+    verdict = overall_verdict(gates)
+    lineage = _training_lineage(client, training_run_id)
+    card = model_card(
+        name, candidate_model_uri, training_run_id, lineage, threshold, gold, overall, slices, behavioural, gates, verdict, champion
+    )
+
+    experiment = mlflow.set_experiment(config.mlflow_experiment)
+    with mlflow.start_run(
+        nested=mlflow.active_run() is not None,  # inside a caller's run (e.g. the retrain flow): a child run
+        run_name=f"evaluate-{training_run_id[:8]}",
+        tags={"role": "evaluation", "stage": "evaluate", "training_run_id": training_run_id, "verdict": verdict},
+    ) as run:
+        mlflow.log_params(
+            {
+                "candidate_model_uri": candidate_model_uri,
+                "threshold": threshold,
+                "gold_version": gold.version,
+                "gold_sha256": gold.manifest.sha256,
+                "champion_version": champion.version if champion else "none",
+                "auto_promote": eval_config.auto_promote,
+                "ondevice_report": ondevice is not None,
+            }
+        )
+        run_metrics = flat_metrics(overall, slices)
+        run_metrics |= {f"behaviour_{kind}_pass_rate": rate for kind, rate in behavioural.pass_rates.items()}
+        if baseline_scopes:
+            run_metrics |= {
+                f"baseline_{scope}_{key}": value
+                for scope, values in baseline_scopes.items()
+                for key, value in _finite(values).items()
+                if key in ("spam_f1", "ham_fpr") and scope in ("all", "lang_en", "lang_ko")
+            }
+        if champion:
+            run_metrics |= {f"champion_{key}": value for key, value in _finite(champion.metrics).items() if key in HEADLINE_METRICS}
+        mlflow.log_metrics(run_metrics)
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            (folder / "model_card.md").write_text(card, encoding="utf-8")
+            (folder / "gates.json").write_text(json.dumps([g.model_dump() for g in gates], indent=2), encoding="utf-8")
+            # Case ids and scores only: behavioural texts never leave the code.
+            (folder / "behavioural.json").write_text(behavioural.model_dump_json(indent=2), encoding="utf-8")
+            mlflow.log_artifacts(str(folder), artifact_path="evaluation")
+        evaluation_run_id = run.info.run_id
+
+    version_tags = {
+        f"gate_{gate.name}": gate.verdict for gate in gates
+    } | {
+        "threshold": repr(float(threshold)),
+        "training_run_id": training_run_id,
+        "evaluation_run_id": evaluation_run_id,
+        "gold_version": gold.version,
+        "gold_sha256": gold.manifest.sha256,
+        "snapshot_id": lineage["snapshot_id"],
+    }
+    outcome = register_candidate(
+        client, tracking_uri, name, candidate_model_uri, verdict, version_tags, card, auto_promote=eval_config.auto_promote
+    )
+    with mlflow.start_run(run_id=evaluation_run_id):
+        mlflow.set_tags({"model_version": outcome.version, "promoted": str(outcome.promoted).lower()})
+    return EvaluationResult(
+        candidate_model_uri=candidate_model_uri,
+        training_run_id=training_run_id,
+        threshold=threshold,
+        gold_version=gold.version,
+        gold_sha256=gold.manifest.sha256,
+        metrics=overall,
+        slices=slices,
+        behavioural=behavioural,
+        champion=champion,
+        gates=gates,
+        verdict=verdict,
+        registered_model=name,
+        version=outcome.version,
+        challenger_set=outcome.challenger_set,
+        promoted=outcome.promoted,
+        aliases_after=current_aliases(client, name),
+        evaluation_run_id=evaluation_run_id,
+        run_link=run_link(tracking_uri, experiment.experiment_id, evaluation_run_id),
+        model_card=card,
+    )
+
+
+def evaluation_markdown(result: EvaluationResult) -> str:
+    """The Prefect artifact: verdict, what happened to the aliases, a link to the MLflow run and the gate table."""
+    if result.promoted:
+        outcome = f"promoted: **champion → v{result.version}**"
+    elif result.challenger_set:
+        outcome = (
+            f"challenger → v{result.version}; awaiting review: "
+            f"`spamloop registry approve {result.version} --comment \"…\"`"
+        )
+    else:
+        outcome = "blocked: aliases unchanged"
+    link = result.run_link if result.run_link.startswith("http") else f"run id `{result.run_link}`"
+    champion = f"v{result.champion.version}" if result.champion else "none (first model)"
+    return "\n".join(
+        [
+            f"# Evaluation of {result.registered_model} v{result.version}: {result.verdict.upper()}",
+            "",
+            f"- {outcome}",
+            f"- aliases now: champion {result.aliases_after.get('champion') or '–'}, "
+            f"challenger {result.aliases_after.get('challenger') or '–'}",
+            f"- compared with champion: {champion}",
+            f"- gold set {result.gold_version}, threshold {result.threshold:.4f}",
+            f"- MLflow evaluation run: {link}",
+            "",
+            gate_table(result.gates),
+            "",
+        ]
+    )

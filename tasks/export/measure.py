@@ -1,0 +1,67 @@
+"""Size and latency of exported .tflite files on the reference runtime (LiteRT, 1 thread, batch 1)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from models.ondevice import OUTPUT_NAME, signature_name
+
+
+@dataclass(frozen=True)
+class LatencyStats:
+    """Per-message latency of one signature of one file."""
+
+    file: str
+    size_bytes: int
+    seq_len: int
+    runs: int
+    p50_ms: float
+    p95_ms: float
+    mean_ms: float
+
+
+def measure_latency(
+    tflite_path: Path, seq_len: int = 64, runs: int = 200, warmup: int = 20, num_threads: int = 1, seed: int = 0
+) -> LatencyStats:
+    """Time ``runs`` single-message invocations of signature ``seq_<seq_len>`` on random ids (half padded)."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_path=str(tflite_path), num_threads=num_threads)
+    runner = interpreter.get_signature_runner(signature_name(seq_len))
+    rng = np.random.default_rng(seed)
+    ids = rng.integers(5, 1000, size=(1, seq_len)).astype(np.int32)
+    mask = np.zeros((1, seq_len), dtype=np.int32)
+    mask[0, : seq_len // 2] = 1  # a typical SMS fills about half of the 64 tokens
+    for _ in range(warmup):
+        runner(input_ids=ids, attention_mask=mask)
+    timings = np.empty(runs)
+    for position in range(runs):
+        started = time.perf_counter()
+        output = runner(input_ids=ids, attention_mask=mask)
+        timings[position] = (time.perf_counter() - started) * 1000.0
+    if not np.isfinite(np.asarray(output[OUTPUT_NAME])).all():
+        raise RuntimeError(f"{tflite_path.name} produced non-finite outputs while timing")
+    return LatencyStats(
+        file=tflite_path.name,
+        size_bytes=tflite_path.stat().st_size,
+        seq_len=seq_len,
+        runs=runs,
+        p50_ms=float(np.percentile(timings, 50)),
+        p95_ms=float(np.percentile(timings, 95)),
+        mean_ms=float(timings.mean()),
+    )
+
+
+def ondevice_figures(bundle_dir: Path, model_file: str, parity_passed: bool, seq_len: int = 64) -> dict[str, object]:
+    """Fields of tasks.evaluate.gates.OndeviceReport for one shipped file (size, p50, parity, detail)."""
+    stats = measure_latency(bundle_dir / model_file, seq_len=seq_len)
+    return {
+        "size_bytes": stats.size_bytes,
+        "p50_latency_ms": stats.p50_ms,
+        "parity_passed": parity_passed,
+        "detail": f"{model_file}, LiteRT 1 thread, batch 1, seq {seq_len}",
+    }

@@ -1,0 +1,182 @@
+"""Parity gate: the exported files must compute what PyTorch computes before a version may ship.
+
+Inputs are the evaluation texts (raw; normalised here with the text contract). The PyTorch side uses
+the HF tokenizer and the HF model's own forward; the device side uses the pure-Python tokenizer of
+models/ondevice.py and the LiteRT interpreter, so a tokenizer drift fails the gate too. Every text runs
+through every signature it fits, so all signatures are covered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from models.ondevice import OUTPUT_NAME, WordPieceTokenizer, pick_seq_len, signature_name
+
+FileKind = Literal["tflite_fp32", "tflite_int8", "coreml_fp16"]
+
+
+class FileParity(BaseModel):
+    """Parity figures of one exported file."""
+
+    file: str = Field(description="File name inside the bundle.")
+    kind: FileKind = Field(description="Which export this is.")
+    passed: bool = Field(description="Whether this file meets its gate (a skipped check counts as passed).")
+    max_abs_diff: float | None = Field(default=None, description="Largest |Δ spam probability| vs PyTorch.")
+    mean_abs_diff: float | None = Field(default=None, description="Mean |Δ spam probability| vs PyTorch.")
+    label_agreement: float | None = Field(default=None, description="Share of texts with PyTorch's label at the threshold.")
+    runs: int = Field(default=0, description="Interpreter invocations (texts x signatures that fit).")
+    skipped: str | None = Field(default=None, description="Why a numeric check did not run (e.g. needs macOS).")
+    problems: list[str] = Field(default_factory=list, description="Interface or numeric problems found.")
+
+
+class ParityReport(BaseModel):
+    """Outcome of the parity gate; export/publish refuse a report with passed=False."""
+
+    passed: bool = Field(description="True only if every file and the tokenizer check passed.")
+    reasons: list[str] = Field(default_factory=list, description="Why it failed (empty when it passed).")
+    texts: int = Field(description="Evaluation texts compared.")
+    threshold: float = Field(description="Operating threshold used for label agreement.")
+    tokenization_mismatches: int = Field(description="Texts whose on-device token ids differ from the HF tokenizer's.")
+    files: list[FileParity] = Field(default_factory=list, description="Per exported file.")
+    created_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(), description="UTC time of the check.")
+
+    def summary(self) -> str:
+        parts = [f"{'PASS' if self.passed else 'FAIL'} on {self.texts} texts"]
+        for item in self.files:
+            if item.skipped:
+                parts.append(f"{item.kind}: skipped ({item.skipped.split(':')[0]})")
+            else:
+                agreement = f", agreement {item.label_agreement:.4f}" if item.label_agreement is not None else ""
+                parts.append(f"{item.kind}: max|Δ| {item.max_abs_diff:.2e}{agreement}")
+        return "; ".join(parts) + ("" if self.passed else " — " + "; ".join(self.reasons))
+
+
+class ParityGateError(RuntimeError):
+    """Raised when something tries to ship a version whose parity report failed."""
+
+    def __init__(self, report: ParityReport) -> None:
+        super().__init__("parity gate failed: " + "; ".join(report.reasons))
+        self.report = report
+
+
+def require_passed(report: ParityReport) -> None:
+    """Raise ParityGateError unless the report passed."""
+    if not report.passed:
+        raise ParityGateError(report)
+
+
+class TFLiteRunner:
+    """Runs one .tflite file on padded ids with the LiteRT interpreter (1 thread, batch 1)."""
+
+    def __init__(self, path: Path, num_threads: int = 1) -> None:
+        from ai_edge_litert.interpreter import Interpreter
+
+        self.path = path
+        self._interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
+        self._runners = {name: self._interpreter.get_signature_runner(name) for name in self._interpreter.get_signature_list()}
+
+    @property
+    def seq_lengths(self) -> list[int]:
+        return sorted(int(name.split("_", 1)[1]) for name in self._runners)
+
+    def run(self, ids: Sequence[int], seq_len: int, pad_id: int) -> float:
+        padding = seq_len - len(ids)
+        input_ids = np.asarray([list(ids) + [pad_id] * padding], dtype=np.int32)
+        mask = np.asarray([[1] * len(ids) + [0] * padding], dtype=np.int32)
+        output = self._runners[signature_name(seq_len)](input_ids=input_ids, attention_mask=mask)
+        return float(np.asarray(output[OUTPUT_NAME]).reshape(-1)[0])
+
+
+def tflite_probabilities(
+    runner: TFLiteRunner, encoded: list[list[int]], pad_id: int
+) -> tuple[list[float], list[list[float]]]:
+    """(probability at the smallest fitting signature, probabilities at every fitting signature) per text."""
+    chosen: list[float] = []
+    every: list[list[float]] = []
+    lengths = runner.seq_lengths
+    for ids in encoded:
+        fitting = [length for length in lengths if length >= len(ids)]
+        scores = [runner.run(ids, length, pad_id) for length in fitting]
+        chosen.append(scores[0] if scores else float("nan"))
+        every.append(scores)
+    return chosen, every
+
+
+def compare_tflite(
+    path: Path,
+    kind: FileKind,
+    encoded: list[list[int]],
+    reference: list[float],
+    pad_id: int,
+    threshold: float,
+    max_abs_diff: float | None,
+    min_agreement: float | None,
+) -> FileParity:
+    """Parity figures of one .tflite against the PyTorch reference, judged by the given limits."""
+    chosen, every = tflite_probabilities(TFLiteRunner(path), encoded, pad_id)
+    deltas = [abs(score - expected) for scores, expected in zip(every, reference, strict=True) for score in scores]
+    worst = max(deltas) if deltas else float("nan")
+    agreement = float(
+        np.mean([(got >= threshold) == (want >= threshold) for got, want in zip(chosen, reference, strict=True)])
+    )
+    problems: list[str] = []
+    if not all(np.isfinite(chosen)):
+        problems.append(f"{path.name}: non-finite outputs")
+    if max_abs_diff is not None and not worst <= max_abs_diff:
+        problems.append(f"{path.name}: max |Δ| {worst:.3e} > {max_abs_diff:.1e}")
+    if min_agreement is not None and not agreement >= min_agreement:
+        problems.append(f"{path.name}: label agreement {agreement:.4f} < {min_agreement}")
+    return FileParity(
+        file=path.name,
+        kind=kind,
+        passed=not problems,
+        max_abs_diff=worst,
+        mean_abs_diff=float(np.mean(deltas)) if deltas else None,
+        label_agreement=agreement,
+        runs=len(deltas),
+        problems=problems,
+    )
+
+
+def encode_both(
+    texts_norm: Sequence[str], device_tokenizer: WordPieceTokenizer, hf_tokenizer_dir: Path, max_seq_len: int
+) -> tuple[list[list[int]], int]:
+    """(on-device ids per text, number of texts where HF's BertTokenizerFast gives different ids)."""
+    from transformers import AutoTokenizer
+
+    hf_tokenizer = AutoTokenizer.from_pretrained(str(hf_tokenizer_dir), local_files_only=True)
+    hf_ids = hf_tokenizer(list(texts_norm), truncation=True, max_length=max_seq_len)["input_ids"]
+    device_ids = [device_tokenizer.encode(text, max_seq_len) for text in texts_norm]
+    mismatches = sum(1 for ours, theirs in zip(device_ids, hf_ids, strict=True) if ours != list(theirs))
+    for ids in device_ids:
+        pick_seq_len(len(ids), device_tokenizer.settings.seq_lengths)  # raises if a signature is missing
+    return device_ids, mismatches
+
+
+def build_report(
+    texts: int, threshold: float, tokenization_mismatches: int, files: list[FileParity]
+) -> ParityReport:
+    """Combine per-file results into the gate decision."""
+    reasons: list[str] = []
+    if texts == 0:
+        reasons.append("no evaluation texts: parity cannot be shown")
+    if tokenization_mismatches:
+        reasons.append(f"on-device tokenizer differs from the HF tokenizer on {tokenization_mismatches} texts")
+    for item in files:
+        reasons.extend(item.problems)
+    if not any(item.kind == "tflite_fp32" for item in files):
+        reasons.append("no fp32 .tflite was checked")
+    return ParityReport(
+        passed=not reasons,
+        reasons=reasons,
+        texts=texts,
+        threshold=threshold,
+        tokenization_mismatches=tokenization_mismatches,
+        files=files,
+    )

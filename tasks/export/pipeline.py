@@ -1,0 +1,224 @@
+"""export_bundle: HF model folder + tokenizer + threshold + metadata -> parity-checked on-device bundle.
+
+Everything is written into a staging folder next to the target and renamed into place only after the
+parity gate passed, so ``<out_root>/<version>/`` is either a complete, verified bundle or absent. A
+failing gate leaves the files (with parity_report.json) under ``<out_root>/rejected/`` for inspection.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from models.normalization import NORMALIZATION_VERSION, SPEC_PATH, normalize
+from models.ondevice import (
+    COREML_PACKAGE,
+    LABELS_FILE,
+    NORMALIZATION_SPEC_FILE,
+    TFLITE_FP32,
+    TFLITE_INT8,
+    TOKENIZER_SETTINGS,
+    VOCAB_FILE,
+    WordPieceTokenizer,
+    verify_bundle,
+)
+from spamloop.settings.export import ExportConfig
+from tasks.export.bundle import check_version, clean_metrics, write_bundle_index, write_json
+from tasks.export.parity import FileParity, ParityReport, build_report, compare_tflite, encode_both
+from tasks.export.tokenizer_contract import read_tokenizer_contract
+
+logger = logging.getLogger(__name__)
+
+EXPECTED_LABELS = {0: "ham", 1: "spam"}
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What export_bundle produced."""
+
+    version: str
+    report: ParityReport
+    bundle_dir: Path | None  # None when the parity gate failed
+    rejected_dir: Path | None
+    index: dict[str, Any] | None
+    seconds: float
+
+
+class BundleExistsError(FileExistsError):
+    """A bundle folder for this version already exists (bundles are immutable)."""
+
+
+def signature_lengths(seq_lengths: Sequence[int], max_seq_len: int) -> list[int]:
+    """Configured lengths below max_seq_len, plus max_seq_len itself (the truncation length)."""
+    return sorted({length for length in seq_lengths if length < max_seq_len} | {max_seq_len})
+
+
+def export_bundle(
+    model_dir: Path,
+    version: str,
+    threshold: float,
+    eval_texts: Sequence[str],
+    out_root: Path,
+    export_config: ExportConfig | None = None,
+    tokenizer_dir: Path | None = None,
+    max_seq_len: int | None = None,
+    mlflow_run_id: str | None = None,
+    registry_version: str | None = None,
+    metrics: dict[str, Any] | None = None,
+) -> ExportResult:
+    """Export ``model_dir`` (a save_pretrained BERT classifier) as bundle ``out_root/<version>``.
+
+    ``eval_texts`` are raw texts (normalised here). ``max_seq_len`` is the truncation length the model
+    was trained with (default: the largest configured length). Returns the parity report either way;
+    ``bundle_dir`` is None when the gate failed.
+    """
+    started = time.perf_counter()
+    config = export_config or ExportConfig()
+    check_version(version)
+    if not 0.0 < threshold < 1.0:
+        raise ValueError(f"threshold must be in (0, 1), got {threshold}")
+    tokenizer_dir = tokenizer_dir or model_dir
+    final_dir = out_root / version
+    if final_dir.exists():
+        raise BundleExistsError(f"bundle {final_dir} already exists; versions are immutable, pick a new version")
+    metric_values = clean_metrics(metrics)
+
+    from tasks.export.torch_module import SpamProbabilityModule, load_model_for_export, torch_spam_probabilities
+
+    model = load_model_for_export(model_dir)
+    id2label = {int(key): value for key, value in model.config.id2label.items()}
+    if id2label != EXPECTED_LABELS:
+        raise ValueError(f"model labels {id2label} != {EXPECTED_LABELS}")
+    max_len = max_seq_len or max(config.seq_lengths)
+    if max_len > model.config.max_position_embeddings:
+        raise ValueError(f"max_seq_len {max_len} > max_position_embeddings {model.config.max_position_embeddings}")
+    lengths = signature_lengths(config.seq_lengths, max_len)
+    settings, vocab = read_tokenizer_contract(tokenizer_dir, max_len, lengths)
+    if len(vocab) > model.config.vocab_size:
+        raise ValueError(f"tokenizer has {len(vocab)} tokens but the model only {model.config.vocab_size} embeddings")
+
+    out_root.mkdir(parents=True, exist_ok=True)
+    staging = out_root / f".staging-{version}-{uuid.uuid4().hex[:8]}"
+    staging.mkdir()
+    try:
+        vocab_bytes = ("\n".join(vocab) + "\n").encode("utf-8")
+        (staging / VOCAB_FILE).write_bytes(vocab_bytes)
+        tokenizer_bytes = write_json(staging / TOKENIZER_SETTINGS, settings.to_json())
+        labels = {"id2label": {str(k): v for k, v in id2label.items()}, "spam_label_id": 1, "threshold": threshold}
+        labels_bytes = write_json(staging / LABELS_FILE, labels)
+        shutil.copyfile(SPEC_PATH, staging / NORMALIZATION_SPEC_FILE)
+        device_tokenizer = WordPieceTokenizer.from_files(staging / VOCAB_FILE, staging / TOKENIZER_SETTINGS)
+
+        module = SpamProbabilityModule(model).eval()
+        fp32_path = staging / TFLITE_FP32
+        from tasks.export.tflite import (
+            check_signatures,
+            convert_tflite_fp32,
+            finalize_tflite,
+            metadata_entries,
+            quantize_dynamic_int8,
+        )
+
+        convert_tflite_fp32(module, lengths, fp32_path)
+        model_files = {"tflite_fp32": TFLITE_FP32}
+        if config.int8:
+            quantize_dynamic_int8(fp32_path, staging / TFLITE_INT8)
+            model_files["tflite_int8"] = TFLITE_INT8
+        card = {
+            "name": config.model_name,
+            "version": version,
+            "threshold": threshold,
+            "labels": labels["id2label"],
+            "max_seq_len": max_len,
+            "seq_lengths": lengths,
+            "normalization_version": NORMALIZATION_VERSION,
+        }
+        entries = metadata_entries(labels_bytes, tokenizer_bytes, vocab_bytes, card) if config.embed_tflite_metadata else {}
+        for name in model_files.values():
+            finalize_tflite(staging / name, entries)
+
+        texts_norm = [normalize(text) for text in eval_texts]
+        encoded, mismatches = encode_both(texts_norm, device_tokenizer, tokenizer_dir, max_len)
+        reference = torch_spam_probabilities(model, encoded, device_tokenizer.pad_id)
+        files: list[FileParity] = []
+        for kind, name in model_files.items():
+            is_fp32 = kind == "tflite_fp32"
+            result = compare_tflite(
+                staging / name,
+                kind,  # type: ignore[arg-type]
+                encoded,
+                reference,
+                device_tokenizer.pad_id,
+                threshold,
+                max_abs_diff=config.fp32_max_abs_diff if is_fp32 else None,
+                min_agreement=None if is_fp32 else config.int8_min_agreement,
+            )
+            result.problems[:0] = check_signatures(staging / name, lengths)
+            result.passed = not result.problems
+            files.append(result)
+        if config.coreml:
+            files.append(_export_coreml(module, staging, max_len, config, encoded, reference))
+            model_files["coreml_fp16"] = COREML_PACKAGE
+        report = build_report(len(texts_norm), threshold, mismatches, files)
+        write_json(staging / "parity_report.json", json.loads(report.model_dump_json()))
+
+        metadata = {
+            **card,
+            "labels_file": LABELS_FILE,
+            "tokenizer_file": TOKENIZER_SETTINGS,
+            "vocab_file": VOCAB_FILE,
+            "normalization_spec_file": NORMALIZATION_SPEC_FILE,
+            "models": model_files,
+            "signatures": {
+                "inputs": {"input_ids": "int32 [1, n]", "attention_mask": "int32 [1, n]"},
+                "output": "spam_probability float32 [1]",
+                "tflite": [f"seq_{length}" for length in lengths],
+            },
+            "mlflow_run_id": mlflow_run_id,
+            "registry_version": registry_version,
+            "metrics": metric_values,
+            "parity": {"passed": report.passed, "summary": report.summary()},
+            "min_app_version": config.min_app_version,
+        }
+        index = write_bundle_index(staging, metadata)
+        if not report.passed:
+            rejected = out_root / "rejected" / f"{version}-{uuid.uuid4().hex[:8]}"
+            rejected.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging, rejected)
+            logger.warning("export %s rejected by the parity gate: %s", version, "; ".join(report.reasons))
+            return ExportResult(version, report, None, rejected, index, time.perf_counter() - started)
+        verify_bundle(staging)
+        os.replace(staging, final_dir)  # atomic on one filesystem; fails if another run created it meanwhile
+        return ExportResult(version, report, final_dir, None, index, time.perf_counter() - started)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _export_coreml(
+    module: Any, staging: Path, max_len: int, config: ExportConfig, encoded: list[list[int]], reference: list[float]
+) -> FileParity:
+    from tasks.export.coreml import check_coreml_spec, convert_coreml, coreml_parity
+
+    package = convert_coreml(module, max_len, staging / COREML_PACKAGE, fp16=config.coreml_fp16)
+    problems = check_coreml_spec(package, max_len)
+    worst, skipped = coreml_parity(package, encoded, reference)
+    if worst is not None and not worst <= config.coreml_max_abs_diff:
+        problems.append(f"{COREML_PACKAGE}: max |Δ| {worst:.3e} > {config.coreml_max_abs_diff:.1e}")
+    return FileParity(
+        file=COREML_PACKAGE,
+        kind="coreml_fp16",
+        passed=not problems,
+        max_abs_diff=worst,
+        runs=0 if worst is None else len(encoded),
+        skipped=skipped,
+        problems=problems,
+    )

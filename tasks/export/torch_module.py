@@ -1,0 +1,82 @@
+"""The exported computation: token ids + attention mask -> spam probability, built from the HF model's own parts.
+
+One module feeds both converters. Core ML cannot convert HF's mask helpers (``new_ones``, 0-d int ops),
+so the wrapper builds the additive attention mask itself and calls the embeddings, encoder, pooler and
+classifier directly; LiteRT converts the same module, which keeps TFLite and Core ML numerically alike.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from transformers import AutoModelForSequenceClassification, PreTrainedModel
+
+SPAM_LABEL_ID = 1
+# Additive mask value: -1e4 (not finfo.min) so that fp16 Core ML does not overflow to -inf/NaN;
+# exp(-1e4) is exactly 0 in fp32, so results match HF's own mask.
+MASKED_SCORE = -10_000.0
+
+
+def load_model_for_export(model_dir: Path) -> PreTrainedModel:
+    """The trained classifier in eval mode with eager attention (the SDPA path does not convert to Core ML)."""
+    model = AutoModelForSequenceClassification.from_pretrained(
+        str(model_dir), local_files_only=True, attn_implementation="eager"
+    )
+    model.eval()
+    if getattr(model.config, "model_type", None) != "bert":
+        raise ValueError(f"export supports BERT encoders, got model_type={model.config.model_type!r}")
+    if model.config.num_labels != 2:
+        raise ValueError(f"export expects 2 labels (ham, spam), got {model.config.num_labels}")
+    return model
+
+
+class SpamProbabilityModule(torch.nn.Module):
+    """input_ids, attention_mask (int32, [batch, seq]) -> spam probability (float32, [batch])."""
+
+    def __init__(self, model: PreTrainedModel) -> None:
+        super().__init__()
+        self.embeddings = model.bert.embeddings
+        self.encoder = model.bert.encoder
+        self.pooler = model.bert.pooler
+        self.classifier = model.classifier
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        seq_len = input_ids.shape[1]
+        ids = input_ids.to(torch.int64)
+        position_ids = torch.arange(seq_len, dtype=torch.int64).unsqueeze(0)
+        hidden = self.embeddings(input_ids=ids, token_type_ids=torch.zeros_like(ids), position_ids=position_ids)
+        additive_mask = (1.0 - attention_mask.to(hidden.dtype)[:, None, None, :]) * MASKED_SCORE
+        hidden = self.encoder(hidden, attention_mask=additive_mask).last_hidden_state
+        logits = self.classifier(self.pooler(hidden))
+        return torch.softmax(logits, dim=-1)[:, SPAM_LABEL_ID]
+
+
+class NamedOutputModule(torch.nn.Module):
+    """Same module with a named output, so the TFLite signature output is called ``spam_probability``."""
+
+    def __init__(self, inner: SpamProbabilityModule) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, torch.Tensor]:
+        return {"spam_probability": self.inner(input_ids, attention_mask)}
+
+
+@torch.inference_mode()
+def torch_spam_probabilities(
+    model: PreTrainedModel, encoded: list[list[int]], pad_id: int, batch_size: int = 64
+) -> list[float]:
+    """Reference spam probabilities from the HF model itself (its own mask code), for already-encoded ids."""
+    scores: list[float] = []
+    for start in range(0, len(encoded), batch_size):
+        batch = encoded[start : start + batch_size]
+        width = max(len(ids) for ids in batch)
+        ids = torch.full((len(batch), width), pad_id, dtype=torch.int64)
+        mask = torch.zeros((len(batch), width), dtype=torch.int64)
+        for row, token_ids in enumerate(batch):
+            ids[row, : len(token_ids)] = torch.tensor(token_ids)
+            mask[row, : len(token_ids)] = 1
+        logits = model(input_ids=ids, attention_mask=mask).logits.float()
+        scores.extend(torch.softmax(logits, dim=-1)[:, SPAM_LABEL_ID].tolist())
+    return scores

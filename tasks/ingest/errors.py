@@ -1,0 +1,27 @@
+"""Errors the ingest stage raises on purpose, with messages an operator can act on."""
+
+from __future__ import annotations
+
+
+class IngestError(RuntimeError):
+    """Base class of every error the ingest stage raises deliberately."""
+
+
+class S3AccessError(IngestError):
+    """The S3 endpoint rejected our credentials or denied access. Retrying will not help."""
+
+
+class S3UnavailableError(IngestError):
+    """The S3 endpoint could not be reached or failed after botocore's own retries. Retrying may help."""
+
+
+class SourceNotFoundError(IngestError):
+    """The configured source folder or bucket does not exist."""
+
+
+class CountsMismatchError(IngestError):
+    """read != accepted + duplicate + quarantined: rows were lost or counted twice (a bug, never bad data)."""
+
+
+class NoSnapshotError(IngestError):
+    """No snapshot exists yet (or not the one asked for): run the ingest flow first."""

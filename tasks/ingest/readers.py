@@ -1,0 +1,394 @@
+"""Streaming readers for CSV, JSONL and Parquet report logs.
+
+Each reader yields polars frames of at most ``batch_rows`` physical rows in ``RAW_BATCH_SCHEMA``: one
+row per physical record, with ``parse_reason`` set when the record could not be parsed at all (bad
+bytes, bad JSON, broken CSV quoting, wrong field types). Nothing here raises on bad data: a reader
+never crashes a run, and every physical row it reads comes out exactly once, so counts reconcile.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import deque
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from models.schemas import RAW_BATCH_SCHEMA, RAW_FIELDS, RAW_REQUIRED_FIELDS, QuarantineReason
+
+try:  # orjson (already in the lock file, via prefect) parses ~2x faster; the stdlib is the fallback.
+    import orjson
+
+    _json_loads = orjson.loads
+    _JSON_ERRORS: tuple[type[Exception], ...] = (orjson.JSONDecodeError, ValueError)
+except ImportError:  # pragma: no cover - depends on the environment
+    import json
+
+    _json_loads = json.loads
+    _JSON_ERRORS = (ValueError,)
+
+_STRING_FIELDS = ("report_id", "received_at", "text", "user_verdict", "app_version", "locale")
+_TRUE = frozenset({"true", "1", "yes"})
+_FALSE = frozenset({"false", "0", "no", ""})
+# A broken quote must not swallow the rest of a file: no real SMS record spans this many lines.
+MAX_CSV_RECORD_LINES = 50
+_EXCERPT_SOURCE_CHARS = 2_000
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+class _BatchBuilder:
+    """One tuple per physical row (source_row + RAW_FIELDS values), plus sparse parse errors.
+
+    Appending a tuple is the cheapest per-row operation in Python. Every ``CHUNK_ROWS`` rows the tuples are
+    turned into a compact polars chunk, so Python objects never hold more than a chunk of a batch.
+    """
+
+    CHUNK_ROWS = 8_192
+    __slots__ = ("rows", "errors", "chunks", "flushed")
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[Any, ...]] = []  # cleared in place: callers may hold ``rows.append``
+        self.errors: list[tuple[int, str, str | None, str | None]] = []  # (position, reason, detail, excerpt)
+        self.chunks: list[pl.DataFrame] = []
+        self.flushed = 0
+
+    def __len__(self) -> int:
+        return self.flushed + len(self.rows)
+
+    def add(
+        self,
+        source_row: int,
+        values: tuple[Any, ...] | None,
+        parse_reason: str | None = None,
+        parse_detail: str | None = None,
+        raw_excerpt: str | None = None,
+    ) -> None:
+        """Add one physical row; ``values`` follow ``RAW_FIELDS`` order (None when unparsed)."""
+        if parse_reason is not None:
+            excerpt = raw_excerpt[:_EXCERPT_SOURCE_CHARS] if raw_excerpt is not None else None
+            self.errors.append((len(self.rows), parse_reason, parse_detail, excerpt))
+        self.rows.append((source_row, *(values if values is not None else _NO_VALUES)))
+
+    def maybe_flush(self) -> None:
+        if len(self.rows) >= self.CHUNK_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        n = len(self.rows)
+        if n == 0:
+            return
+        data: dict[str, Any] = dict(zip(("source_row", *RAW_FIELDS), zip(*self.rows)))
+        reasons: list[str | None] = [None] * n
+        details: list[str | None] = [None] * n
+        excerpts: list[str | None] = [None] * n
+        for position, reason, detail, excerpt in self.errors:
+            reasons[position], details[position], excerpts[position] = reason, detail, excerpt
+        data.update(parse_reason=reasons, parse_detail=details, raw_excerpt=excerpts)
+        self.chunks.append(pl.DataFrame(data, schema=RAW_BATCH_SCHEMA))
+        self.flushed += n
+        self.rows.clear()
+        self.errors.clear()
+
+    def frame(self) -> pl.DataFrame:
+        """The whole batch; the builder is empty (and reusable) afterwards."""
+        self._flush()
+        chunks, self.chunks, self.flushed = self.chunks, [], 0
+        if not chunks:
+            return pl.DataFrame(schema=RAW_BATCH_SCHEMA)
+        return pl.concat(chunks, rechunk=True) if len(chunks) > 1 else chunks[0]
+
+
+_NO_VALUES: tuple[None, ...] = (None,) * len(RAW_FIELDS)
+_STR_OR_NONE = frozenset({str, type(None)})
+
+
+def _escaped(raw: bytes) -> str:
+    """Text of a raw line with invalid UTF-8 bytes shown as \\xNN escapes."""
+    return raw.decode("utf-8", errors="backslashreplace").rstrip("\r\n")
+
+
+def _typed_values(record: dict[str, Any]) -> tuple[tuple[Any, ...], str | None]:
+    """Field values in RAW_FIELDS order, and the name of the first field with a wrong JSON type (if any)."""
+    get = record.get
+    values = tuple(get(name) for name in RAW_FIELDS)
+    for name, value in zip(_STRING_FIELDS, values):
+        if value is not None and type(value) is not str:
+            return values, name
+    synthetic = values[-1]
+    if synthetic is not None and type(synthetic) is not bool:
+        return values, "synthetic"
+    return values, None
+
+
+def _wrong_type_values(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Keep only correctly typed values (for the quarantine record) so the frame's types hold."""
+    kept = [v if (v is None or type(v) is str) else None for v in values[:-1]]
+    return (*kept, values[-1] if type(values[-1]) is bool else None)
+
+
+def read_jsonl(path: Path, batch_rows: int) -> Iterator[pl.DataFrame]:
+    """JSON Lines: one report object per line. Blank lines are not records and are not counted."""
+    builder = _BatchBuilder()
+    append = builder.rows.append
+    with path.open("rb") as handle:
+        for line_no, raw in enumerate(handle, start=1):
+            if line_no == 1 and raw.startswith(_UTF8_BOM):
+                raw = raw[len(_UTF8_BOM) :]  # a leading BOM is tolerated (docs/raw_log_schema.md)
+            if not raw.strip():
+                continue
+            try:
+                record = _json_loads(raw)
+            except _JSON_ERRORS as exc:
+                try:
+                    raw.decode("utf-8")
+                    builder.add(line_no, None, QuarantineReason.MALFORMED_JSON, _short(str(exc)), _escaped(raw))
+                except UnicodeDecodeError as decode_error:
+                    builder.add(line_no, None, QuarantineReason.INVALID_UTF8, f"byte offset {decode_error.start}", _escaped(raw))
+            else:
+                if type(record) is dict:
+                    get = record.get
+                    values = (
+                        line_no, get("report_id"), get("received_at"), get("text"),
+                        get("user_verdict"), get("app_version"), get("locale"), get("synthetic"),
+                    )  # fmt: skip
+                    synthetic = values[7]
+                    if set(map(type, values[1:7])) <= _STR_OR_NONE and (synthetic is None or type(synthetic) is bool):
+                        append(values)  # the fast path: a well-typed row
+                    else:
+                        typed, wrong_field = _typed_values(record)
+                        detail = f"{wrong_field} is {type(record[wrong_field]).__name__}"
+                        builder.add(line_no, _wrong_type_values(typed), QuarantineReason.WRONG_TYPE, detail, _escaped(raw))
+                else:
+                    builder.add(
+                        line_no, None, QuarantineReason.MALFORMED_JSON, f"line is a JSON {type(record).__name__}, not an object", _escaped(raw)
+                    )
+            builder.maybe_flush()
+            if len(builder) >= batch_rows:
+                yield builder.frame()
+    if len(builder):
+        yield builder.frame()
+
+
+def _short(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class _CsvLineFeed:
+    """Decoded lines for csv.reader, remembering which physical lines each record used.
+
+    Lines with invalid UTF-8 are held back (reported separately); lines a broken record swallowed can
+    be pushed back to be parsed again.
+    """
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self._handle = handle
+        self.line_no = 0
+        self.pending: deque[tuple[int, str]] = deque()
+        self.consumed: list[tuple[int, str]] = []
+        self.bad_lines: list[tuple[int, bytes]] = []
+        self.hit_record_limit = False
+
+    def __iter__(self) -> _CsvLineFeed:
+        return self
+
+    def __next__(self) -> str:
+        if len(self.consumed) >= MAX_CSV_RECORD_LINES:
+            # Pretend the file ends here; the record then comes back broken and is handled as such.
+            self.hit_record_limit = True
+            raise StopIteration
+        if self.pending:
+            item = self.pending.popleft()
+        else:
+            while True:
+                raw = self._handle.readline()
+                if not raw:
+                    raise StopIteration
+                self.line_no += 1
+                try:
+                    item = (self.line_no, raw.decode("utf-8"))
+                    break
+                except UnicodeDecodeError:
+                    self.bad_lines.append((self.line_no, raw))
+        self.consumed.append(item)
+        return item[1]
+
+
+def _csv_bool(value: str) -> bool | None:
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    return None
+
+
+def read_csv(path: Path, batch_rows: int) -> Iterator[pl.DataFrame]:
+    """CSV with a header row naming the raw log fields (any order; unknown columns are ignored).
+
+    A record with the wrong field count is quarantined (csv_field_count). If it spans several lines, an
+    unterminated quote swallowed the lines after it: only its first line is quarantined
+    (csv_broken_quote) and the swallowed lines are parsed again as records of their own.
+    """
+    builder = _BatchBuilder()
+    with path.open("rb") as handle:
+        feed = _CsvLineFeed(handle)
+        reader = csv.reader(feed)
+        header: list[str] | None = None
+        field_index: list[int | None] = []
+        n_fields = 0
+        while True:
+            feed.consumed = []
+            feed.hit_record_limit = False
+            try:
+                fields: list[str] | None = next(reader)
+            except StopIteration:
+                fields = None
+            except csv.Error:
+                fields = []  # e.g. a NUL byte: treated as a broken record below
+                reader = csv.reader(feed)
+            consumed = feed.consumed
+            for bad_no, bad_raw in feed.bad_lines:
+                builder.add(bad_no, None, QuarantineReason.INVALID_UTF8, "invalid UTF-8 bytes", _escaped(bad_raw))
+            feed.bad_lines = []
+            if fields is None and not consumed:
+                break
+            if feed.hit_record_limit or fields is None:
+                reader = csv.reader(feed)  # the old reader saw a fake end of file
+                fields = fields or []
+            if not consumed or (not fields and len(consumed) == 1 and not consumed[0][1].strip()):
+                continue  # a blank line is not a record
+            first_no, first_text = consumed[0]
+            if header is None:
+                header = [name.strip().lstrip("\ufeff") for name in fields]
+                n_fields = len(header)
+                field_index = [header.index(name) if name in header else None for name in RAW_FIELDS]
+                continue
+            if len(fields) != n_fields or feed.hit_record_limit:
+                if len(consumed) > 1:
+                    builder.add(
+                        first_no,
+                        None,
+                        QuarantineReason.CSV_BROKEN_QUOTE,
+                        f"unterminated quote swallowed {len(consumed) - 1} following line(s); they were parsed again",
+                        first_text,
+                    )
+                    feed.pending.extendleft(reversed(consumed[1:]))
+                else:
+                    builder.add(
+                        first_no, None, QuarantineReason.CSV_FIELD_COUNT, f"{len(fields)} fields, header has {n_fields}", first_text
+                    )
+            else:
+                values: list[Any] = [fields[i] if i is not None else None for i in field_index]
+                for position in (0, 1, 3, 4, 5):  # empty optional/id cells mean "not given"; empty text stays ""
+                    if values[position] == "":
+                        values[position] = None
+                synthetic_raw = values[-1]
+                if synthetic_raw is None:
+                    builder.add(first_no, tuple(values))
+                else:
+                    synthetic = _csv_bool(synthetic_raw)
+                    values[-1] = synthetic
+                    if synthetic is None:
+                        builder.add(
+                            first_no, tuple(values), QuarantineReason.WRONG_TYPE, "synthetic is not a boolean", "".join(t for _, t in consumed)
+                        )
+                    else:
+                        builder.add(first_no, tuple(values))
+            builder.maybe_flush()
+            if len(builder) >= batch_rows:
+                yield builder.frame()
+    if len(builder):
+        yield builder.frame()
+
+
+def _parquet_schema_problem(schema: pa.Schema) -> str | None:
+    """Why a Parquet file's columns do not fit the raw log schema, or None when they do."""
+    names = set(schema.names)
+    missing = [name for name in RAW_REQUIRED_FIELDS if name not in names]
+    if missing:
+        return f"missing column(s): {', '.join(missing)}"
+    for name in ("report_id", "text", "user_verdict", "app_version", "locale"):
+        if name in names and not (pa.types.is_string(schema.field(name).type) or pa.types.is_large_string(schema.field(name).type)):
+            return f"column {name} is {schema.field(name).type}, expected string"
+    received = schema.field("received_at").type
+    if not (pa.types.is_string(received) or pa.types.is_large_string(received)):
+        if not (pa.types.is_timestamp(received) and received.tz is not None):
+            return f"column received_at is {received}, expected string or timestamp with time zone"
+    if "synthetic" in names and not pa.types.is_boolean(schema.field("synthetic").type):
+        return f"column synthetic is {schema.field('synthetic').type}, expected bool"
+    return None
+
+
+def read_parquet(path: Path, batch_rows: int) -> Iterator[pl.DataFrame]:
+    """Parquet with the raw log columns. A wrong schema quarantines every row (one reason, counted by the
+    file's row count); an unreadable file is one quarantine entry with source_row 0."""
+    try:
+        parquet = pq.ParquetFile(path)
+        schema = parquet.schema_arrow
+        total_rows = parquet.metadata.num_rows
+    except Exception as exc:  # pyarrow raises several types for corrupt files
+        yield _whole_file_rows(0, 1, QuarantineReason.UNREADABLE_FILE, _short(f"{type(exc).__name__}: {exc}"))
+        return
+    problem = _parquet_schema_problem(schema)
+    if problem is not None:
+        for start in range(0, total_rows, batch_rows):
+            yield _whole_file_rows(start + 1, min(batch_rows, total_rows - start), QuarantineReason.PARQUET_SCHEMA_MISMATCH, problem)
+        return
+    columns = [name for name in RAW_FIELDS if name in schema.names]
+    next_row = 1
+    batches = parquet.iter_batches(batch_size=batch_rows, columns=columns)
+    while True:
+        # Only pyarrow's reading is guarded: corruption found mid-file quarantines the rows not read yet.
+        try:
+            record_batch = next(batches)
+        except StopIteration:
+            return
+        except Exception as exc:
+            if next_row <= total_rows:
+                yield _whole_file_rows(
+                    next_row, total_rows - next_row + 1, QuarantineReason.UNREADABLE_FILE, _short(f"{type(exc).__name__}: {exc}")
+                )
+            return
+        frame = pl.DataFrame(pl.from_arrow(record_batch))
+        if frame.schema.get("received_at", pl.String()) != pl.String():
+            frame = frame.with_columns(
+                pl.col("received_at").dt.convert_time_zone("UTC").dt.to_string("%Y-%m-%dT%H:%M:%S%.f%:z")
+            )
+        n = frame.height
+        frame = frame.with_columns(
+            *(
+                pl.lit(None, dtype=RAW_BATCH_SCHEMA[name]).alias(name)
+                for name in RAW_BATCH_SCHEMA
+                if name not in frame.columns and name != "source_row"
+            ),
+            pl.int_range(next_row, next_row + n, dtype=pl.Int64).alias("source_row"),
+        ).select([pl.col(name).cast(dtype) for name, dtype in RAW_BATCH_SCHEMA.items()])
+        next_row += n
+        yield frame
+
+
+def _whole_file_rows(first_row: int, count: int, reason: str, detail: str) -> pl.DataFrame:
+    """``count`` rows (source_row first_row..), all quarantined with one reason; count 1 with row 0 = the file."""
+    rows = pl.int_range(first_row, first_row + count, dtype=pl.Int64, eager=True) if first_row > 0 else pl.Series([0], dtype=pl.Int64)
+    frame = pl.DataFrame({"source_row": rows})
+    return frame.with_columns(
+        *(pl.lit(None, dtype=RAW_BATCH_SCHEMA[name]).alias(name) for name in RAW_FIELDS),
+        pl.lit(reason, dtype=pl.String).alias("parse_reason"),
+        pl.lit(detail, dtype=pl.String).alias("parse_detail"),
+        pl.lit(None, dtype=pl.String).alias("raw_excerpt"),
+    ).select(list(RAW_BATCH_SCHEMA))
+
+
+def read_batches(path: Path, fmt: str, batch_rows: int) -> Iterator[pl.DataFrame]:
+    """Raw batches of one file, by format ("csv" | "jsonl" | "parquet")."""
+    if fmt == "jsonl":
+        return read_jsonl(path, batch_rows)
+    if fmt == "csv":
+        return read_csv(path, batch_rows)
+    if fmt == "parquet":
+        return read_parquet(path, batch_rows)
+    raise ValueError(f"unsupported log format: {fmt!r}")

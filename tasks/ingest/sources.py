@@ -1,0 +1,199 @@
+"""Finding raw log files in a local folder or under an ``s3://bucket/prefix``, and fetching them.
+
+Every source file gets an identity (S3 ETag or local sha256, plus size) so the ledger can skip files
+that were already ingested. S3 objects are streamed to a temporary file under ``<state>/tmp`` and then
+parsed like a local file (Parquet needs a seekable file).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, Field
+
+from spamloop.config import SpamloopConfig
+from spamloop.settings.storage import S3Config
+from tasks.ingest.errors import S3AccessError, S3UnavailableError, SourceNotFoundError
+
+FileFormat = Literal["csv", "jsonl", "parquet"]
+_SUFFIX_FORMATS: dict[str, FileFormat] = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+# Error codes with which S3 servers say "these credentials are not accepted here".
+_CREDENTIAL_ERROR_CODES = frozenset(
+    {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "InvalidToken", "ExpiredToken", "403"}
+)
+_MISSING_CODES = frozenset({"NoSuchBucket", "NoSuchKey", "404"})
+_T = TypeVar("_T")
+
+
+class SourceFile(BaseModel):
+    """One raw log file and the identity the ledger remembers it by."""
+
+    uri: str = Field(description="Absolute local path or s3://bucket/key.")
+    format: FileFormat = Field(description="Parser to use, from the file suffix.")
+    size: int = Field(description="Size in bytes.")
+    identity: str = Field(description="'etag:<etag>' for S3 objects, 'sha256:<hex>' for local files.")
+
+    @property
+    def is_s3(self) -> bool:
+        return self.uri.startswith("s3://")
+
+
+def file_format(name: str) -> FileFormat | None:
+    """The parser for a file name, or None when the suffix is not a supported log format."""
+    return _SUFFIX_FORMATS.get(Path(name).suffix.lower())
+
+
+def split_s3_uri(uri: str) -> tuple[str, str]:
+    """``s3://bucket/some/prefix`` -> ("bucket", "some/prefix")."""
+    if not uri.startswith("s3://"):
+        raise ValueError(f"not an s3:// URI: {uri!r}")
+    bucket, _, key = uri[len("s3://") :].partition("/")
+    if not bucket:
+        raise ValueError(f"s3 URI without a bucket: {uri!r}")
+    return bucket, key
+
+
+def make_s3_client(s3: S3Config) -> Any:
+    """A boto3 S3 client for the configured endpoint: explicit timeouts, botocore 'standard' retries."""
+    import boto3
+    from botocore.config import Config as BotoConfig
+
+    kwargs: dict[str, Any] = {
+        "region_name": s3.region,
+        "config": BotoConfig(
+            connect_timeout=s3.connect_timeout_s,
+            read_timeout=s3.read_timeout_s,
+            retries={"mode": "standard", "max_attempts": s3.max_attempts},
+            # Path-style addressing works with every S3-compatible server (SeaweedFS, MinIO) and AWS.
+            s3={"addressing_style": "path"},
+        ),
+    }
+    if s3.endpoint_url:
+        kwargs["endpoint_url"] = s3.endpoint_url
+    if s3.access_key_id is not None:
+        kwargs["aws_access_key_id"] = s3.access_key_id.get_secret_value()
+    if s3.secret_access_key is not None:
+        kwargs["aws_secret_access_key"] = s3.secret_access_key.get_secret_value()
+    return boto3.session.Session().client("s3", **kwargs)
+
+
+def _endpoint_name(s3: S3Config) -> str:
+    return s3.endpoint_url or f"AWS S3 ({s3.region})"
+
+
+def call_s3(s3: S3Config, what: str, fn: Callable[[], _T]) -> _T:
+    """Run one S3 call, turning botocore's errors into short spamloop errors (never showing a secret).
+
+    ``raise ... from None`` on purpose: the botocore traceback adds nothing an operator can act on.
+    """
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+    endpoint = _endpoint_name(s3)
+    try:
+        return fn()
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code", ""))
+        status = str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
+        if code in _CREDENTIAL_ERROR_CODES or status == "403":
+            raise S3AccessError(
+                f"S3 endpoint {endpoint} rejected the credentials while trying to {what} "
+                f"({code or status}); check SPAMLOOP_S3__ACCESS_KEY_ID / SPAMLOOP_S3__SECRET_ACCESS_KEY"
+            ) from None
+        if code in _MISSING_CODES or status == "404":
+            raise SourceNotFoundError(f"S3 endpoint {endpoint}: not found while trying to {what} ({code})") from None
+        raise S3UnavailableError(f"S3 endpoint {endpoint} failed to {what}: {code or status}") from None
+    except NoCredentialsError:
+        raise S3AccessError(f"no S3 credentials configured for endpoint {endpoint} (needed to {what})") from None
+    except BotoCoreError as exc:
+        # Connection refused, timeouts, ... after botocore's own retries.
+        raise S3UnavailableError(f"S3 endpoint {endpoint} unavailable while trying to {what}: {type(exc).__name__}") from None
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _matches(name: str, patterns: list[str]) -> bool:
+    return any(fnmatch.fnmatch(name, pattern) for pattern in patterns)
+
+
+def discover_local(folder: Path, patterns: list[str]) -> list[SourceFile]:
+    """Log files under a local folder (recursively), or the one file if ``folder`` is a file."""
+    if not folder.exists():
+        raise SourceNotFoundError(f"ingest source folder does not exist: {folder}")
+    candidates = [folder] if folder.is_file() else sorted(p for p in folder.rglob("*") if p.is_file())
+    found: list[SourceFile] = []
+    for path in candidates:
+        fmt = file_format(path.name)
+        if fmt is None or not _matches(path.name, patterns):
+            continue
+        resolved = path.resolve()
+        found.append(
+            SourceFile(uri=str(resolved), format=fmt, size=resolved.stat().st_size, identity=f"sha256:{_sha256_file(resolved)}")
+        )
+    return found
+
+
+def discover_s3(source: str, s3: S3Config, patterns: list[str], client: Any | None = None) -> list[SourceFile]:
+    """Log objects under ``s3://bucket/prefix``, sorted by key."""
+    bucket, prefix = split_s3_uri(source)
+    client = client or make_s3_client(s3)
+
+    def list_all() -> list[dict[str, Any]]:
+        objects: list[dict[str, Any]] = []
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            objects.extend(page.get("Contents", []))
+        return objects
+
+    objects = call_s3(s3, f"list s3://{bucket}/{prefix}", list_all)
+    found: list[SourceFile] = []
+    for obj in sorted(objects, key=lambda o: o["Key"]):
+        key: str = obj["Key"]
+        name = key.rsplit("/", 1)[-1]
+        fmt = file_format(name)
+        if fmt is None or not _matches(name, patterns):
+            continue
+        etag = str(obj.get("ETag", "")).strip('"')
+        found.append(SourceFile(uri=f"s3://{bucket}/{key}", format=fmt, size=int(obj["Size"]), identity=f"etag:{etag}"))
+    return found
+
+
+def discover_sources(config: SpamloopConfig) -> list[SourceFile]:
+    """Every log file under ``config.ingest.source`` matching ``config.ingest.file_patterns``."""
+    source = config.ingest.source
+    if source.startswith("s3://"):
+        return discover_s3(source, config.s3, config.ingest.file_patterns)
+    return discover_local(Path(source), config.ingest.file_patterns)
+
+
+@contextmanager
+def local_copy(source: SourceFile, config: SpamloopConfig, client: Any | None = None) -> Iterator[Path]:
+    """A local, seekable path with the file's bytes; S3 objects are streamed to ``<state>/tmp`` and removed after."""
+    if not source.is_s3:
+        yield Path(source.uri)
+        return
+    bucket, key = split_s3_uri(source.uri)
+    tmp_dir = config.paths.tmp
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    target = tmp_dir / f"download-{uuid.uuid4().hex}{Path(key).suffix}"
+    client = client or make_s3_client(config.s3)
+    try:
+        # download_fileobj streams in chunks: memory stays bounded whatever the object size.
+        with target.open("wb") as handle:
+            call_s3(config.s3, f"download {source.uri}", lambda: client.download_fileobj(bucket, key, handle))
+        yield target
+    finally:
+        if target.exists():
+            os.unlink(target)

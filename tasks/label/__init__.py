@@ -1,0 +1,1 @@
+"""Label stage: an ensemble of LLMs labels new SMS; disagreements go to human review."""

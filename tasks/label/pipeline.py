@@ -1,0 +1,536 @@
+"""The label stage as plain Python: select, look up the cache, ask the LLMs, vote, queue, propagate.
+
+``run_labeling`` never raises for a provider's failure: failed requests become abstentions (not
+cached, so the next run asks again), the run stops cleanly at the budget cap keeping everything
+already paid for, and with no usable provider it returns the existing labels untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from pydantic import SecretStr
+
+from spamloop.settings.label import LabelConfig, LabelProviderConfig
+from tasks.label.cost import (
+    ProviderUsage,
+    cost_usd,
+    estimate_provider,
+    estimate_request_input_tokens,
+    estimate_request_output_tokens,
+)
+from tasks.label.prompt import PROMPT_VERSION, PromptItem, short_ids
+from tasks.label.providers import BatchAnswer, Labeler, make_labeler
+from tasks.label.selection import Selection, select_for_labelling
+from tasks.label.store import FINAL_LABEL_SCHEMA, CachedVote, LabelStore, load_seed_final_labels, merge_final_labels
+from tasks.label.vote import Decision, Vote, decide
+
+logger = logging.getLogger(__name__)
+
+REQUIRED_COLUMNS = ("message_id", "text_for_llm")
+
+LabelerFactory = Callable[[LabelProviderConfig, SecretStr], Labeler]
+
+
+@dataclass
+class LabelingResult:
+    """What one run did. ``status``: ok | dry_run | no_labelers | nothing_to_label | budget_exhausted."""
+
+    run_id: str
+    status: str
+    message: str
+    prompt_version: str
+    selected: int = 0
+    propagated: int = 0
+    decided: int = 0
+    review_queued: int = 0
+    abstentions: int = 0
+    cache_hits: int = 0
+    pairs_requested: int = 0
+    skipped_confident: int = 0
+    audited: int = 0
+    deferred: int = 0
+    providers_used: list[str] = field(default_factory=list)
+    providers_skipped: dict[str, str] = field(default_factory=dict)
+    usage: list[ProviderUsage] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def requests(self) -> int:
+        return sum(u.requests for u in self.usage)
+
+    @property
+    def input_tokens(self) -> int:
+        return sum(u.input_tokens for u in self.usage)
+
+    @property
+    def output_tokens(self) -> int:
+        return sum(u.output_tokens for u in self.usage)
+
+    @property
+    def cost_usd(self) -> float:
+        return round(sum(u.cost_usd for u in self.usage), 6)
+
+    def cost_rows(self) -> list[dict[str, Any]]:
+        return [u.as_row() for u in self.usage]
+
+    def summary(self) -> dict[str, Any]:
+        """Counts and totals only: safe for logs, MLflow and artifacts (no texts, no keys)."""
+        return {
+            "run_id": self.run_id,
+            "status": self.status,
+            "message": self.message,
+            "prompt_version": self.prompt_version,
+            "dry_run": self.dry_run,
+            "selected": self.selected,
+            "decided": self.decided,
+            "propagated": self.propagated,
+            "review_queued": self.review_queued,
+            "abstentions": self.abstentions,
+            "cache_hits": self.cache_hits,
+            "pairs_requested": self.pairs_requested,
+            "skipped_confident": self.skipped_confident,
+            "audited": self.audited,
+            "deferred": self.deferred,
+            "requests": self.requests,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "cost_usd": self.cost_usd,
+            "providers_used": self.providers_used,
+            "providers_skipped": self.providers_skipped,
+        }
+
+
+def resolve_api_key(provider: LabelProviderConfig, api_keys: Mapping[str, SecretStr] | None) -> SecretStr | None:
+    """Key from the caller (e.g. a Prefect Secret block), the config, or the provider's env vars."""
+    if api_keys and api_keys.get(provider.name) is not None:
+        return api_keys[provider.name]
+    if provider.api_key is not None and provider.api_key.get_secret_value():
+        return provider.api_key
+    for name in provider.api_key_env:
+        value = os.environ.get(name)
+        if value:
+            return SecretStr(value)
+    return None
+
+
+@dataclass
+class _Job:
+    provider: str
+    message_ids: list[str]
+    retry_round: int = 0
+
+
+@dataclass
+class _Outcome:
+    answer: BatchAnswer | None
+    error: str | None
+    attempts: int
+
+
+class _RateLimiter:
+    """Spaces request starts at least 60/rpm seconds apart across a provider's threads."""
+
+    def __init__(self, requests_per_minute: float | None) -> None:
+        self._interval = 60.0 / requests_per_minute if requests_per_minute else 0.0
+        self._lock = threading.Lock()
+        self._next = 0.0
+
+    def wait(self) -> None:
+        if not self._interval:
+            return
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + self._interval
+        if start > now:
+            time.sleep(start - now)
+
+
+_PROGRAMMING_ERRORS = (TypeError, AttributeError, NameError, ImportError, AssertionError)
+
+
+def _is_retryable(exc: Exception) -> bool:
+    status = getattr(exc, "status_code", None) or getattr(exc, "code", None)
+    if isinstance(status, int) and 400 <= status < 500 and status not in (408, 409, 429):
+        return False  # bad request, auth, not found: asking again cannot help
+    return True
+
+
+def _describe_error(exc: Exception) -> str:
+    """Type and HTTP status only: SDK messages can quote request content."""
+    status = getattr(exc, "status_code", None) or getattr(exc, "code", None)
+    return f"{type(exc).__name__}" + (f" (HTTP {status})" if isinstance(status, int) else "")
+
+
+def _call_with_retries(
+    labeler: Labeler, items: list[PromptItem], limiter: _RateLimiter, config: LabelConfig, rng: random.Random
+) -> _Outcome:
+    attempts = 0
+    while True:
+        attempts += 1
+        limiter.wait()
+        try:
+            return _Outcome(labeler.label_batch(items), None, attempts)
+        except _PROGRAMMING_ERRORS:
+            raise  # a bug in this code, not a provider failure: fail loudly
+        except Exception as exc:  # any SDK/transport failure becomes an abstention, never a crash
+            error = _describe_error(exc)
+            if attempts >= config.request_attempts or not _is_retryable(exc):
+                return _Outcome(None, error, attempts)
+            delay = min(config.backoff_max_s, config.backoff_base_s * 2 ** (attempts - 1))
+            delay *= 0.5 + 0.5 * rng.random()  # jitter so parallel workers do not retry in lockstep
+            logger.warning("%s: %s, retrying in %.1fs", labeler.provider.name, error, delay)
+            time.sleep(delay)
+
+
+class _Engine:
+    """Runs every provider's batches with per-provider thread pools, caching each answer on arrival."""
+
+    def __init__(
+        self,
+        store: LabelStore,
+        config: LabelConfig,
+        labelers: dict[str, Labeler],
+        texts: dict[str, str],
+        run_id: str,
+        seed: int,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.labelers = labelers
+        self.texts = texts
+        self.run_id = run_id
+        self.rng = random.Random(seed)
+        self.usage = {name: ProviderUsage(name, lab.provider.model) for name, lab in labelers.items()}
+        self.abstained: dict[str, set[str]] = {name: set() for name in labelers}
+        self.answered: dict[str, set[str]] = {name: set() for name in labelers}
+        self.abstention_count = 0
+        self.budget_exhausted = False
+
+    def _items(self, job: _Job) -> list[PromptItem]:
+        return [PromptItem(sid, self.texts[mid]) for sid, mid in zip(short_ids(len(job.message_ids)), job.message_ids)]
+
+    def _reservation(self, job: _Job) -> float:
+        provider = self.labelers[job.provider].provider
+        texts = [self.texts[m] for m in job.message_ids]
+        return cost_usd(
+            provider,
+            estimate_request_input_tokens(texts),
+            estimate_request_output_tokens(len(texts), self.config.estimated_output_tokens_per_message),
+        )
+
+    def _spent(self) -> float:
+        return sum(u.cost_usd for u in self.usage.values())
+
+    def run(self, work: dict[str, list[str]]) -> None:
+        queues: dict[str, deque[_Job]] = {}
+        for name, ids in work.items():
+            size = self.config.batch_size
+            queues[name] = deque(_Job(name, ids[i : i + size]) for i in range(0, len(ids), size))
+        pools = {
+            name: ThreadPoolExecutor(max_workers=lab.provider.max_concurrency, thread_name_prefix=f"label-{name}")
+            for name, lab in self.labelers.items()
+        }
+        limiters = {name: _RateLimiter(lab.provider.requests_per_minute) for name, lab in self.labelers.items()}
+        in_flight: dict[Future[_Outcome], tuple[_Job, float]] = {}
+        reserved = 0.0
+        try:
+            while True:
+                for name, queue in queues.items():
+                    provider = self.labelers[name].provider
+                    while queue and not self.budget_exhausted:
+                        if sum(1 for j, _ in in_flight.values() if j.provider == name) >= provider.max_concurrency:
+                            break
+                        job = queue[0]
+                        cost = self._reservation(job)
+                        budget = self.config.budget_usd
+                        if budget is not None and self._spent() + reserved + cost > budget:
+                            self.budget_exhausted = True
+                            break
+                        queue.popleft()
+                        reserved += cost
+                        seed = self.rng.randrange(2**32)
+                        future = pools[name].submit(
+                            _call_with_retries,
+                            self.labelers[name],
+                            self._items(job),
+                            limiters[name],
+                            self.config,
+                            random.Random(seed),
+                        )
+                        in_flight[future] = (job, cost)
+                if not in_flight:
+                    break
+                done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+                for future in done:
+                    job, cost = in_flight.pop(future)
+                    reserved -= cost
+                    retry = self._handle(job, future.result())
+                    if retry is not None:
+                        queues[job.provider].appendleft(retry)
+        finally:
+            for pool in pools.values():
+                pool.shutdown(wait=True, cancel_futures=True)
+
+    def _handle(self, job: _Job, outcome: _Outcome) -> _Job | None:
+        labeler = self.labelers[job.provider]
+        provider = labeler.provider
+        usage = self.usage[job.provider]
+        if outcome.answer is None:
+            usage.failed_requests += 1
+            logger.warning(
+                "%s: request for %d message(s) failed after %d attempt(s): %s",
+                provider.name,
+                len(job.message_ids),
+                outcome.attempts,
+                outcome.error,
+            )
+            self._abstain(job.provider, job.message_ids, f"request_failed: {outcome.error}")
+            return None
+        answer = outcome.answer
+        usage.add(provider, answer.input_tokens, answer.output_tokens)
+        by_short = dict(zip(short_ids(len(job.message_ids)), job.message_ids))
+        votes = [
+            CachedVote(by_short[sid], provider.name, provider.model, v.label, v.category, v.confidence)
+            for sid, v in answer.votes.items()
+        ]
+        self.store.put_votes(votes, PROMPT_VERSION, self.run_id)
+        self.answered[job.provider].update(v.message_id for v in votes)
+        missing = [mid for sid, mid in by_short.items() if sid not in answer.votes]
+        if answer.problems:
+            logger.info("%s: answer problems: %s", provider.name, "; ".join(answer.problems[:5]))
+        if not missing:
+            return None
+        if job.retry_round < self.config.missing_retries:
+            return _Job(job.provider, missing, job.retry_round + 1)
+        self._abstain(job.provider, missing, "missing_or_malformed")
+        return None
+
+    def _abstain(self, provider: str, message_ids: list[str], reason: str) -> None:
+        model = self.labelers[provider].provider.model
+        self.store.put_abstentions([(m, provider, model, reason) for m in message_ids], self.run_id)
+        self.abstained[provider].update(message_ids)
+        self.abstention_count += len(message_ids)
+
+
+def _existing_labels(store: LabelStore, include_seed: bool, seed_dir: Path | None) -> pl.DataFrame:
+    seed = load_seed_final_labels(seed_dir) if include_seed else pl.DataFrame(schema=FINAL_LABEL_SCHEMA)
+    return merge_final_labels(store.human_labels(), store.ensemble_final(), seed)
+
+
+def _review_row(message_id: str, text: str, decision: Decision, votes: list[Vote]) -> dict[str, Any]:
+    return {
+        "message_id": message_id,
+        "reason": decision.review_reason,
+        "text_for_llm": text,
+        "votes": [
+            {"provider": v.provider, "label": v.label, "category": v.category, "confidence": v.confidence}
+            for v in votes
+        ],
+        "label": decision.label,
+        "category": decision.category,
+        "agreement": decision.agreement,
+        "confidence": decision.confidence,
+    }
+
+
+def _propagation_rows(pairs: pl.DataFrame, rep_labels: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
+    for message_id, rep_id in pairs.select("message_id", "rep_id").iter_rows():
+        rep = rep_labels.get(rep_id)
+        if rep is None:
+            continue
+        rows.append(
+            {
+                "message_id": message_id,
+                "label": rep["label"],
+                "category": rep["category"],
+                "confidence": rep["confidence"],
+                "agreement": rep.get("agreement"),
+                "n_votes": 0,
+                "needs_review": False,
+                "propagated_from": rep_id,
+            }
+        )
+    return rows
+
+
+def run_labeling(
+    config: Any,
+    messages: pl.DataFrame,
+    *,
+    label_config: LabelConfig | None = None,
+    api_keys: Mapping[str, SecretStr] | None = None,
+    dry_run: bool = False,
+    champion_scores: pl.DataFrame | None = None,
+    run_id: str | None = None,
+    include_seed: bool = True,
+    seed_dir: Path | None = None,
+    labeler_factory: LabelerFactory = make_labeler,
+) -> LabelingResult:
+    """Label the unlabelled messages of ``messages`` (snapshot schema) with the LLM ensemble.
+
+    Only ``text_for_llm`` ever leaves the process. ``api_keys`` (provider name -> key) override the
+    config and environment. ``dry_run`` estimates requests, tokens and USD without calling anything.
+    """
+    label_config = label_config or getattr(config, "label", None) or LabelConfig()
+    missing = [c for c in REQUIRED_COLUMNS if c not in messages.columns]
+    if missing:
+        raise ValueError(f"messages lack column(s) {missing}; pass the snapshot (docs/architecture.md)")
+    run_id = run_id or f"label-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    result = LabelingResult(run_id, "ok", "", PROMPT_VERSION, dry_run=dry_run)
+
+    enabled = [p for p in label_config.providers if p.enabled]
+    keys: dict[str, SecretStr] = {}
+    for provider in enabled:
+        key = resolve_api_key(provider, api_keys)
+        if key is None:
+            wanted = " or ".join([*provider.api_key_env, "api_key", "secret_block"])
+            result.providers_skipped[provider.name] = f"no API key ({wanted})"
+            if not dry_run:
+                logger.warning("label provider %s skipped: no API key (set %s)", provider.name, wanted)
+        else:
+            keys[provider.name] = key
+    # A dry run prices every enabled provider, keys or not: it is how one decides to buy them.
+    active = enabled if dry_run else [p for p in enabled if p.name in keys]
+    result.providers_used = [p.name for p in active]
+    if not active:
+        result.status = "no_labelers"
+        result.message = "no labelers configured: existing labels kept, nothing sent"
+        logger.warning(result.message)
+        return result
+
+    with LabelStore.for_config(config) as store:
+        existing = _existing_labels(store, include_seed, seed_dir)
+        selection: Selection = select_for_labelling(
+            messages,
+            existing,
+            champion_scores=champion_scores,
+            confidence=label_config.cascade_confidence,
+            audit_fraction=label_config.audit_fraction,
+            seed=getattr(config, "seed", 13),
+            use_campaigns=label_config.propagate_campaigns,
+        )
+        to_label = selection.to_label
+        if "first_seen_at" in to_label.columns:
+            to_label = to_label.sort(["first_seen_at", "message_id"])
+        if label_config.max_messages_per_run is not None and to_label.height > label_config.max_messages_per_run:
+            result.deferred = to_label.height - label_config.max_messages_per_run
+            to_label = to_label.head(label_config.max_messages_per_run)
+        result.selected = to_label.height
+        result.skipped_confident = len(selection.skipped_confident)
+        result.audited = len(selection.audit_ids)
+        texts = {
+            mid: (text or "")[: label_config.max_text_chars]
+            for mid, text in to_label.select("message_id", "text_for_llm").iter_rows()
+        }
+        rep_ids = list(texts)
+        cached = store.cached_votes(rep_ids, [(p.name, p.model) for p in active], PROMPT_VERSION)
+        work = {p.name: [m for m in rep_ids if p.name not in cached.get(m, {})] for p in active}
+        result.cache_hits = sum(len(v) for v in cached.values())
+        result.pairs_requested = sum(len(v) for v in work.values())
+
+        if dry_run:
+            size = label_config.batch_size
+            for provider in active:
+                ids = work[provider.name]
+                batches = [[texts[m] for m in ids[i : i + size]] for i in range(0, len(ids), size)]
+                result.usage.append(
+                    estimate_provider(provider, batches, label_config.estimated_output_tokens_per_message)
+                )
+            result.status = "dry_run"
+            result.message = (
+                f"dry run: {result.selected} message(s) to label, {result.requests} request(s), "
+                f"~{result.input_tokens} input / ~{result.output_tokens} output tokens, ~${result.cost_usd:.4f}"
+            )
+            logger.info(result.message)
+            return result
+
+        store.start_run(run_id, PROMPT_VERSION)
+        labelers = {p.name: labeler_factory(p, keys[p.name]) for p in active}
+        engine = _Engine(store, label_config, labelers, texts, run_id, getattr(config, "seed", 13))
+        if result.pairs_requested:
+            engine.run({name: ids for name, ids in work.items() if ids})
+        result.usage = list(engine.usage.values())
+        result.abstentions = engine.abstention_count
+        store.put_cost_rows(run_id, result.cost_rows())
+
+        # Vote on every representative every active provider has finished with (voted or abstained).
+        votes_by_message = store.cached_votes(rep_ids, [(p.name, p.model) for p in active], PROMPT_VERSION)
+        ensemble_rows: list[dict[str, Any]] = []
+        review_rows: list[dict[str, Any]] = []
+        rep_labels: dict[str, dict[str, Any]] = {}
+        for mid in rep_ids:
+            have = votes_by_message.get(mid, {})
+            finished = all(p.name in have or mid in engine.abstained[p.name] for p in active)
+            if not finished or not have:
+                continue  # unpaid (budget) or only errors: asked again next run
+            votes = [Vote(v.provider, v.label, v.category, v.confidence) for v in have.values()]
+            decision = decide(
+                votes,
+                min_agreement=label_config.min_agreement,
+                min_confidence=label_config.min_confidence,
+                min_votes=label_config.min_votes,
+            )
+            row = {
+                "message_id": mid,
+                "label": decision.label,
+                "category": decision.category,
+                "confidence": decision.confidence,
+                "agreement": decision.agreement,
+                "n_votes": decision.n_votes,
+                "needs_review": decision.needs_review,
+                "review_reason": decision.review_reason,
+            }
+            ensemble_rows.append(row)
+            if decision.needs_review:
+                review_rows.append(_review_row(mid, texts[mid], decision, votes))
+            else:
+                rep_labels[mid] = row
+        store.put_ensemble(ensemble_rows, PROMPT_VERSION, run_id)
+        store.put_review_items(review_rows, run_id)
+        store.close_review_items(list(rep_labels))
+        result.decided = len(rep_labels)
+        result.review_queued = len(review_rows)
+
+        propagated: list[dict[str, Any]] = []
+        if label_config.propagate_campaigns:
+            propagated += _propagation_rows(selection.waiting_members, rep_labels)
+            existing_by_id = {row["message_id"]: row for row in existing.iter_rows(named=True)}
+            propagated += _propagation_rows(selection.propagate_now, existing_by_id)
+            store.put_ensemble(propagated, PROMPT_VERSION, run_id)
+        result.propagated = len(propagated)
+
+        if not result.selected and not result.propagated:
+            result.status = "nothing_to_label"
+            result.message = "nothing to label: every message has a label or waits for review"
+            logger.info(result.message)
+        elif engine.budget_exhausted:
+            result.status = "budget_exhausted"
+            result.message = (
+                f"budget cap ${label_config.budget_usd} reached: stopped after ${result.cost_usd:.4f}; "
+                f"{result.decided} labelled, the rest waits for the next run"
+            )
+            logger.warning(result.message)
+        else:
+            result.message = (
+                f"{result.decided} labelled, {result.propagated} propagated, {result.review_queued} to review, "
+                f"{result.abstentions} abstention(s), {result.requests} request(s), ${result.cost_usd:.4f}"
+            )
+            logger.info("label run %s: %s", run_id, result.message)
+        store.finish_run(run_id, result.status, result.message, result.summary())
+    return result

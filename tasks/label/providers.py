@@ -1,0 +1,230 @@
+"""LLM labellers behind one small interface, each calling its vendor's official SDK.
+
+A labeller sends one batch of ``PromptItem`` and returns the parsed votes plus the token usage the
+API reported. Transport failures (after the SDK's own retries) raise; an answer that is not valid
+JSON, or that lacks some ids, is *not* an exception: it comes back with fewer votes so the caller
+can re-ask only the missing items, and the tokens already paid for still reach the cost ledger.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from pydantic import SecretStr
+
+from spamloop.settings.label import LabelProviderConfig
+from tasks.label.prompt import (
+    CATEGORIES,
+    GEMINI_RESPONSE_SCHEMA,
+    HAM_CATEGORIES,
+    LABELS,
+    RESPONSE_SCHEMA,
+    SPAM_CATEGORIES,
+    SYSTEM_PROMPT,
+    PromptItem,
+    build_user_message,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ItemVote:
+    """One model's verdict on one message of a batch."""
+
+    short_id: str
+    label: str
+    category: str
+    confidence: float
+
+
+@dataclass
+class BatchAnswer:
+    """What one request produced: valid votes by short id, usage, and what was wrong with the rest."""
+
+    votes: dict[str, ItemVote]
+    input_tokens: int
+    output_tokens: int
+    problems: list[str] = field(default_factory=list)
+
+
+class Labeler(Protocol):
+    provider: LabelProviderConfig
+
+    def label_batch(self, items: list[PromptItem]) -> BatchAnswer: ...
+
+
+def parse_answer(text: str | None, expected_ids: list[str]) -> tuple[dict[str, ItemVote], list[str]]:
+    """Votes for the expected ids found in a JSON answer, and a list of problems.
+
+    Unknown ids, duplicates (first one wins), bad labels/categories and out-of-range confidences are
+    dropped item by item, so one bad entry never discards the others.
+    """
+    problems: list[str] = []
+    if not text:
+        return {}, ["empty answer"]
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return {}, [f"answer is not JSON: {exc.msg}"]
+    entries = payload.get("labels") if isinstance(payload, dict) else payload
+    if not isinstance(entries, list):
+        return {}, ["answer has no 'labels' array"]
+    wanted = set(expected_ids)
+    votes: dict[str, ItemVote] = {}
+    for entry in entries:
+        if not isinstance(entry, dict):
+            problems.append("entry is not an object")
+            continue
+        short_id = entry.get("id")
+        label = entry.get("label")
+        category = entry.get("category")
+        confidence = entry.get("confidence")
+        if short_id not in wanted:
+            problems.append(f"unknown id {str(short_id)[:20]!r}")
+            continue
+        if short_id in votes:
+            problems.append(f"duplicate id {short_id!r}")
+            continue
+        if label not in LABELS or category not in CATEGORIES:
+            problems.append(f"invalid label/category for {short_id!r}")
+            continue
+        if category not in (SPAM_CATEGORIES if label == "spam" else HAM_CATEGORIES):
+            problems.append(f"category does not fit label for {short_id!r}")
+            continue
+        if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 <= confidence <= 1:
+            problems.append(f"invalid confidence for {short_id!r}")
+            continue
+        votes[short_id] = ItemVote(short_id, label, category, float(confidence))
+    missing = [i for i in expected_ids if i not in votes]
+    if missing:
+        problems.append(f"{len(missing)} id(s) missing")
+    return votes, problems
+
+
+class OpenAILabeler:
+    """Any OpenAI-compatible chat completions endpoint, with a strict JSON schema response format."""
+
+    def __init__(self, provider: LabelProviderConfig, api_key: SecretStr) -> None:
+        from openai import OpenAI
+
+        self.provider = provider
+        self._client = OpenAI(
+            api_key=api_key.get_secret_value(),
+            base_url=provider.base_url,
+            max_retries=provider.sdk_max_retries,
+            timeout=provider.timeout_s,
+        )
+
+    def label_batch(self, items: list[PromptItem]) -> BatchAnswer:
+        response = self._client.chat.completions.create(
+            model=self.provider.model,
+            messages=[
+                {"role": "system", "content": SYSTEM_PROMPT},
+                {"role": "user", "content": build_user_message(items)},
+            ],
+            response_format={
+                "type": "json_schema",
+                "json_schema": {"name": "sms_labels", "strict": True, "schema": RESPONSE_SCHEMA},
+            },
+            temperature=self.provider.temperature,
+            max_completion_tokens=self.provider.max_output_tokens,
+        )
+        usage = response.usage
+        text = response.choices[0].message.content if response.choices else None
+        votes, problems = parse_answer(text, [i.short_id for i in items])
+        return BatchAnswer(
+            votes,
+            usage.prompt_tokens if usage else 0,
+            usage.completion_tokens if usage else 0,
+            problems,
+        )
+
+
+class AnthropicLabeler:
+    """Anthropic Messages API with structured outputs (``output_config.format`` = JSON schema)."""
+
+    def __init__(self, provider: LabelProviderConfig, api_key: SecretStr) -> None:
+        from anthropic import Anthropic
+
+        self.provider = provider
+        self._client = Anthropic(
+            api_key=api_key.get_secret_value(),
+            base_url=provider.base_url,
+            max_retries=provider.sdk_max_retries,
+            timeout=provider.timeout_s,
+        )
+
+    def label_batch(self, items: list[PromptItem]) -> BatchAnswer:
+        response = self._client.messages.create(
+            model=self.provider.model,
+            max_tokens=self.provider.max_output_tokens,
+            system=SYSTEM_PROMPT,
+            messages=[{"role": "user", "content": build_user_message(items)}],
+            output_config={"format": {"type": "json_schema", "schema": RESPONSE_SCHEMA}},
+            # This SDK version's Messages.create has no temperature parameter; the schema fixes the shape.
+        )
+        text = "".join(block.text for block in response.content if getattr(block, "type", None) == "text")
+        votes, problems = parse_answer(text, [i.short_id for i in items])
+        return BatchAnswer(votes, response.usage.input_tokens, response.usage.output_tokens, problems)
+
+
+class GeminiLabeler:
+    """Google GenAI generateContent with a JSON response schema; thinking off to keep output tokens low."""
+
+    def __init__(self, provider: LabelProviderConfig, api_key: SecretStr) -> None:
+        from google import genai
+        from google.genai import types
+
+        self.provider = provider
+        self._types = types
+        self._client = genai.Client(
+            api_key=api_key.get_secret_value(),
+            http_options=types.HttpOptions(
+                base_url=provider.base_url,
+                timeout=int(provider.timeout_s * 1000),  # milliseconds
+                retry_options=types.HttpRetryOptions(
+                    attempts=provider.sdk_max_retries + 1,
+                    initial_delay=0.5,
+                    max_delay=10.0,
+                    http_status_codes=[408, 429, 500, 502, 503, 504],
+                ),
+            ),
+        )
+
+    def label_batch(self, items: list[PromptItem]) -> BatchAnswer:
+        types = self._types
+        response = self._client.models.generate_content(
+            model=self.provider.model,
+            contents=build_user_message(items),
+            config=types.GenerateContentConfig(
+                system_instruction=SYSTEM_PROMPT,
+                response_mime_type="application/json",
+                response_schema=GEMINI_RESPONSE_SCHEMA,
+                temperature=self.provider.temperature,
+                max_output_tokens=self.provider.max_output_tokens,
+                thinking_config=types.ThinkingConfig(thinking_budget=0),
+                automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
+            ),
+        )
+        meta = response.usage_metadata
+        input_tokens = (meta.prompt_token_count or 0) if meta else 0
+        # Thinking tokens are billed as output.
+        output_tokens = ((meta.candidates_token_count or 0) + (meta.thoughts_token_count or 0)) if meta else 0
+        try:
+            text = response.text
+        except ValueError:  # no text part at all (e.g. blocked)
+            text = None
+        votes, problems = parse_answer(text, [i.short_id for i in items])
+        return BatchAnswer(votes, input_tokens, output_tokens, problems)
+
+
+_LABELERS: dict[str, Any] = {"openai": OpenAILabeler, "anthropic": AnthropicLabeler, "gemini": GeminiLabeler}
+
+
+def make_labeler(provider: LabelProviderConfig, api_key: SecretStr) -> Labeler:
+    """The SDK-backed labeller for ``provider.kind``."""
+    return _LABELERS[provider.kind](provider, api_key)

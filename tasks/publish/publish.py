@@ -1,0 +1,217 @@
+"""Publish a verified bundle under immutable versioned keys, then swing the manifest to it.
+
+Layout in the store (under the target's prefix)::
+
+    models/<name>/<version>/<every bundle file, bundle.json included>   written once, verified
+    models/<name>/manifest.json                                         the pointer the app reads
+
+Order: verify the bundle and its parity report locally -> read the manifest (and its etag) -> upload
+and verify every file -> write the manifest LAST with a compare-and-swap on that etag. A failure before
+the last step leaves the manifest as it was (the app keeps the old model); a rerun re-uses the files
+already uploaded. Two concurrent publishes: the one whose manifest write lands second sees a changed
+etag and fails with PublishConflictError; nothing is overwritten. ``rollback`` re-points the manifest
+to an earlier version after checking all of that version's files are still in the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from models.ondevice import BUNDLE_INDEX, read_bundle_index, sha256_file, verify_bundle
+from spamloop.settings.export import PublishConfig
+from tasks.export.parity import ParityReport, require_passed
+from tasks.publish.stores import ObjectStore, ObjectStoreError, PreconditionFailedError
+
+logger = logging.getLogger(__name__)
+
+MANIFEST_SCHEMA = "spamloop-manifest/1"
+PARITY_REPORT_FILE = "parity_report.json"
+
+
+class PublishError(RuntimeError):
+    """Publishing stopped; the manifest was not changed."""
+
+
+class PublishConflictError(PublishError):
+    """Another publish or rollback changed the manifest first; this one changed nothing."""
+
+
+class ManifestFile(BaseModel):
+    """One file of the published version."""
+
+    path: str = Field(description="Path inside the bundle (POSIX).")
+    key: str = Field(description="Object key in the store (without the target prefix).")
+    sha256: str = Field(description="Hex sha256 of the bytes.")
+    size: int = Field(description="Bytes.")
+    url: str = Field(description="Where the app downloads it (presigned, public or file://).")
+
+
+class Manifest(BaseModel):
+    """The pointer the app reads: which version to run and how to fetch and check it."""
+
+    schema_version: str = Field(default=MANIFEST_SCHEMA, description="Manifest format.")
+    name: str = Field(description="Model name.")
+    version: str = Field(description="Model version the app should run.")
+    created_at: str = Field(description="When the bundle was built (UTC, ISO-8601).")
+    published_at: str = Field(description="When this manifest was written (UTC).")
+    previous_version: str | None = Field(default=None, description="Version the manifest pointed at before.")
+    threshold: float = Field(description="Spam if spam_probability >= threshold.")
+    labels: dict[str, str] = Field(description="Class id -> label.")
+    normalization_version: str = Field(description="Text contract the app must apply (models/normalization_spec.json).")
+    max_seq_len: int = Field(description="Truncation length including [CLS] and [SEP].")
+    seq_lengths: list[int] = Field(description="Fixed TFLite signature lengths (seq_<n>).")
+    models: dict[str, str] = Field(description="Model kind -> path inside the bundle.")
+    min_app_version: str | None = Field(default=None, description="Lowest app version that can run this bundle.")
+    urls_expire_at: str | None = Field(default=None, description="When presigned URLs stop working (UTC); None = never.")
+    files: list[ManifestFile] = Field(description="Every bundle file, bundle.json included.")
+
+
+def version_prefix(name: str, version: str) -> str:
+    return f"models/{name}/{version}/"
+
+
+def manifest_key(name: str, config: PublishConfig) -> str:
+    return f"models/{name}/{config.manifest_name}"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _check_parity(bundle_dir: Path, report: ParityReport | None) -> ParityReport:
+    stored = ParityReport.model_validate_json((bundle_dir / PARITY_REPORT_FILE).read_text(encoding="utf-8"))
+    require_passed(stored)
+    if report is not None:
+        require_passed(report)
+    return stored
+
+
+def _build_manifest(
+    index: dict[str, Any], bundle_json: bytes, store: ObjectStore, config: PublishConfig, previous_version: str | None
+) -> Manifest:
+    name, version = index["name"], index["version"]
+    entries = [*index["files"]]
+    bundle_json_entry = {"path": BUNDLE_INDEX, "sha256": hashlib.sha256(bundle_json).hexdigest(), "size": len(bundle_json)}
+    now = _utc_now()
+    files = [
+        ManifestFile(
+            path=entry["path"],
+            key=version_prefix(name, version) + entry["path"],
+            sha256=entry["sha256"],
+            size=entry["size"],
+            url=store.url(version_prefix(name, version) + entry["path"]),
+        )
+        for entry in [bundle_json_entry, *entries]
+    ]
+    presigned = config.url_mode == "presigned" and not store.describe().startswith("file://")
+    return Manifest(
+        name=name,
+        version=version,
+        created_at=index["created_at"],
+        published_at=now.isoformat(),
+        previous_version=previous_version,
+        threshold=index["threshold"],
+        labels=index["labels"],
+        normalization_version=index["normalization_version"],
+        max_seq_len=index["max_seq_len"],
+        seq_lengths=index["seq_lengths"],
+        models=index["models"],
+        min_app_version=index.get("min_app_version"),
+        urls_expire_at=(now + timedelta(seconds=config.presign_expiry_s)).isoformat() if presigned else None,
+        files=files,
+    )
+
+
+def read_manifest(store: ObjectStore, name: str, config: PublishConfig | None = None) -> tuple[Manifest, str] | None:
+    """(manifest, etag) currently published for ``name``, or None."""
+    found = store.read(manifest_key(name, config or PublishConfig()))
+    if found is None:
+        return None
+    return Manifest.model_validate_json(found[0]), found[1]
+
+
+def _swap_manifest(
+    store: ObjectStore, key: str, manifest: Manifest, etag: str | None
+) -> None:
+    payload = (manifest.model_dump_json(indent=2) + "\n").encode("utf-8")
+    try:
+        store.put_conditional(key, payload, if_match=etag)
+    except PreconditionFailedError as exc:
+        raise PublishConflictError(
+            f"manifest {key} changed while publishing {manifest.version} (a concurrent publish or rollback won); "
+            "the files of this version are uploaded, the manifest was NOT changed: rerun to publish it"
+        ) from exc
+
+
+def publish_bundle(
+    bundle_dir: Path, store: ObjectStore, config: PublishConfig | None = None, report: ParityReport | None = None
+) -> Manifest:
+    """Upload a bundle and point the manifest at it. Refuses bundles that fail verification or parity."""
+    config = config or PublishConfig()
+    index = verify_bundle(bundle_dir)
+    _check_parity(bundle_dir, report)
+    name, version = index["name"], index["version"]
+    key = manifest_key(name, config)
+    current = store.read(key)
+    current_manifest = Manifest.model_validate_json(current[0]) if current else None
+    previous = current_manifest.version if current_manifest else None
+    etag = current[1] if current else None
+
+    uploaded = 0
+    for entry in [*index["files"], None]:
+        path = BUNDLE_INDEX if entry is None else entry["path"]  # bundle.json last: its presence marks completeness
+        local = bundle_dir / path
+        sha256 = entry["sha256"] if entry else sha256_file(local)
+        try:
+            uploaded += store.put_immutable(version_prefix(name, version) + path, local, sha256)
+        except ObjectStoreError as exc:
+            raise PublishError(
+                f"upload of {name} {version} stopped at {path}: {exc}; the manifest still points at {previous}"
+            ) from exc
+    bundle_json = (bundle_dir / BUNDLE_INDEX).read_bytes()
+    # Re-publishing the current version (a rerun, or to refresh presigned URLs) keeps its back pointer.
+    back_pointer = current_manifest.previous_version if current_manifest and previous == version else previous
+    manifest = _build_manifest(index, bundle_json, store, config, back_pointer)
+    _swap_manifest(store, key, manifest, etag)
+    logger.info("published %s %s to %s (%d new objects, previous %s)", name, version, store.describe(), uploaded, previous)
+    return manifest
+
+
+def rollback(store: ObjectStore, name: str, version: str, config: PublishConfig | None = None) -> Manifest:
+    """Point the manifest at an earlier published ``version`` after checking all its files are intact."""
+    config = config or PublishConfig()
+    key = manifest_key(name, config)
+    current = store.read(key)
+    prefix = version_prefix(name, version)
+    found = store.read(prefix + BUNDLE_INDEX)
+    if found is None:
+        raise PublishError(f"{name} {version} was never published completely (no {prefix}{BUNDLE_INDEX})")
+    bundle_bytes = found[0]
+    index = json.loads(bundle_bytes)
+    problems = []
+    for entry in index["files"]:
+        stored = store.sha256_of(prefix + entry["path"])
+        if stored != entry["sha256"]:
+            problems.append(f"{entry['path']}: {'missing' if stored is None else 'sha256 mismatch'}")
+    if problems:
+        raise PublishError(f"cannot roll back to {name} {version}: " + "; ".join(problems))
+    previous = Manifest.model_validate_json(current[0]).version if current else None
+    manifest = _build_manifest(index, bundle_bytes, store, config, previous)
+    _swap_manifest(store, key, manifest, current[1] if current else None)
+    logger.info("rolled %s back from %s to %s", name, previous, version)
+    return manifest
+
+
+
+
+def bundle_summary(bundle_dir: Path) -> dict[str, Any]:
+    """name, version, threshold of a bundle folder (without verifying it)."""
+    index = read_bundle_index(bundle_dir)
+    return {"name": index["name"], "version": index["version"], "threshold": index["threshold"]}

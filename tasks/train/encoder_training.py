@@ -1,0 +1,219 @@
+"""Fine-tune the spam encoder with the transformers Trainer: class weights, early stopping, resumable checkpoints."""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import numpy as np
+import torch
+from pydantic import BaseModel, Field
+from sklearn.metrics import f1_score
+from transformers import (
+    DataCollatorWithPadding,
+    EarlyStoppingCallback,
+    EvalPrediction,
+    PrinterCallback,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+    Trainer,
+    TrainerCallback,
+    TrainerControl,
+    TrainerState,
+    TrainingArguments,
+    set_seed,
+)
+from transformers.trainer_utils import get_last_checkpoint
+
+from models.encoder import SPAM_LABEL_ID
+
+# Names the per-epoch/per-step Trainer logs get in MLflow.
+_MLFLOW_METRIC_NAMES = {"loss": "train_loss", "eval_loss": "dev_loss", "eval_f1": "dev_f1", "eval_pr_auc": "dev_pr_auc"}
+
+
+class EncodedTexts(torch.utils.data.Dataset):
+    """Tokenised texts (unpadded; the collator pads per batch) with 0/1 labels."""
+
+    def __init__(self, tokenizer: PreTrainedTokenizerBase, texts_norm: Sequence[str], labels: Sequence[int], max_seq_len: int):
+        self.encodings = tokenizer(list(texts_norm), truncation=True, max_length=max_seq_len)
+        self.labels = [int(label) for label in labels]
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        item = {name: values[index] for name, values in self.encodings.items()}
+        item["labels"] = self.labels[index]
+        return item
+
+
+class ClassWeightedTrainer(Trainer):
+    """Trainer whose cross-entropy weights each class (spam is rare, and missing it costs more than a ham)."""
+
+    # compute_loss returns a per-batch mean, so the Trainer still divides by gradient-accumulation steps.
+    loss_is_scaled_for_ga = False
+
+    def __init__(self, *args: Any, class_weights: torch.Tensor | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.class_weights = class_weights
+
+    def compute_loss(
+        self,
+        model: torch.nn.Module,
+        inputs: dict[str, Any],
+        return_outputs: bool = False,
+        num_items_in_batch: torch.Tensor | int | None = None,
+    ) -> torch.Tensor | tuple[torch.Tensor, Any]:
+        labels = inputs.pop("labels")
+        outputs = model(**inputs)
+        logits = outputs.logits
+        weight = self.class_weights.to(logits.device, logits.dtype) if self.class_weights is not None else None
+        loss = torch.nn.functional.cross_entropy(logits.view(-1, logits.shape[-1]), labels.view(-1), weight=weight)
+        return (loss, outputs) if return_outputs else loss
+
+
+class MlflowEpochLogger(TrainerCallback):
+    """Send the Trainer's train loss and dev loss/F1 to the active MLflow run (report_to stays empty)."""
+
+    def on_log(
+        self, args: TrainingArguments, state: TrainerState, control: TrainerControl, logs: dict[str, float] | None = None, **kwargs: Any
+    ) -> None:
+        if not logs or not state.is_world_process_zero or mlflow.active_run() is None:
+            return
+        metrics = {
+            mlflow_name: float(logs[trainer_name])
+            for trainer_name, mlflow_name in _MLFLOW_METRIC_NAMES.items()
+            if trainer_name in logs and math.isfinite(float(logs[trainer_name]))
+        }
+        if metrics:
+            mlflow.log_metrics(metrics, step=state.global_step)
+
+
+class EncoderTrainingOutcome(BaseModel):
+    """What a Trainer run did."""
+
+    global_step: int = Field(description="Optimiser steps done in total (including before a resume).")
+    resumed_from: str | None = Field(description="Checkpoint the run resumed from, if any.")
+    train_losses: list[float] = Field(description="Logged training losses in order.")
+    dev_f1_by_epoch: list[float] = Field(description="Dev F1 (argmax) at each evaluation.")
+    best_checkpoint: str | None = Field(description="Checkpoint load_best_model_at_end restored.")
+    wall_time_s: float = Field(description="Seconds spent in trainer.train() in this process.")
+    samples_per_s: float = Field(description="Training samples processed per second in this process.")
+
+
+def class_weights_for(labels: Sequence[int]) -> torch.Tensor:
+    """Inverse-frequency weights n / (2 * n_class), so both classes carry equal total weight."""
+    counts = np.bincount(np.asarray(labels, dtype=int), minlength=2).astype(np.float64)
+    if (counts == 0).any():
+        raise ValueError(f"both classes are needed in the train split, got counts {counts.tolist()}")
+    return torch.tensor(counts.sum() / (2 * counts), dtype=torch.float32)
+
+
+def _dev_metrics(eval_prediction: EvalPrediction) -> dict[str, float]:
+    logits = eval_prediction.predictions
+    logits = logits[0] if isinstance(logits, tuple) else logits
+    labels = np.asarray(eval_prediction.label_ids)
+    predicted = np.asarray(logits).argmax(axis=-1)
+    return {"f1": float(f1_score(labels, predicted, pos_label=SPAM_LABEL_ID, zero_division=0))}
+
+
+def configure_cpu_threads(num_threads: int | None) -> int:
+    """Use every core for intra-op parallelism (dataloader workers stay 0: tokenisation is done up front)."""
+    threads = num_threads or os.cpu_count() or 1
+    torch.set_num_threads(threads)
+    return threads
+
+
+def train_encoder(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    train_texts: Sequence[str],
+    train_labels: Sequence[int],
+    dev_texts: Sequence[str],
+    dev_labels: Sequence[int],
+    checkpoint_dir: Path,
+    *,
+    seed: int,
+    max_seq_len: int,
+    epochs: float,
+    batch_size: int,
+    eval_batch_size: int,
+    learning_rate: float,
+    weight_decay: float,
+    warmup_ratio: float,
+    early_stopping_patience: int,
+    class_weighting: bool,
+    max_steps: int = -1,
+    resume: bool = True,
+) -> EncoderTrainingOutcome:
+    """Train in place (the best dev-F1 checkpoint is loaded back into ``model``), resuming from checkpoint_dir if asked."""
+    set_seed(seed)
+    train_dataset = EncodedTexts(tokenizer, train_texts, train_labels, max_seq_len)
+    dev_dataset = EncodedTexts(tokenizer, dev_texts, dev_labels, max_seq_len)
+    steps_per_epoch = max(1, math.ceil(len(train_dataset) / batch_size))
+    args = TrainingArguments(
+        output_dir=str(checkpoint_dir),
+        num_train_epochs=epochs,
+        max_steps=max_steps,
+        per_device_train_batch_size=batch_size,
+        per_device_eval_batch_size=eval_batch_size,
+        learning_rate=learning_rate,
+        weight_decay=weight_decay,
+        warmup_steps=warmup_ratio,
+        lr_scheduler_type="linear",
+        eval_strategy="epoch",
+        save_strategy="epoch",
+        logging_strategy="steps",
+        logging_steps=max(1, steps_per_epoch // 4),
+        load_best_model_at_end=True,
+        metric_for_best_model="f1",
+        greater_is_better=True,
+        save_total_limit=2,
+        seed=seed,
+        data_seed=seed,
+        use_cpu=not torch.cuda.is_available(),
+        dataloader_num_workers=0,
+        report_to=[],
+        disable_tqdm=True,
+        log_level="warning",
+    )
+    trainer = ClassWeightedTrainer(
+        model=model,
+        args=args,
+        train_dataset=train_dataset,
+        eval_dataset=dev_dataset,
+        processing_class=tokenizer,
+        data_collator=DataCollatorWithPadding(tokenizer),
+        compute_metrics=_dev_metrics,
+        callbacks=[EarlyStoppingCallback(early_stopping_patience=early_stopping_patience), MlflowEpochLogger()],
+        class_weights=class_weights_for(train_labels) if class_weighting else None,
+    )
+    trainer.remove_callback(PrinterCallback)  # per-step dicts on stdout; MLflow and the log history keep them
+    last_checkpoint = get_last_checkpoint(str(checkpoint_dir)) if resume and checkpoint_dir.is_dir() else None
+    started = time.perf_counter()
+    trainer.train(resume_from_checkpoint=last_checkpoint)
+    wall_time = time.perf_counter() - started
+    state = trainer.state
+    start_step = 0
+    if last_checkpoint is not None:
+        start_step = TrainerState.load_from_json(str(Path(last_checkpoint) / "trainer_state.json")).global_step
+    # Throughput counts training only: dev evaluations (eval_runtime) are taken out of the wall time.
+    samples_done = (state.global_step - start_step) / steps_per_epoch * len(train_dataset)
+    eval_seconds = sum(
+        float(entry.get("eval_runtime", 0.0)) for entry in state.log_history if entry.get("step", 0) > start_step
+    )
+    train_seconds = max(wall_time - eval_seconds, 1e-9)
+    return EncoderTrainingOutcome(
+        global_step=state.global_step,
+        resumed_from=last_checkpoint,
+        train_losses=[float(entry["loss"]) for entry in state.log_history if "loss" in entry],
+        dev_f1_by_epoch=[float(entry["eval_f1"]) for entry in state.log_history if "eval_f1" in entry],
+        best_checkpoint=state.best_model_checkpoint,
+        wall_time_s=wall_time,
+        samples_per_s=samples_done / train_seconds,
+    )

@@ -1,0 +1,117 @@
+"""Operating threshold and spam-filter metrics (overall and per language)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from pydantic import BaseModel, Field
+from sklearn.metrics import average_precision_score, confusion_matrix
+
+# Used only when dev has no ham at all, so no FPR can be measured.
+FALLBACK_THRESHOLD = 0.5
+METRIC_LANGS: tuple[str, ...] = ("ko", "en")
+
+
+class ThresholdChoice(BaseModel):
+    """The operating threshold picked on dev and what it gives there."""
+
+    threshold: float = Field(description="Predict spam when the spam probability is >= this.")
+    target_ham_fpr: float = Field(description="The ham FPR the threshold had to stay at or under.")
+    dev_ham_fpr: float = Field(description="Ham FPR on dev at the threshold (nan when dev has no ham).")
+    dev_spam_recall: float = Field(description="Spam recall on dev at the threshold (nan when dev has no spam).")
+    allowed_false_positives: int = Field(description="floor(target * dev ham count): hams that may score >= threshold.")
+    fallback: bool = Field(description="True when dev had no ham and FALLBACK_THRESHOLD was used.")
+
+
+def choose_threshold(scores: Sequence[float], is_spam: Sequence[bool], target_ham_fpr: float) -> ThresholdChoice:
+    """The lowest threshold whose dev ham FPR is <= target_ham_fpr (spam iff score >= threshold).
+
+    With n hams, at most k = floor(target * n) of them may be flagged, so the threshold must sit just above
+    the (k+1)-th highest ham score; the lowest such value is the next float above it. Ties: hams with equal
+    scores are all on the same side of any threshold, so a tie at the boundary pushes the threshold above the
+    whole tie (the FPR then ends under the target, never over). If k >= n every ham may be flagged and the
+    threshold is 0. If dev has no ham, no FPR can be measured: FALLBACK_THRESHOLD (0.5) with fallback=True.
+    Dev having no spam does not matter to the choice (recall is then reported as nan).
+    """
+    score_array = np.asarray(scores, dtype=np.float64)
+    spam_mask = np.asarray(is_spam, dtype=bool)
+    if score_array.shape != spam_mask.shape:
+        raise ValueError("scores and is_spam must have the same length")
+    ham_scores = np.sort(score_array[~spam_mask])[::-1]
+    n_ham = ham_scores.size
+    if n_ham == 0:
+        threshold, fallback, allowed = FALLBACK_THRESHOLD, True, 0
+    else:
+        allowed = int(math.floor(target_ham_fpr * n_ham + 1e-9))
+        fallback = False
+        threshold = 0.0 if allowed >= n_ham else float(np.nextafter(ham_scores[allowed], np.inf))
+    predicted = score_array >= threshold
+    ham_fpr = float(predicted[~spam_mask].mean()) if n_ham else float("nan")
+    recall = float(predicted[spam_mask].mean()) if spam_mask.any() else float("nan")
+    return ThresholdChoice(
+        threshold=threshold,
+        target_ham_fpr=target_ham_fpr,
+        dev_ham_fpr=ham_fpr,
+        dev_spam_recall=recall,
+        allowed_false_positives=allowed,
+        fallback=fallback,
+    )
+
+
+def binary_metrics(scores: Sequence[float], is_spam: Sequence[bool], threshold: float) -> dict[str, float]:
+    """Spam precision/recall/F1, ham FPR, PR-AUC and counts at a threshold; nan where a class is missing."""
+    score_array = np.asarray(scores, dtype=np.float64)
+    truth = np.asarray(is_spam, dtype=bool)
+    predicted = score_array >= threshold
+    n_spam = int(truth.sum())
+    n_ham = int((~truth).sum())
+    tn, fp, fn, tp = (
+        confusion_matrix(truth, predicted, labels=[False, True]).ravel().tolist() if truth.size else (0, 0, 0, 0)
+    )
+    precision = tp / (tp + fp) if tp + fp else float("nan")
+    recall = tp / n_spam if n_spam else float("nan")
+    if n_spam and tp:
+        f1 = 2 * precision * recall / (precision + recall)
+    else:
+        f1 = 0.0 if n_spam else float("nan")
+    return {
+        "spam_precision": float(precision),
+        "spam_recall": float(recall),
+        "spam_f1": float(f1),
+        "ham_fpr": fp / n_ham if n_ham else float("nan"),
+        "pr_auc": float(average_precision_score(truth, score_array)) if n_spam and n_ham else float("nan"),
+        "n": float(truth.size),
+        "n_spam": float(n_spam),
+        "n_ham": float(n_ham),
+        "tp": float(tp),
+        "fp": float(fp),
+        "fn": float(fn),
+        "tn": float(tn),
+    }
+
+
+def metrics_by_lang(
+    scores: Sequence[float], is_spam: Sequence[bool], langs: Sequence[str], threshold: float
+) -> dict[str, dict[str, float]]:
+    """binary_metrics for all rows ("all") and for each of METRIC_LANGS."""
+    score_array = np.asarray(scores, dtype=np.float64)
+    truth = np.asarray(is_spam, dtype=bool)
+    lang_array = np.asarray(langs, dtype=object)
+    result = {"all": binary_metrics(score_array, truth, threshold)}
+    for lang in METRIC_LANGS:
+        mask = lang_array == lang
+        result[lang] = binary_metrics(score_array[mask], truth[mask], threshold)
+    return result
+
+
+def flatten_metrics(metrics: dict[str, dict[str, float]], prefix: str) -> dict[str, float]:
+    """{"all": {"spam_f1": x}} -> {"<prefix>_spam_f1": x, "<prefix>_ko_spam_f1": ...}; nan values left out (MLflow)."""
+    flat: dict[str, float] = {}
+    for group, values in metrics.items():
+        group_prefix = prefix if group == "all" else f"{prefix}_{group}"
+        for name, value in values.items():
+            if not math.isnan(value):
+                flat[f"{group_prefix}_{name}"] = value
+    return flat

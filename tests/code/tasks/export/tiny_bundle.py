@@ -1,0 +1,158 @@
+"""A tiny trained BERT + WordPiece tokenizer and its exported bundle, built once per test process.
+
+Shared by the export, publish and reference-client tests (import the functions; they cache). The model
+is trained for a few dozen steps on the shared SMS data so probabilities spread away from 0.5 and the
+int8 label-agreement check is meaningful.
+"""
+
+from __future__ import annotations
+
+import atexit
+import random
+import shutil
+import tempfile
+from functools import cache
+from pathlib import Path
+
+DATA_DIR = Path("/work/shared/data")
+THRESHOLD = 0.5
+VERSION = "2026.11.24-test1"
+SEQ_LENGTHS = [32, 64]
+MAX_SEQ_LEN = 64
+
+
+@cache
+def _workdir() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="spamloop-export-tests-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)  # model + bundles (~10 MB) go with the process
+    return folder
+
+
+def _read_tsv(name: str, limit: int) -> list[tuple[str, str]]:
+    lines = (DATA_DIR / name).read_text(encoding="utf-8").splitlines()[1:]
+    rows = [tuple(line.split("\t", 1)) for line in lines if "\t" in line]
+    return [(label, text) for label, text in rows][:limit]
+
+
+@cache
+def training_rows() -> list[tuple[str, str]]:
+    """(label, raw text): English ham/spam and Korean ham from the shared data."""
+    uci = _read_tsv("uci_sms_spam.tsv", 3000)
+    spam = [row for row in uci if row[0] == "spam"][:200]
+    ham = [row for row in uci if row[0] == "ham"][:200]
+    korean = _read_tsv("ko_chatbot_ham.tsv", 300)
+    rows = spam + ham + korean
+    random.Random(7).shuffle(rows)
+    return rows
+
+
+@cache
+def eval_texts() -> list[str]:
+    """Raw evaluation texts: unseen shared-data lines (ko + en) plus PII/URL/odd-character cases."""
+    uci = _read_tsv("uci_sms_spam.tsv", 3869)[3000:3150]
+    korean = _read_tsv("ko_chatbot_ham.tsv", 8703)[5000:5100]
+    crafted = [
+        "[Web발신] 고객님 택배가 주소불일치로 보관중입니다 http://bit.ly/3xYz 확인바랍니다",
+        "엄마 나 폰 고장나서 그러는데 010-1234-5678 로 문자줘",
+        "WINNER!! You have won a £1000 prize. Call 09061701461 now",
+        "카드 승인 12,300원 스타벅스 잔액 문의 1588-1234",
+        "무료 바카라 ①②③ 첫충 30% ☆★ 카톡 abc123",
+        "Your OTP is 482913. Do not share it.",
+        "ÀÉÎÕÜ café naïve Σίσυφος İstanbul",
+        "零售 中文 字符 測試 ﬁne",
+        "",
+        "   ",
+        "a" * 150,
+        "[URL] [PHONE] [url] [UNK] [CLS]x",
+        "주식 리딩방 수익 보장!!! 지금 바로 입장 ▶ open.kakao.com/o/abcd",
+    ]
+    return [text for _, text in uci] + [text for _, text in korean] + crafted
+
+
+@cache
+def tiny_tokenizer_dir() -> Path:
+    """A lower-casing, accent-keeping WordPiece BertTokenizerFast (vocab 2000) with the placeholders as specials."""
+    from tokenizers import BertWordPieceTokenizer
+    from transformers import BertTokenizerFast
+
+    from models.normalization import PLACEHOLDERS, normalize
+
+    out = _workdir() / "tokenizer"
+    word_piece = BertWordPieceTokenizer(
+        clean_text=True, handle_chinese_chars=True, strip_accents=False, lowercase=True, wordpieces_prefix="##"
+    )
+    word_piece.train_from_iterator(
+        [normalize(text) for _, text in training_rows()],
+        vocab_size=2000,
+        min_frequency=1,
+        special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *PLACEHOLDERS],
+        limit_alphabet=1000,
+        show_progress=False,
+    )
+    tokenizer = BertTokenizerFast(
+        vocab=word_piece.get_vocab(), do_lower_case=True, strip_accents=False, tokenize_chinese_chars=True,
+        model_max_length=MAX_SEQ_LEN,
+    )
+    tokenizer.add_special_tokens({"additional_special_tokens": list(PLACEHOLDERS)})
+    tokenizer.save_pretrained(str(out))
+    return out
+
+
+@cache
+def tiny_model_dir() -> Path:
+    """A briefly trained tiny BertForSequenceClassification with its tokenizer, saved together."""
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
+    from models.normalization import normalize
+
+    out = _workdir() / "model"
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_tokenizer_dir()), local_files_only=True)
+    rows = training_rows()
+    texts = [normalize(text) for _, text in rows]
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=len(tokenizer), hidden_size=128, num_hidden_layers=2, num_attention_heads=2,
+        intermediate_size=512, max_position_embeddings=128, num_labels=2,
+        id2label={0: "ham", 1: "spam"}, label2id={"ham": 0, "spam": 1}, pad_token_id=tokenizer.pad_token_id,
+    )
+    model = BertForSequenceClassification(config)
+    labels = torch.tensor([1 if label == "spam" else 0 for label, _ in rows])
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    model.train()
+    generator = random.Random(3)
+    order = list(range(len(rows)))
+    for _ in range(2):  # two short epochs: enough for probabilities to leave 0.5
+        generator.shuffle(order)
+        for start in range(0, len(order), 32):
+            batch = order[start : start + 32]
+            encoded = tokenizer([texts[i] for i in batch], truncation=True, max_length=32, padding=True,
+                                return_tensors="pt")
+            loss = model(**encoded, labels=labels[batch]).loss
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+    model.eval()
+    model.save_pretrained(str(out))
+    tokenizer.save_pretrained(str(out))
+    return out
+
+
+@cache
+def tiny_export():
+    """ExportResult of the tiny model (fp32 + int8 TFLite, Core ML), built once."""
+    from spamloop.settings.export import ExportConfig
+    from tasks.export.pipeline import export_bundle
+
+    return export_bundle(
+        tiny_model_dir(),
+        version=VERSION,
+        threshold=THRESHOLD,
+        eval_texts=eval_texts(),
+        out_root=_workdir() / "bundles",
+        export_config=ExportConfig(seq_lengths=SEQ_LENGTHS),
+        max_seq_len=MAX_SEQ_LEN,
+        mlflow_run_id="0123456789abcdef",
+        registry_version="7",
+        metrics={"dev_f1": 0.91, "dev_ham_fpr": 0.004},
+    )

@@ -1,0 +1,123 @@
+"""Readers: every physical row comes out once; unparseable rows carry a stable reason."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from models.schemas import RAW_BATCH_SCHEMA, QuarantineReason
+from tasks.ingest.readers import read_batches, read_csv, read_jsonl, read_parquet
+
+HEADER = "report_id,received_at,text,user_verdict,app_version,locale\n"
+
+
+def _all(frames) -> pl.DataFrame:
+    frames = list(frames)
+    return pl.concat(frames) if frames else pl.DataFrame(schema=RAW_BATCH_SCHEMA)
+
+
+def _reasons(frame: pl.DataFrame) -> dict[int, str | None]:
+    return dict(zip(frame["source_row"].to_list(), frame["parse_reason"].to_list()))
+
+
+def test_jsonl_bad_rows_get_reasons_and_blank_lines_are_not_rows(log_dir: Path):
+    frame = _all(read_jsonl(log_dir / "bad.jsonl", batch_rows=100))
+    reasons = _reasons(frame)
+    assert 14 not in reasons  # the blank line
+    assert frame.height == 14
+    assert reasons[1] is None
+    assert reasons[2] == QuarantineReason.INVALID_UTF8
+    assert reasons[3] == QuarantineReason.MALFORMED_JSON
+    assert reasons[4] == QuarantineReason.WRONG_TYPE
+    assert reasons[13] == QuarantineReason.MALFORMED_JSON  # a JSON array, not an object
+    invalid = frame.filter(pl.col("source_row") == 2)["raw_excerpt"][0]
+    assert "\\xff\\xfe" in invalid  # invalid bytes shown escaped
+
+
+def test_jsonl_batches_are_bounded(tmp_path: Path):
+    path = tmp_path / "many.jsonl"
+    path.write_text(
+        "".join(json.dumps({"report_id": f"r{i}", "received_at": "2026-11-20T00:00:00Z", "text": f"t {i}"}) + "\n" for i in range(250))
+    )
+    sizes = [frame.height for frame in read_jsonl(path, batch_rows=100)]
+    assert sizes == [100, 100, 50]
+
+
+def test_csv_broken_quote_quarantines_one_line_and_reparses_the_rest(log_dir: Path):
+    frame = _all(read_csv(log_dir / "reports.csv", batch_rows=100))
+    reasons = _reasons(frame)
+    assert reasons == {
+        2: None,
+        3: None,
+        4: QuarantineReason.CSV_FIELD_COUNT,
+        5: QuarantineReason.CSV_BROKEN_QUOTE,
+        6: None,
+        7: None,  # a legitimate two-line quoted text
+        9: None,
+    }
+    ok = frame.filter(pl.col("source_row") == 7)
+    assert ok["text"][0] == "여러 줄\n메시지도 정상입니다"
+    assert ok["report_id"][0] == "c06"
+
+
+def test_csv_unterminated_quote_at_end_of_file_keeps_nothing_hidden(tmp_path: Path):
+    path = tmp_path / "eof.csv"
+    lines = [HEADER, "a1,2026-11-20T00:00:00Z,\"opens and never closes,spam,1,ko\n"]
+    lines += [f"a{i},2026-11-20T00:00:00Z,plain text {i},ham,1,ko\n" for i in range(2, 200)]
+    path.write_text("".join(lines))
+    frame = _all(read_csv(path, batch_rows=64))
+    assert frame.height == 199
+    assert frame.filter(pl.col("parse_reason").is_not_null())["source_row"].to_list() == [2]
+    assert frame["report_id"].drop_nulls().to_list() == [f"a{i}" for i in range(2, 200)]
+
+
+def test_csv_invalid_utf8_line_and_bad_boolean(tmp_path: Path):
+    path = tmp_path / "bytes.csv"
+    path.write_bytes(
+        b"report_id,received_at,text,user_verdict,synthetic\n"
+        b"x1,2026-11-20T00:00:00Z,ok text,ham,true\n"
+        b"x2,2026-11-20T00:00:00Z,bad \xc3\x28 bytes,ham,false\n"
+        b"x3,2026-11-20T00:00:00Z,ok again,spam,perhaps\n"
+    )
+    frame = _all(read_csv(path, batch_rows=10))
+    assert _reasons(frame) == {2: None, 3: QuarantineReason.INVALID_UTF8, 4: QuarantineReason.WRONG_TYPE}
+    assert frame.filter(pl.col("source_row") == 2)["synthetic"][0] is True
+
+
+def test_parquet_good_file_and_timestamp_column(tmp_path: Path):
+    path = tmp_path / "good.parquet"
+    table = pa.table(
+        {
+            "report_id": ["p1", "p2", "p3"],
+            "received_at": pa.array([1_700_000_000_000_000] * 3, type=pa.timestamp("us", tz="Asia/Seoul")),
+            "text": ["one", "two", "three"],
+            "user_verdict": ["spam", None, "ham"],
+        }
+    )
+    pq.write_table(table, path, row_group_size=2)
+    frame = _all(read_parquet(path, batch_rows=2))
+    assert frame["source_row"].to_list() == [1, 2, 3]
+    assert frame["parse_reason"].null_count() == 3
+    assert frame["received_at"][0].endswith("+00:00")
+
+
+def test_parquet_wrong_schema_quarantines_every_row_with_one_reason(tmp_path: Path):
+    path = tmp_path / "wrong.parquet"
+    pq.write_table(pa.table({"report_id": ["a"] * 7, "body": ["x"] * 7}), path)
+    frame = _all(read_parquet(path, batch_rows=5))
+    assert frame.height == 7
+    assert set(frame["parse_reason"]) == {QuarantineReason.PARQUET_SCHEMA_MISMATCH}
+    assert "received_at" in frame["parse_detail"][0]
+
+
+def test_unreadable_parquet_is_one_entry(tmp_path: Path):
+    path = tmp_path / "corrupt.parquet"
+    path.write_bytes(b"PAR1 this is not parquet at all")
+    frame = _all(read_batches(path, "parquet", batch_rows=100))
+    assert frame.height == 1
+    assert frame["parse_reason"][0] == QuarantineReason.UNREADABLE_FILE
+    assert frame["source_row"][0] == 0

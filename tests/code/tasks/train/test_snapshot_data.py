@@ -1,0 +1,54 @@
+"""load_training_data picks the newest snapshot joined with final labels (human beats seed), gold removed."""
+
+from __future__ import annotations
+
+import hashlib
+
+import polars as pl
+
+from models.normalization import NORMALIZATION_VERSION
+from tasks.ingest.snapshot import SnapshotPart, write_snapshot
+from tasks.label.store import LabelStore
+from tasks.sample.seed import is_gold_holdout
+from tasks.evaluate.gold import assert_disjoint_from_gold, load_gold
+from tasks.train.dataset import content_digest, load_training_data
+from tests.conftest import REPO_ROOT
+
+SEED_DIR = REPO_ROOT / "data" / "seed"
+
+
+def test_snapshot_path_uses_final_labels_and_drops_gold(config, seed_sample):
+    messages = seed_sample.select(
+        "message_id", "text", "text_norm", "lang", "is_synthetic", pl.col("message_id").alias("campaign_id")
+    )
+    part_path = config.paths.corpus / "messages" / "part-test.parquet"
+    part_path.parent.mkdir(parents=True, exist_ok=True)
+    messages.write_parquet(part_path)
+    part = SnapshotPart(
+        path=str(part_path.relative_to(config.state_dir)),
+        sha256=hashlib.sha256(part_path.read_bytes()).hexdigest(),
+        rows=messages.height,
+    )
+    manifest, _ = write_snapshot(config, [part], [], NORMALIZATION_VERSION, {"messages": messages.height})
+
+    # A reviewer flips ten ham messages to spam: human beats the seed label.
+    flipped = seed_sample.filter(pl.col("label") == "ham").sort("message_id").head(10)["message_id"].to_list()
+    with LabelStore.for_config(config) as store:
+        store.put_human_verdicts([{"message_id": mid, "label": "spam", "reviewer": "t"} for mid in flipped], "review.csv")
+
+    frame, lineage = load_training_data(config, seed_dir=SEED_DIR)
+    assert lineage.source == "snapshot" and lineage.snapshot_id == manifest.snapshot_id
+    assert lineage.digest == content_digest(frame)
+    assert lineage.prompt_version == "none"
+    assert "text" not in frame.columns
+    assert not any(is_gold_holdout(mid) for mid in frame["message_id"])
+    # Snapshot messages with labels, plus the rest of the seed corpora; never a gold message or gold campaign.
+    snapshot_ids = {mid for mid in seed_sample["message_id"] if not is_gold_holdout(mid)}
+    assert len(snapshot_ids - set(frame["message_id"])) < 0.05 * len(snapshot_ids), "only gold-campaign siblings dropped"
+    assert frame.height > len(snapshot_ids), "seed corpora beyond the snapshot are included"
+    assert_disjoint_from_gold(frame, load_gold("v1"))
+    by_id = {row["message_id"]: row for row in frame.iter_rows(named=True)}
+    for mid in flipped:
+        if mid in by_id:
+            assert by_id[mid]["label"] == "spam" and by_id[mid]["label_source"] == "human"
+    assert {"seed", "human"} == set(frame["label_source"])

@@ -1,0 +1,77 @@
+"""Operating threshold: the lowest one whose dev ham FPR stays at or under the target."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from tasks.train.evaluation import FALLBACK_THRESHOLD, binary_metrics, choose_threshold, flatten_metrics, metrics_by_lang
+
+
+def test_lowest_threshold_meeting_the_target():
+    rng = np.random.default_rng(0)
+    ham = rng.uniform(0, 0.9, 1_000)
+    spam = rng.uniform(0.5, 1.0, 200)
+    scores = np.concatenate([ham, spam])
+    truth = np.concatenate([np.zeros(1_000, bool), np.ones(200, bool)])
+    choice = choose_threshold(scores, truth, target_ham_fpr=0.005)
+    assert choice.allowed_false_positives == 5
+    assert not choice.fallback
+    assert choice.dev_ham_fpr <= 0.005
+    assert ((ham >= choice.threshold).sum()) == 5
+    sixth_highest_ham = np.sort(ham)[::-1][5]
+    assert choice.threshold > sixth_highest_ham
+    # Any lower threshold flags a sixth ham, i.e. breaks the target: this is the lowest one.
+    assert (ham >= sixth_highest_ham).mean() > 0.005
+    assert math.isclose(choice.dev_spam_recall, (spam >= choice.threshold).mean())
+
+
+def test_ties_at_the_boundary_push_the_threshold_above_the_tie():
+    ham = np.array([0.9, 0.8, 0.8, 0.8, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1])
+    spam = np.array([0.95, 0.85, 0.8])
+    truth = np.array([False] * 10 + [True] * 3)
+    choice = choose_threshold(np.concatenate([ham, spam]), truth, target_ham_fpr=0.2)  # 2 hams allowed
+    # Only one ham can be flagged without taking the whole 0.8 tie of three along.
+    assert choice.threshold > 0.8
+    assert choice.dev_ham_fpr == pytest.approx(0.1)
+    assert choice.dev_spam_recall == pytest.approx(2 / 3)
+
+
+def test_zero_target_sits_just_above_the_highest_ham():
+    scores = np.array([0.2, 0.7, 0.7, 0.9])
+    truth = np.array([False, False, True, True])
+    choice = choose_threshold(scores, truth, 0.0)
+    assert choice.threshold == np.nextafter(0.7, 1.0)
+    assert choice.dev_ham_fpr == 0.0
+    assert choice.dev_spam_recall == 0.5
+
+
+def test_empty_classes():
+    no_ham = choose_threshold([0.3, 0.9], [True, True], 0.005)
+    assert no_ham.fallback and no_ham.threshold == FALLBACK_THRESHOLD and math.isnan(no_ham.dev_ham_fpr)
+    no_spam = choose_threshold([0.3, 0.6], [False, False], 0.005)
+    assert not no_spam.fallback and no_spam.threshold > 0.6 and math.isnan(no_spam.dev_spam_recall)
+    everyone_allowed = choose_threshold([0.3, 0.6, 0.9], [False, False, True], 1.0)
+    assert everyone_allowed.threshold == 0.0
+
+
+def test_metrics_at_threshold_and_by_language():
+    scores = np.array([0.1, 0.6, 0.8, 0.9, 0.2, 0.4])
+    truth = np.array([False, False, True, True, True, False])
+    langs = ["ko", "ko", "ko", "en", "en", "en"]
+    metrics = metrics_by_lang(scores, truth, langs, threshold=0.5)
+    overall = metrics["all"]
+    assert (overall["tp"], overall["fp"], overall["fn"], overall["tn"]) == (2, 1, 1, 2)
+    assert overall["spam_precision"] == pytest.approx(2 / 3)
+    assert overall["spam_recall"] == pytest.approx(2 / 3)
+    assert overall["spam_f1"] == pytest.approx(2 / 3)
+    assert overall["ham_fpr"] == pytest.approx(1 / 3)
+    assert metrics["ko"]["ham_fpr"] == pytest.approx(0.5) and metrics["ko"]["spam_recall"] == 1.0
+    assert metrics["en"]["ham_fpr"] == 0.0 and metrics["en"]["spam_recall"] == 0.5
+    assert 0 < overall["pr_auc"] <= 1
+    only_ham = binary_metrics([0.1, 0.7], [False, False], 0.5)
+    assert math.isnan(only_ham["spam_recall"]) and math.isnan(only_ham["pr_auc"]) and only_ham["ham_fpr"] == 0.5
+    flat = flatten_metrics({"all": only_ham}, "dev")
+    assert "dev_ham_fpr" in flat and "dev_spam_recall" not in flat
