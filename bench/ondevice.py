@@ -27,7 +27,7 @@ from rich.table import Table  # noqa: E402
 
 from models.ondevice import read_bundle_index  # noqa: E402
 
-DATA_DIR = Path("/work/shared/data")
+DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "seed"  # bundled copies of the shared corpora
 GOAL_INT8_BYTES = 1_000_000
 GOAL_P50_MS = 1.0
 

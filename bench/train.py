@@ -44,6 +44,8 @@ def main() -> None:
     parser.add_argument("--skip-mini", action="store_true", help="Only the tiny run.")
     parser.add_argument("--learning-rate", type=float, default=None, help="Peak learning rate (default TrainConfig's).")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default os.cpu_count()).")
+    parser.add_argument("--vocab-size", type=int, default=None, help="WordPiece vocabulary (default TrainConfig's).")
+    parser.add_argument("--oversample", type=int, default=None, help="max_language_oversample (default TrainConfig's).")
     parser.add_argument("--out", type=Path, default=None, help="Write the figures as JSON here.")
     args = parser.parse_args()
     state_dir = args.state_dir or Path(tempfile.mkdtemp(prefix="spamloop-bench-"))
@@ -62,6 +64,8 @@ def main() -> None:
         epochs=args.epochs,
         num_threads=args.threads,
         **({"learning_rate": args.learning_rate} if args.learning_rate else {}),
+        **({"vocab_size": args.vocab_size} if args.vocab_size else {}),
+        **({"max_language_oversample": args.oversample} if args.oversample else {}),
     ), frame)
     figures["tiny"] = {
         "total_wall_s": time.perf_counter() - started,

@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-SEED_DATA = Path("/work/shared/data")
+SEED_DATA = Path(__file__).resolve().parents[3] / "data" / "seed"  # bundled copies of the shared corpora
 SEED_FILES = ("ko_chatbot_ham.tsv", "uci_sms_spam.tsv")
 
 # Pieces that sit on rule boundaries: PII in many spellings, near-misses, separators, invisible characters.

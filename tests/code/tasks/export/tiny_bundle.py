@@ -14,7 +14,7 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
-DATA_DIR = Path("/work/shared/data")
+DATA_DIR = Path(__file__).resolve().parents[4] / "data" / "seed"  # bundled copies of the shared corpora
 THRESHOLD = 0.5
 VERSION = "2026.11.24-test1"
 SEQ_LENGTHS = [32, 64]

@@ -1,0 +1,32 @@
+"""prefect.yaml parses with Prefect's own model, and the settings that are silently dropped when misplaced are there."""
+
+from __future__ import annotations
+
+import importlib
+
+import yaml
+from prefect.cli.deploy._models import PrefectYamlModel
+
+from tests.conftest import REPO_ROOT
+
+
+def load_deployments():
+    model = PrefectYamlModel.model_validate(yaml.safe_load((REPO_ROOT / "prefect.yaml").read_text()))
+    return {deployment.name: deployment for deployment in model.deployments}
+
+
+def test_weekly_retrain_is_monday_0300_seoul_with_a_single_run_guard():
+    weekly = load_deployments()["weekly-retrain"]
+    assert [(s.cron, s.timezone) for s in weekly.schedules] == [("0 3 * * 1", "Asia/Seoul")]
+    assert weekly.concurrency_limit.limit == 1
+    assert weekly.concurrency_limit.collision_strategy == "CANCEL_NEW"
+    assert weekly.work_pool.name == "spamloop-process"
+
+
+def test_every_entrypoint_is_a_flow():
+    from prefect import Flow
+
+    for name, deployment in load_deployments().items():
+        path, _, function = deployment.entrypoint.partition(":")
+        module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+        assert isinstance(getattr(module, function), Flow), name
