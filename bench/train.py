@@ -39,7 +39,7 @@ def gold_holdout(seed: pl.DataFrame) -> pl.DataFrame:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--state-dir", type=Path, default=None, help="State folder (default: a temporary one).")
-    parser.add_argument("--epochs", type=float, default=4.0, help="Epochs of the tiny quality run.")
+    parser.add_argument("--epochs", type=float, default=6.0, help="Epochs of the tiny quality run.")
     parser.add_argument("--mini-steps", type=int, default=40, help="Optimiser steps of the mini throughput run.")
     parser.add_argument("--skip-mini", action="store_true", help="Only the tiny run.")
     parser.add_argument("--learning-rate", type=float, default=None, help="Peak learning rate (default TrainConfig's).")

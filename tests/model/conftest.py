@@ -61,7 +61,7 @@ def spam_model(tmp_path_factory) -> TrainedSpamModel:
     ]
     config = load_config(state_dir=tmp_path_factory.mktemp("model-behaviour"))
     train_config = TrainConfig(
-        preset="tiny", epochs=3, vocab_size=6_000, dev_fraction=0.15, log_model=False, misclassified_examples=0, num_threads=1
+        preset="tiny", epochs=3, learning_rate=1e-3, vocab_size=6_000, dev_fraction=0.15, log_model=False, misclassified_examples=0, num_threads=1
     )
     result = run_training(config, train_config, pl.concat(parts))
     model, tokenizer = load_classifier(result.model_dir)

@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.prefect]
 def test_train_flow_on_seed_labels(prefect_harness, tmp_path):
     config = load_config(state_dir=tmp_path / "state")
     # Small but real: 400 training rows, one epoch; dev is the whole dev split of the seed corpora.
-    train_config = TrainConfig(max_train_rows=400, epochs=1, vocab_size=2_000, misclassified_examples=20, num_threads=1)
+    train_config = TrainConfig(max_train_rows=400, epochs=1, learning_rate=1e-3, vocab_size=2_000, misclassified_examples=20, num_threads=1)
     result = train(config=config, train_config=train_config)
 
     assert result.dataset.source == "seed" and result.dataset.snapshot_id is None
