@@ -15,6 +15,7 @@ import numpy as np
 from mlflow import MlflowClient
 from pydantic import BaseModel, Field
 
+from models.normalization import normalize
 from spamloop.config import SpamloopConfig
 from spamloop.settings.evaluate import EvaluateConfig
 from tasks.evaluate.behavioural import BehaviouralReport, run_behavioural_tests
@@ -92,6 +93,18 @@ def spam_scores(model: Any, texts: Sequence[str], batch_size: int) -> np.ndarray
     if scores.size and (np.isnan(scores).any() or scores.min() < 0 or scores.max() > 1):
         raise ValueError("model scores must be probabilities in [0, 1]")
     return scores
+
+
+def baseline_scores(model: Any, raw_texts: Sequence[str]) -> np.ndarray:
+    """Spam probabilities of the TF-IDF baseline as logged by the train stage.
+
+    That model is the sklearn pipeline itself (pyfunc predict = predict_proba over [ham, spam]) and was fit
+    on normalised text, so the texts are normalised here exactly as training did.
+    """
+    output = np.asarray(model.predict([normalize(text) for text in raw_texts]), dtype=np.float64)
+    if output.ndim != 2 or output.shape != (len(raw_texts), 2):
+        raise ValueError(f"baseline returned shape {output.shape}; expected ({len(raw_texts)}, 2) [ham, spam] probabilities")
+    return output[:, 1]
 
 
 def run_link(tracking_uri: str, experiment_id: str, run_id: str) -> str:
@@ -225,8 +238,7 @@ def run_evaluation(
     champion = _champion_info(client, name, gold, eval_config.predict_batch_size)
     baseline_scopes = None
     if baseline_model_uri and eval_config.beat_baseline_scopes:
-        baseline = mlflow.pyfunc.load_model(baseline_model_uri)
-        b_scores = spam_scores(baseline, gold.frame["text"].to_list(), eval_config.predict_batch_size)
+        b_scores = baseline_scores(mlflow.pyfunc.load_model(baseline_model_uri), gold.frame["text"].to_list())
         b_threshold = baseline_threshold if baseline_threshold is not None else threshold
         baseline_scopes = {"all": metrics_at_threshold(b_scores, gold.is_spam, b_threshold)} | slice_metrics(
             gold.frame, b_scores, b_threshold
