@@ -14,8 +14,8 @@ from tasks.evaluate.steps import approve_task, evaluate_candidate_task, publish_
 
 
 def evaluate_config_of(config: SpamloopConfig, eval_config: EvaluateConfig | None) -> EvaluateConfig:
-    """The explicit eval config, else the one inside SpamloopConfig (once mounted), else defaults."""
-    return eval_config or getattr(config, "evaluate", None) or EvaluateConfig()
+    """The explicit eval config, else the one inside SpamloopConfig."""
+    return eval_config or config.evaluate
 
 
 @flow(name="evaluate")

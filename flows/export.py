@@ -14,8 +14,8 @@ from tasks.export.steps import export_bundle_task, log_export_task
 
 
 def export_config_of(config: SpamloopConfig, export_config: ExportConfig | None) -> ExportConfig:
-    """The explicit export config, else the one inside SpamloopConfig (once mounted), else defaults."""
-    return export_config or getattr(config, "export", None) or ExportConfig()
+    """The explicit export config, else the one inside SpamloopConfig."""
+    return export_config or config.export
 
 
 def exports_dir(config: SpamloopConfig) -> Path:

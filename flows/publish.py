@@ -15,8 +15,8 @@ from tasks.publish.steps import publish_bundle_task, rollback_task
 
 
 def publish_config_of(config: SpamloopConfig, publish_config: PublishConfig | None) -> PublishConfig:
-    """The explicit publish config, else the one inside SpamloopConfig (once mounted), else defaults."""
-    return publish_config or getattr(config, "publish", None) or PublishConfig()
+    """The explicit publish config, else the one inside SpamloopConfig."""
+    return publish_config or config.publish
 
 
 @flow(name="publish")

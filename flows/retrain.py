@@ -24,12 +24,12 @@ from flows.ingest import ingest
 from flows.label import label
 from flows.publish import publish
 from flows.train import train
+from models.ondevice import TFLITE_INT8
 from spamloop.config import SpamloopConfig, load_config
 from spamloop.runtime import prepare_runtime
 from tasks.evaluate.gates import OndeviceReport
 from tasks.evaluate.gold import load_gold
 from tasks.export.measure import ondevice_figures
-from models.ondevice import TFLITE_INT8
 
 BOOTSTRAP_REVIEWER = "spamloop-bootstrap"
 

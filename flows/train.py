@@ -12,8 +12,8 @@ from tasks.train.steps import load_training_data_task, publish_training_artifact
 
 
 def train_config_of(config: SpamloopConfig, train_config: TrainConfig | None) -> TrainConfig:
-    """The explicit train config, else the one inside SpamloopConfig (once mounted), else defaults."""
-    return train_config or getattr(config, "train", None) or TrainConfig()
+    """The explicit train config, else the one inside SpamloopConfig."""
+    return train_config or config.train
 
 
 @flow(name="train")

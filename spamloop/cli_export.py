@@ -72,7 +72,7 @@ def publish_command(
     from tasks.publish.stores import S3Store, open_store
 
     config = build_config(None, state_dir)
-    publish_config = getattr(config, "publish", None) or PublishConfig()
+    publish_config = config.publish
     if target:
         publish_config = publish_config.model_copy(update={"target": target})
     store = open_store(publish_config, config.s3, config.paths.root)
@@ -96,7 +96,7 @@ def rollback_command(
     from tasks.publish.stores import open_store
 
     config = build_config(None, state_dir)
-    publish_config = getattr(config, "publish", None) or PublishConfig()
+    publish_config = config.publish
     if target:
         publish_config = publish_config.model_copy(update={"target": target})
     manifest = rollback(open_store(publish_config, config.s3, config.paths.root), name, version, publish_config)

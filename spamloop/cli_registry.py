@@ -12,7 +12,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from spamloop.settings.evaluate import EvaluateConfig
 
 registry_app = typer.Typer(help="Model registry: approve, reject, roll back and show versions.", no_args_is_help=True)
 console = Console()
@@ -30,7 +29,7 @@ def _target(tracking_uri: str | None, model: str | None, state_dir: Path | None)
     from spamloop.cli import build_config
 
     config = build_config(None, state_dir)
-    eval_config = getattr(config, "evaluate", None) or EvaluateConfig()
+    eval_config = config.evaluate
     return tracking_uri or config.resolved_tracking_uri, model or eval_config.registered_model_name
 
 

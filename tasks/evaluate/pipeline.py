@@ -20,9 +20,9 @@ from spamloop.config import SpamloopConfig
 from spamloop.settings.evaluate import EvaluateConfig
 from tasks.evaluate.behavioural import BehaviouralReport, run_behavioural_tests
 from tasks.evaluate.gates import (
-    baseline_gates,
     GateResult,
     OndeviceReport,
+    baseline_gates,
     behavioural_gates,
     floor_gates,
     gate_table,

@@ -387,7 +387,7 @@ def run_labeling(
     Only ``text_for_llm`` ever leaves the process. ``api_keys`` (provider name -> key) override the
     config and environment. ``dry_run`` estimates requests, tokens and USD without calling anything.
     """
-    label_config = label_config or getattr(config, "label", None) or LabelConfig()
+    label_config = label_config or config.label
     missing = [c for c in REQUIRED_COLUMNS if c not in messages.columns]
     if missing:
         raise ValueError(f"messages lack column(s) {missing}; pass the snapshot (docs/architecture.md)")

@@ -15,7 +15,7 @@ from tasks.label.pipeline import LabelingResult, run_labeling
 
 def label_config_of(config: Any) -> LabelConfig:
     """The label section of the config (a default one until SpamloopConfig carries ``label``)."""
-    return getattr(config, "label", None) or LabelConfig()
+    return config.label
 
 
 @task(name="label-resolve-secret-blocks", cache_policy=NO_CACHE)

@@ -203,7 +203,7 @@ def run_training(
     ``training_frame`` (message_id, text_norm, label, lang[, campaign_id, label_source, is_synthetic]) defaults
     to the newest snapshot joined with final labels, or the seed labels when there is no snapshot yet.
     """
-    train_config = train_config or getattr(config, "train", None) or TrainConfig()
+    train_config = train_config or config.train
     seed = train_config.seed if train_config.seed is not None else config.seed
     if training_frame is None:
         training_frame, lineage = load_training_data(config)
