@@ -14,6 +14,8 @@ import numpy as np
 import torch
 from tokenizers import BertWordPieceTokenizer
 from transformers import (
+    AlbertConfig,
+    AlbertForSequenceClassification,
     AutoModelForSequenceClassification,
     AutoTokenizer,
     BertConfig,
@@ -30,10 +32,14 @@ LABEL2ID: dict[str, int] = {name: index for index, name in ID2LABEL.items()}
 SPAM_LABEL_ID = LABEL2ID["spam"]
 BASE_SPECIAL_TOKENS: tuple[str, ...] = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 
-# From-scratch BERT sizes. max_position_embeddings bounds max_seq_len (the phone never sees more).
+# From-scratch encoder sizes. max_position_embeddings bounds max_seq_len (the phone never sees more).
+# ``embedding_size`` (tiny) factorises the token embeddings ALBERT-style: vocab x 32, then a 32 -> 128
+# projection, with no cross-layer sharing. The embedding table is most of a tiny model, so this keeps an
+# 8k vocabulary (which English needs: a 4k one is mostly single Hangul syllables) inside the phone's 1 MB.
 PRESETS: dict[str, dict[str, int]] = {
     "tiny": {
         "hidden_size": 128,
+        "embedding_size": 32,
         "num_hidden_layers": 2,
         "num_attention_heads": 2,
         "intermediate_size": 512,
@@ -98,20 +104,37 @@ def load_tokenizer(folder: str | Path) -> PreTrainedTokenizerBase:
     return AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
 
 
-def build_model(preset: str, vocab_size: int, pad_token_id: int, seed: int) -> BertForSequenceClassification:
-    """A randomly initialised BERT classifier of the given preset with ham/spam labels."""
+def build_model(preset: str, vocab_size: int, pad_token_id: int, seed: int) -> PreTrainedModel:
+    """A randomly initialised classifier of the given preset with ham/spam labels.
+
+    Presets with ``embedding_size`` are ALBERT models with one parameter group per layer (nothing shared),
+    i.e. BERT with factorised embeddings; the others are plain BERT.
+    """
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; choose one of {sorted(PRESETS)}")
     torch.manual_seed(seed)
-    bert_config = BertConfig(
-        vocab_size=vocab_size,
-        pad_token_id=pad_token_id,
-        num_labels=len(ID2LABEL),
-        id2label=dict(ID2LABEL),
-        label2id=dict(LABEL2ID),
-        **PRESETS[preset],
-    )
-    return BertForSequenceClassification(bert_config)
+    sizes = dict(PRESETS[preset])
+    common = {
+        "vocab_size": vocab_size,
+        "pad_token_id": pad_token_id,
+        "num_labels": len(ID2LABEL),
+        "id2label": dict(ID2LABEL),
+        "label2id": dict(LABEL2ID),
+    }
+    if "embedding_size" in sizes:
+        albert_config = AlbertConfig(
+            **common,
+            **sizes,
+            num_hidden_groups=sizes["num_hidden_layers"],
+            inner_group_num=1,
+            hidden_act="gelu",
+            # ALBERT defaults to no dropout; a small from-scratch model on a few thousand messages needs it.
+            hidden_dropout_prob=0.1,
+            attention_probs_dropout_prob=0.1,
+            classifier_dropout_prob=0.1,
+        )
+        return AlbertForSequenceClassification(albert_config)
+    return BertForSequenceClassification(BertConfig(**common, **sizes))
 
 
 def load_base_model(
@@ -176,7 +199,9 @@ def model_summary(model: PreTrainedModel) -> dict[str, Any]:
     """Sizes worth logging as MLflow params."""
     config = model.config
     return {
+        "model_type": getattr(config, "model_type", None),
         "hidden_size": getattr(config, "hidden_size", None),
+        "embedding_size": getattr(config, "embedding_size", getattr(config, "hidden_size", None)),
         "num_hidden_layers": getattr(config, "num_hidden_layers", None),
         "num_attention_heads": getattr(config, "num_attention_heads", None),
         "intermediate_size": getattr(config, "intermediate_size", None),

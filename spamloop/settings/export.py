@@ -16,8 +16,10 @@ class ExportConfig(BaseModel):
         description="Name of the on-device model; becomes models/<name>/ in the published store.",
     )
     seq_lengths: list[int] = Field(
-        default_factory=lambda: [32, 64, 128],
-        description="Fixed sequence lengths, one TFLite signature each (seq_<n>); those above max_seq_len are dropped.",
+        default_factory=lambda: [64],
+        description="Fixed sequence lengths, one TFLite signature each (seq_<n>); those above max_seq_len are dropped. "
+        "Every signature is a full copy of the graph in the file (~75 KB int8 for tiny), so the default is one: "
+        "the app pads each message to max_seq_len.",
     )
     int8: bool = Field(default=True, description="Also write a dynamic-range int8 .tflite (ai-edge-quantizer).")
     coreml: bool = Field(default=True, description="Also write a Core ML .mlpackage (mlprogram, iOS 16+).")

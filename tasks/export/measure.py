@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from models.ondevice import OUTPUT_NAME, signature_name
+from models.ondevice import OUTPUT_NAME, TOKENIZER_SETTINGS, TokenizerSettings, signature_name
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,20 @@ def measure_latency(
     )
 
 
-def ondevice_figures(bundle_dir: Path, model_file: str, parity_passed: bool, seq_len: int = 64) -> dict[str, object]:
-    """Fields of tasks.evaluate.gates.OndeviceReport for one shipped file (size, p50, parity, detail)."""
+def bundle_seq_lengths(bundle_dir: Path) -> tuple[int, ...]:
+    """The signature lengths a bundle's tokenizer.json declares (what the exported files were built with)."""
+    data = json.loads((bundle_dir / TOKENIZER_SETTINGS).read_text(encoding="utf-8"))
+    return TokenizerSettings.from_json(data).seq_lengths
+
+
+def ondevice_figures(
+    bundle_dir: Path, model_file: str, parity_passed: bool, seq_len: int | None = None
+) -> dict[str, object]:
+    """Fields of tasks.evaluate.gates.OndeviceReport for one shipped file (size, p50, parity, detail).
+
+    ``seq_len`` None: the bundle's longest signature, the slowest a phone will run.
+    """
+    seq_len = seq_len or max(bundle_seq_lengths(bundle_dir))
     stats = measure_latency(bundle_dir / model_file, seq_len=seq_len)
     return {
         "size_bytes": stats.size_bytes,

@@ -16,6 +16,8 @@ SPAM_LABEL_ID = 1
 # Additive mask value: -1e4 (not finfo.min) so that fp16 Core ML does not overflow to -inf/NaN;
 # exp(-1e4) is exactly 0 in fp32, so results match HF's own mask.
 MASKED_SCORE = -10_000.0
+# BERT, and ALBERT for factorised embeddings (a small embedding width keeps a large vocabulary cheap on phones).
+EXPORTABLE_MODEL_TYPES = frozenset({"bert", "albert"})
 
 
 def load_model_for_export(model_dir: Path) -> PreTrainedModel:
@@ -24,8 +26,10 @@ def load_model_for_export(model_dir: Path) -> PreTrainedModel:
         str(model_dir), local_files_only=True, attn_implementation="eager"
     )
     model.eval()
-    if getattr(model.config, "model_type", None) != "bert":
-        raise ValueError(f"export supports BERT encoders, got model_type={model.config.model_type!r}")
+    if getattr(model.config, "model_type", None) not in EXPORTABLE_MODEL_TYPES:
+        raise ValueError(
+            f"export supports {sorted(EXPORTABLE_MODEL_TYPES)} encoders, got model_type={model.config.model_type!r}"
+        )
     if model.config.num_labels != 2:
         raise ValueError(f"export expects 2 labels (ham, spam), got {model.config.num_labels}")
     return model
@@ -36,9 +40,12 @@ class SpamProbabilityModule(torch.nn.Module):
 
     def __init__(self, model: PreTrainedModel) -> None:
         super().__init__()
-        self.embeddings = model.bert.embeddings
-        self.encoder = model.bert.encoder
-        self.pooler = model.bert.pooler
+        base = getattr(model, model.base_model_prefix)  # model.bert or model.albert
+        self.embeddings = base.embeddings
+        self.encoder = base.encoder
+        self.pooler = base.pooler
+        # BertPooler takes [CLS] and applies tanh itself; ALBERT's pooler is a bare Linear plus a separate tanh.
+        self.pooler_activation = getattr(base, "pooler_activation", None)
         self.classifier = model.classifier
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
@@ -48,7 +55,11 @@ class SpamProbabilityModule(torch.nn.Module):
         hidden = self.embeddings(input_ids=ids, token_type_ids=torch.zeros_like(ids), position_ids=position_ids)
         additive_mask = (1.0 - attention_mask.to(hidden.dtype)[:, None, None, :]) * MASKED_SCORE
         hidden = self.encoder(hidden, attention_mask=additive_mask).last_hidden_state
-        logits = self.classifier(self.pooler(hidden))
+        if self.pooler_activation is None:
+            pooled = self.pooler(hidden)
+        else:
+            pooled = self.pooler_activation(self.pooler(hidden[:, 0]))
+        logits = self.classifier(pooled)
         return torch.softmax(logits, dim=-1)[:, SPAM_LABEL_ID]
 
 

@@ -161,3 +161,44 @@ def test_existing_version_is_refused(tiny_export_result, tiny_model_dir):
 
     with pytest.raises(BundleExistsError, match="immutable"):
         export_bundle(tiny_model_dir, tiny_bundle.VERSION, 0.5, ["x"], tiny_export_result.bundle_dir.parent)
+
+
+def test_tiny_preset_int8_fits_the_one_megabyte_budget_at_the_default_vocabulary(tmp_path):
+    """The shipping preset at the default 8k vocabulary, exported with the default signatures: int8 <= 1 MB."""
+    from models.encoder import build_model, train_wordpiece_tokenizer
+    from spamloop.settings.train import TrainConfig
+    from tasks.export.pipeline import export_bundle
+    from tasks.train.dataset import load_seed_frame
+
+    defaults = TrainConfig()
+    texts = load_seed_frame()["text_norm"].to_list()
+    model_dir = tmp_path / "model"
+    tokenizer = train_wordpiece_tokenizer(texts, model_dir, vocab_size=defaults.vocab_size, max_seq_len=defaults.max_seq_len)
+    assert len(tokenizer) > 0.9 * defaults.vocab_size  # the corpus really fills the vocabulary
+    model = build_model(defaults.preset, len(tokenizer), tokenizer.pad_token_id, seed=0)
+    model.save_pretrained(str(model_dir))
+    result = export_bundle(
+        model_dir,
+        version="size-check",
+        threshold=0.5,
+        eval_texts=tiny_bundle.eval_texts()[:40],
+        out_root=tmp_path / "bundles",
+        export_config=ExportConfig(coreml=False),
+        max_seq_len=defaults.max_seq_len,
+    )
+    assert result.bundle_dir is not None, result.report.reasons
+    int8_bytes = (result.bundle_dir / "spam_int8.tflite").stat().st_size
+    assert int8_bytes <= 1_000_000, f"int8 model is {int8_bytes} bytes"
+
+
+def test_ondevice_figures_time_the_longest_exported_signature(tiny_export_result):
+    from models.ondevice import TFLITE_INT8
+    from tasks.export.measure import bundle_seq_lengths, ondevice_figures
+
+    bundle_dir = tiny_export_result.bundle_dir
+    assert bundle_seq_lengths(bundle_dir) == tuple(tiny_bundle.SEQ_LENGTHS)
+    figures = ondevice_figures(bundle_dir, TFLITE_INT8, parity_passed=True)
+    # the gate judges the slowest signature a phone may run, whichever lengths the export chose
+    assert figures["detail"].endswith(f"seq {max(tiny_bundle.SEQ_LENGTHS)}")
+    assert figures["size_bytes"] == (bundle_dir / TFLITE_INT8).stat().st_size
+    assert 0 < figures["p50_latency_ms"] < 1000

@@ -100,23 +100,18 @@ def tiny_tokenizer_dir() -> Path:
 
 @cache
 def tiny_model_dir() -> Path:
-    """A briefly trained tiny BertForSequenceClassification with its tokenizer, saved together."""
+    """A briefly trained model of the shipping ``tiny`` preset with its tokenizer, saved together."""
     import torch
-    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+    from transformers import AutoTokenizer
 
+    from models.encoder import build_model
     from models.normalization import normalize
 
     out = _workdir() / "model"
     tokenizer = AutoTokenizer.from_pretrained(str(tiny_tokenizer_dir()), local_files_only=True)
     rows = training_rows()
     texts = [normalize(text) for _, text in rows]
-    torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=len(tokenizer), hidden_size=128, num_hidden_layers=2, num_attention_heads=2,
-        intermediate_size=512, max_position_embeddings=128, num_labels=2,
-        id2label={0: "ham", 1: "spam"}, label2id={"ham": 0, "spam": 1}, pad_token_id=tokenizer.pad_token_id,
-    )
-    model = BertForSequenceClassification(config)
+    model = build_model("tiny", len(tokenizer), tokenizer.pad_token_id, seed=0)
     labels = torch.tensor([1 if label == "spam" else 0 for label, _ in rows])
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
     model.train()
