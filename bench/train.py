@@ -25,6 +25,7 @@ import polars as pl  # noqa: E402
 
 from spamloop.config import load_config  # noqa: E402
 from spamloop.settings.train import TrainConfig  # noqa: E402
+from models.encoder import load_classifier, predict_spam_proba  # noqa: E402
 from tasks.sample.seed import is_gold_holdout  # noqa: E402
 from tasks.train.dataset import load_seed_frame, training_set_from_seed  # noqa: E402
 from tasks.train.evaluation import metrics_by_lang  # noqa: E402
@@ -46,6 +47,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default os.cpu_count()).")
     parser.add_argument("--vocab-size", type=int, default=None, help="WordPiece vocabulary (default TrainConfig's).")
     parser.add_argument("--oversample", type=int, default=None, help="max_language_oversample (default TrainConfig's).")
+    parser.add_argument("--distill", type=float, default=None, help="distill_weight (default TrainConfig's).")
     parser.add_argument("--out", type=Path, default=None, help="Write the figures as JSON here.")
     args = parser.parse_args()
     state_dir = args.state_dir or Path(tempfile.mkdtemp(prefix="spamloop-bench-"))
@@ -66,6 +68,7 @@ def main() -> None:
         **({"learning_rate": args.learning_rate} if args.learning_rate else {}),
         **({"vocab_size": args.vocab_size} if args.vocab_size else {}),
         **({"max_language_oversample": args.oversample} if args.oversample else {}),
+        **({"distill_weight": args.distill} if args.distill is not None else {}),
     ), frame)
     figures["tiny"] = {
         "total_wall_s": time.perf_counter() - started,
@@ -89,6 +92,16 @@ def main() -> None:
     figures["gold_quality"] = quality
     print("\nGold holdout, at the dev-chosen thresholds (target dev ham FPR "
           f"{tiny.target_ham_fpr}):\n\n" + metrics_table(quality) + "\n", flush=True)
+    from models.normalization import normalize
+    from tasks.evaluate.behavioural import run_behavioural_tests
+
+    model, tokenizer = load_classifier(tiny.model_dir)
+    behaviour = run_behavioural_tests(
+        lambda raw: predict_spam_proba(model, tokenizer, [normalize(t) for t in raw], tiny.max_seq_len), tiny.threshold
+    )
+    figures["behaviour_pass_rates"] = behaviour.pass_rates
+    failed = [case.case_id for case in behaviour.failures()]
+    print(f"Behavioural pass rates: {behaviour.pass_rates}; failed: {failed}\n", flush=True)
     print("Dev split:\n\n" + metrics_table({"encoder (tiny)": tiny.encoder_metrics, "baseline (tf-idf)": tiny.baseline_metrics}) + "\n")
 
     if not args.skip_mini:

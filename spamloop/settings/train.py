@@ -46,6 +46,17 @@ class TrainConfig(BaseModel):
         description="Repeat training rows of smaller languages up to this many times so each language weighs about "
         "the same (1 disables). The bundled corpus is ~3/4 Korean.",
     )
+    distill_weight: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="Share of the training target that comes from the TF-IDF baseline's out-of-fold spam probability "
+        "(knowledge distillation; 0 trains on hard labels only). Gives the small encoder the baseline's "
+        "character-level evidence where labelled data is thin.",
+    )
+    distill_folds: int = Field(
+        default=5, ge=2, le=20, description="Cross-validation folds for the baseline's out-of-fold teacher probabilities."
+    )
     dev_fraction: float = Field(
         default=0.15, gt=0, lt=0.5, description="Share of campaigns (hash buckets) that go to the dev split."
     )
@@ -67,6 +78,11 @@ class TrainConfig(BaseModel):
     log_model: bool = Field(default=True, description="Log the encoder and baseline as MLflow models.")
     resume: bool = Field(
         default=True, description="Resume from the newest checkpoint in <state>/runs/<run>/checkpoints if one exists."
+    )
+    device: Literal["auto", "cpu", "cuda"] = Field(
+        default="auto",
+        description="Where the Trainer runs: auto (CUDA when available, e.g. on the train-gpu work pool), cpu, "
+        "or cuda (fails without a GPU rather than silently training on CPU).",
     )
 
     @model_validator(mode="after")

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
@@ -46,3 +47,25 @@ def baseline_spam_proba(pipeline: Pipeline, texts_norm: Sequence[str]) -> np.nda
         return np.zeros(0, dtype=np.float64)
     classes = list(pipeline.classes_)
     return pipeline.predict_proba(list(texts_norm))[:, classes.index(1)].astype(np.float64)
+
+
+def out_of_fold_spam_proba(
+    texts_norm: Sequence[str],
+    is_spam: Sequence[bool],
+    folds: int = 5,
+    ngram_range: tuple[int, int] = (2, 5),
+    c: float = 10.0,
+    seed: int = 13,
+) -> np.ndarray:
+    """Each row's spam probability from a baseline fitted without that row (teacher scores for distillation).
+
+    In-sample scores would just repeat the labels; out-of-fold ones carry the baseline's real doubt.
+    """
+    labels = np.asarray(is_spam, dtype=int)
+    texts = list(texts_norm)
+    scores = np.zeros(len(texts), dtype=np.float64)
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for fit_rows, held_rows in splitter.split(np.zeros(len(texts)), labels):
+        pipeline = fit_baseline([texts[i] for i in fit_rows], labels[fit_rows], ngram_range, c, seed)
+        scores[held_rows] = baseline_spam_proba(pipeline, [texts[i] for i in held_rows])
+    return scores

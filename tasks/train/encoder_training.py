@@ -28,7 +28,7 @@ from transformers import (
     TrainingArguments,
     set_seed,
 )
-from transformers.trainer_utils import get_last_checkpoint
+from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 
 from models.encoder import SPAM_LABEL_ID
 
@@ -37,11 +37,21 @@ _MLFLOW_METRIC_NAMES = {"loss": "train_loss", "eval_loss": "dev_loss", "eval_f1"
 
 
 class EncodedTexts(torch.utils.data.Dataset):
-    """Tokenised texts (unpadded; the collator pads per batch) with 0/1 labels."""
+    """Tokenised texts (unpadded; the collator pads per batch) with 0/1 labels and optional soft spam targets."""
 
-    def __init__(self, tokenizer: PreTrainedTokenizerBase, texts_norm: Sequence[str], labels: Sequence[int], max_seq_len: int):
+    def __init__(
+        self,
+        tokenizer: PreTrainedTokenizerBase,
+        texts_norm: Sequence[str],
+        labels: Sequence[int],
+        max_seq_len: int,
+        soft_spam_targets: Sequence[float] | None = None,
+    ):
         self.encodings = tokenizer(list(texts_norm), truncation=True, max_length=max_seq_len)
         self.labels = [int(label) for label in labels]
+        self.soft_spam_targets = None if soft_spam_targets is None else [float(value) for value in soft_spam_targets]
+        if self.soft_spam_targets is not None and len(self.soft_spam_targets) != len(self.labels):
+            raise ValueError(f"{len(self.soft_spam_targets)} soft targets for {len(self.labels)} rows")
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -49,11 +59,39 @@ class EncodedTexts(torch.utils.data.Dataset):
     def __getitem__(self, index: int) -> dict[str, Any]:
         item = {name: values[index] for name, values in self.encodings.items()}
         item["labels"] = self.labels[index]
+        if self.soft_spam_targets is not None:
+            item["soft_spam_target"] = self.soft_spam_targets[index]
         return item
 
 
+def soft_target_loss(
+    logits: torch.Tensor, labels: torch.Tensor, soft_spam_target: torch.Tensor | None, class_weights: torch.Tensor | None
+) -> torch.Tensor:
+    """Cross-entropy against a per-row target distribution, weighted by the row's hard class.
+
+    Without soft targets the target is one-hot and this equals ``F.cross_entropy(logits, labels, weight=...)``
+    (a weighted mean normalised by the summed weights).
+    """
+    log_probs = torch.nn.functional.log_softmax(logits.view(-1, logits.shape[-1]), dim=-1)
+    labels = labels.view(-1)
+    if soft_spam_target is None:
+        target = torch.nn.functional.one_hot(labels, num_classes=log_probs.shape[-1]).to(log_probs.dtype)
+    else:
+        spam = soft_spam_target.view(-1).to(log_probs.dtype).clamp(0.0, 1.0)
+        target = torch.zeros_like(log_probs)
+        target[:, SPAM_LABEL_ID] = spam
+        target[:, 1 - SPAM_LABEL_ID] = 1.0 - spam
+    per_row = -(target * log_probs).sum(dim=-1)
+    weights = class_weights.to(log_probs.device, log_probs.dtype)[labels] if class_weights is not None else torch.ones_like(per_row)
+    return (per_row * weights).sum() / weights.sum()
+
+
 class ClassWeightedTrainer(Trainer):
-    """Trainer whose cross-entropy weights each class (spam is rare, and missing it costs more than a ham)."""
+    """Trainer whose cross-entropy weights each class (spam is rare, and missing it costs more than a ham).
+
+    Rows may carry ``soft_spam_target`` (hard label blended with a teacher's probability): the loss is then
+    the cross-entropy against that blend.
+    """
 
     # compute_loss returns a per-batch mean, so the Trainer still divides by gradient-accumulation steps.
     loss_is_scaled_for_ga = False
@@ -70,10 +108,9 @@ class ClassWeightedTrainer(Trainer):
         num_items_in_batch: torch.Tensor | int | None = None,
     ) -> torch.Tensor | tuple[torch.Tensor, Any]:
         labels = inputs.pop("labels")
+        soft_spam_target = inputs.pop("soft_spam_target", None)
         outputs = model(**inputs)
-        logits = outputs.logits
-        weight = self.class_weights.to(logits.device, logits.dtype) if self.class_weights is not None else None
-        loss = torch.nn.functional.cross_entropy(logits.view(-1, logits.shape[-1]), labels.view(-1), weight=weight)
+        loss = soft_target_loss(outputs.logits, labels, soft_spam_target, self.class_weights)
         return (loss, outputs) if return_outputs else loss
 
 
@@ -122,6 +159,18 @@ def _dev_metrics(eval_prediction: EvalPrediction) -> dict[str, float]:
     return {"f1": float(f1_score(labels, predicted, pos_label=SPAM_LABEL_ID, zero_division=0))}
 
 
+def last_complete_checkpoint(checkpoint_dir: Path) -> Path | None:
+    """Newest ``checkpoint-<step>`` that has its trainer_state.json (written last, so a kill mid-save leaves none)."""
+    if not checkpoint_dir.is_dir():
+        return None
+    complete = [
+        path
+        for path in checkpoint_dir.glob(f"{PREFIX_CHECKPOINT_DIR}-*")
+        if path.is_dir() and path.name.rsplit("-", 1)[1].isdigit() and (path / "trainer_state.json").is_file()
+    ]
+    return max(complete, key=lambda path: int(path.name.rsplit("-", 1)[1]), default=None)
+
+
 def configure_cpu_threads(num_threads: int | None) -> int:
     """Use every core for intra-op parallelism (dataloader workers stay 0: tokenisation is done up front)."""
     threads = num_threads or os.cpu_count() or 1
@@ -150,12 +199,16 @@ def train_encoder(
     class_weighting: bool,
     max_steps: int = -1,
     resume: bool = True,
+    soft_spam_targets: Sequence[float] | None = None,
+    device: str = "auto",
 ) -> EncoderTrainingOutcome:
     """Train in place (the best dev-F1 checkpoint is loaded back into ``model``), resuming from checkpoint_dir if asked."""
     set_seed(seed)
-    train_dataset = EncodedTexts(tokenizer, train_texts, train_labels, max_seq_len)
+    train_dataset = EncodedTexts(tokenizer, train_texts, train_labels, max_seq_len, soft_spam_targets)
     dev_dataset = EncodedTexts(tokenizer, dev_texts, dev_labels, max_seq_len)
     steps_per_epoch = max(1, math.ceil(len(train_dataset) / batch_size))
+    if device == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("train.device is 'cuda' but no CUDA device is visible (CUDA_VISIBLE_DEVICES, drivers)")
     args = TrainingArguments(
         output_dir=str(checkpoint_dir),
         num_train_epochs=epochs,
@@ -176,7 +229,7 @@ def train_encoder(
         save_total_limit=2,
         seed=seed,
         data_seed=seed,
-        use_cpu=not torch.cuda.is_available(),
+        use_cpu=device == "cpu" or (device == "auto" and not torch.cuda.is_available()),
         dataloader_num_workers=0,
         report_to=[],
         disable_tqdm=True,
@@ -194,14 +247,14 @@ def train_encoder(
         class_weights=class_weights_for(train_labels) if class_weighting else None,
     )
     trainer.remove_callback(PrinterCallback)  # per-step dicts on stdout; MLflow and the log history keep them
-    last_checkpoint = get_last_checkpoint(str(checkpoint_dir)) if resume and checkpoint_dir.is_dir() else None
+    resume_path = last_complete_checkpoint(checkpoint_dir) if resume else None
+    last_checkpoint = str(resume_path) if resume_path is not None else None
+    # Read before training: checkpoint rotation (save_total_limit) may delete the folder we resumed from.
+    start_step = TrainerState.load_from_json(str(resume_path / "trainer_state.json")).global_step if resume_path else 0
     started = time.perf_counter()
     trainer.train(resume_from_checkpoint=last_checkpoint)
     wall_time = time.perf_counter() - started
     state = trainer.state
-    start_step = 0
-    if last_checkpoint is not None:
-        start_step = TrainerState.load_from_json(str(Path(last_checkpoint) / "trainer_state.json")).global_step
     # Throughput counts training only: dev evaluations (eval_runtime) are taken out of the wall time.
     samples_done = (state.global_step - start_step) / steps_per_epoch * len(train_dataset)
     eval_seconds = sum(

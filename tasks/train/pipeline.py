@@ -23,11 +23,11 @@ from models.normalization import NORMALIZATION_VERSION, normalize
 from models.pyfunc import HF_MODEL_ARTIFACT, SpamClassifierPyfunc
 from spamloop.settings.train import TrainConfig
 from tasks.train import plots
-from tasks.train.baseline import baseline_spam_proba, fit_baseline
+from tasks.train.baseline import baseline_spam_proba, fit_baseline, out_of_fold_spam_proba
 from tasks.train.dataset import DatasetLineage, content_digest, load_training_data, to_training_columns
-from tasks.train.encoder_training import configure_cpu_threads, train_encoder
+from tasks.train.encoder_training import configure_cpu_threads, last_complete_checkpoint, train_encoder
 from tasks.train.evaluation import ThresholdChoice, choose_threshold, flatten_metrics, metrics_by_lang
-from tasks.train.splits import oversample_languages, SPLIT_DEV, SPLIT_TRAIN, assert_no_gold, assign_splits, deterministic_subsample, drop_gold_holdout
+from tasks.train.splits import oversample_indices, SPLIT_DEV, SPLIT_TRAIN, assert_no_gold, assign_splits, deterministic_subsample, drop_gold_holdout
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ PYFUNC_PIP_REQUIREMENTS = [
     "pandas",
 ]
 # Settings that change logging or speed but not the trained weights: a resumed run may differ in them.
-_SETTINGS_NOT_AFFECTING_WEIGHTS = {"log_model", "resume", "num_threads", "misclassified_examples", "eval_batch_size"}
+_SETTINGS_NOT_AFFECTING_WEIGHTS = {"log_model", "resume", "num_threads", "misclassified_examples", "eval_batch_size", "device"}
 PYFUNC_INPUT_EXAMPLE = ["[광고] 무료 슬롯 100% 당첨 bit.ly/abc", "Are we still meeting at 6?"]
 
 
@@ -86,7 +86,11 @@ def _git_commit() -> str:
 def run_name_for(train_config: TrainConfig, dataset_digest: str, seed: int) -> str:
     """Same data + same settings -> same name, so a killed run finds its own checkpoints again."""
     settings = train_config.model_dump(mode="json", exclude=_SETTINGS_NOT_AFFECTING_WEIGHTS)
-    payload = json.dumps({"settings": settings, "data": dataset_digest, "seed": seed}, sort_keys=True)
+    # The preset's architecture is part of the identity: a checkpoint of another architecture cannot resume.
+    architecture = None if train_config.base_model else encoder.PRESETS.get(train_config.preset)
+    payload = json.dumps(
+        {"settings": settings, "data": dataset_digest, "seed": seed, "architecture": architecture}, sort_keys=True
+    )
     model_name = Path(train_config.base_model).name if train_config.base_model else train_config.preset
     return f"{model_name}-{hashlib.sha256(payload.encode()).hexdigest()[:12]}"
 
@@ -105,6 +109,24 @@ def prepare_experiment(config: Any) -> str:
         experiment_id = mlflow.create_experiment(config.mlflow_experiment, artifact_location=artifact_location)
     mlflow.set_experiment(experiment_id=experiment_id)
     return experiment_id
+
+
+def close_orphaned_runs(experiment_id: str, run_name: str) -> list[str]:
+    """Mark RUNNING runs of this training (and their baseline children) KILLED; returns their ids.
+
+    A process killed mid-training cannot end its MLflow run. The same run name means the same data and
+    settings, so a RUNNING one found now is such an orphan (two trainings of one run name never run at once:
+    the retrain deployment's concurrency guard allows one run).
+    """
+    client = mlflow.MlflowClient()
+    orphans: list[str] = []
+    for name in (run_name, f"{run_name}-baseline"):
+        for run in client.search_runs(
+            [experiment_id], filter_string=f"tags.`mlflow.runName` = '{name}' and attributes.status = 'RUNNING'"
+        ):
+            client.set_terminated(run.info.run_id, status="KILLED")
+            orphans.append(run.info.run_id)
+    return orphans
 
 
 def split_frame(frame: pl.DataFrame, train_config: TrainConfig, seed: int) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -215,7 +237,7 @@ def run_training(
     run_name = run_name_for(train_config, lineage.digest, seed)
     run_dir = config.paths.runs / run_name
     checkpoint_dir, tokenizer_dir, model_dir = run_dir / "checkpoints", run_dir / "tokenizer", run_dir / "model"
-    resuming = train_config.resume and checkpoint_dir.is_dir() and any(checkpoint_dir.glob("checkpoint-*"))
+    resuming = train_config.resume and last_complete_checkpoint(checkpoint_dir) is not None
     if not resuming and run_dir.exists():
         shutil.rmtree(run_dir)  # stale half-run without a checkpoint: start clean
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -223,7 +245,8 @@ def run_training(
     train_texts = train_split["text_norm"].to_list()
     dev_texts = dev_split["text_norm"].to_list()
     train_truth, dev_truth = _is_spam(train_split), _is_spam(dev_split)
-    prepare_experiment(config)
+    experiment_id = prepare_experiment(config)
+    orphans = close_orphaned_runs(experiment_id, run_name)
     tags = {
         "role": "encoder",
         "stage": "train",
@@ -235,6 +258,8 @@ def run_training(
         "preset": train_config.base_model or train_config.preset,
         "normalization_version": NORMALIZATION_VERSION,
     }
+    if orphans:
+        tags["resumed_after_runs"] = ",".join(orphans)
     with mlflow.start_run(run_name=run_name, tags=tags) as parent_run:
         _log_datasets(train_split, dev_split, lineage)
         model, tokenizer = _build_encoder(train_config, train_texts, tokenizer_dir, seed, resuming)
@@ -263,10 +288,24 @@ def run_training(
                 **encoder.model_summary(model),
             }
         )
-        fit_texts, fit_labels = oversample_languages(
-            train_texts, train_truth.astype(int).tolist(), train_split["lang"].to_list(), train_config.max_language_oversample
+        fit_rows = oversample_indices(train_split["lang"].to_list(), train_config.max_language_oversample)
+        fit_texts = [train_texts[i] for i in fit_rows]
+        fit_labels = [int(train_truth[i]) for i in fit_rows]
+        soft_spam_targets = None
+        if train_config.distill_weight > 0:
+            teacher = out_of_fold_spam_proba(
+                train_texts, train_truth, train_config.distill_folds, train_config.baseline_ngram_range, train_config.baseline_c, seed
+            )
+            blend = (1 - train_config.distill_weight) * train_truth.astype(np.float64) + train_config.distill_weight * teacher
+            soft_spam_targets = [float(blend[i]) for i in fit_rows]
+        mlflow.log_params(
+            {
+                "max_language_oversample": train_config.max_language_oversample,
+                "n_fit_rows": len(fit_texts),
+                "distill_weight": train_config.distill_weight,
+                "distill_folds": train_config.distill_folds,
+            }
         )
-        mlflow.log_params({"max_language_oversample": train_config.max_language_oversample, "n_fit_rows": len(fit_texts)})
         outcome = train_encoder(
             model,
             tokenizer,
@@ -287,6 +326,8 @@ def run_training(
             class_weighting=train_config.class_weighting,
             max_steps=train_config.max_steps,
             resume=train_config.resume,
+            device=train_config.device,
+            soft_spam_targets=soft_spam_targets,
         )
         model.save_pretrained(str(model_dir))
         tokenizer.save_pretrained(str(model_dir))

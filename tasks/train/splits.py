@@ -69,16 +69,19 @@ def oversample_languages(
     The bundled corpus is ~3/4 Korean; without this, the English quarter gets too few updates for a
     from-scratch encoder to catch up with a character n-gram baseline. Deterministic: whole repeats only.
     """
-    if max_factor <= 1 or not texts:
-        return list(texts), list(labels)
+    if len(texts) != len(labels):
+        raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
+    indices = oversample_indices(langs, max_factor)
+    return [texts[i] for i in indices], [labels[i] for i in indices]
+
+
+def oversample_indices(langs: list[str], max_factor: int) -> list[int]:
+    """Row indices of :func:`oversample_languages` (so per-row extras such as teacher scores follow their row)."""
+    if max_factor <= 1 or not langs:
+        return list(range(len(langs)))
     counts: dict[str, int] = {}
     for lang in langs:
         counts[lang] = counts.get(lang, 0) + 1
     largest = max(counts.values())
     repeats = {lang: max(1, min(max_factor, round(largest / count))) for lang, count in counts.items()}
-    out_texts: list[str] = []
-    out_labels: list[int] = []
-    for text, label, lang in zip(texts, labels, langs, strict=True):
-        out_texts.extend([text] * repeats[lang])
-        out_labels.extend([label] * repeats[lang])
-    return out_texts, out_labels
+    return [index for index, lang in enumerate(langs) for _ in range(repeats[lang])]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+
+from tasks.evaluate.behavioural import SATURATED_SCORE
 import pytest
 
 pytestmark = pytest.mark.slow
@@ -63,6 +65,10 @@ def test_directional_a_phishing_url_raises_the_spam_score(spam_model, message):
     with_url = f"{message} http://bit.ly/3kQ9xZ"
     with_odd_domain = f"{message} https://secure-verify.kr-post.top/login"
     before, after_short, after_domain = spam_model.scores([message, with_url, with_odd_domain])
-    assert after_short > before, (before, after_short)
-    assert after_domain > before, (before, after_domain)
+    if before >= SATURATED_SCORE:
+        # Already certain spam: a URL cannot raise it measurably, it must only keep it there (same rule as the gate).
+        assert min(after_short, after_domain) >= SATURATED_SCORE, (before, after_short, after_domain)
+    else:
+        assert after_short > before, (before, after_short)
+        assert after_domain > before, (before, after_domain)
     assert np.isfinite([before, after_short, after_domain]).all()
