@@ -15,6 +15,10 @@ _DEFAULT_ENV = {
     "TOKENIZERS_PARALLELISM": "false",
     # Offline by default; users with hub access set HF_HUB_OFFLINE=0 to pull base_model by id.
     "HF_HUB_OFFLINE": "1",
+    # MLflow's HTTP default (7 retries, backoff factor 2) waits ~4 min on a down tracking server before the
+    # error; 3 retries with factor 1 is ~7 s, enough for a server restart blip, short enough to fail clearly.
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "3",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
 }
 
 

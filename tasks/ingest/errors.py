@@ -23,5 +23,9 @@ class CountsMismatchError(IngestError):
     """read != accepted + duplicate + quarantined: rows were lost or counted twice (a bug, never bad data)."""
 
 
+class IngestBusyError(IngestError):
+    """Another ingest run holds the state folder's lock. Retry once it has finished."""
+
+
 class NoSnapshotError(IngestError):
     """No snapshot exists yet (or not the one asked for): run the ingest flow first."""

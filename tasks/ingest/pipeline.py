@@ -8,6 +8,8 @@ Memory stays bounded whatever the file size: rows are read, validated and writte
 compact ``KnownIds`` arrays and the campaign index. Each file writes its own temporary parts, so a
 failed file (e.g. an S3 error) is rolled back and can be retried. Nothing becomes visible until
 ``finalise``: parts are renamed into place, then the snapshot JSON and ledger lines are written last.
+One run at a time per state folder: ``IngestRun`` holds ``tasks.ingest.lock.IngestLock`` until it
+commits or aborts; a second run fails at once with ``IngestBusyError``.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from tasks.ingest.dedupe import (
 )
 from tasks.ingest.errors import CountsMismatchError
 from tasks.ingest.ledger import LedgerEntry, append_ledger, ingested_keys
+from tasks.ingest.lock import IngestLock
 from tasks.ingest.readers import read_batches
 from tasks.ingest.snapshot import SnapshotManifest, SnapshotPart, latest_manifest, write_snapshot
 from tasks.ingest.sources import SourceFile, discover_sources, local_copy
@@ -184,11 +187,27 @@ class IngestRun:
         self.normalization_version = NORMALIZATION_VERSION
         self._started = time.monotonic()
         self.now = datetime.now(UTC)
+        # Before anything else: a second run would delete this one's temporary files just below.
+        self._lock = IngestLock(config.state_dir).acquire()
+        try:
+            self._open()
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def _open(self) -> None:
+        config = self.config
         paths = config.paths
         for folder in (paths.corpus / "messages", paths.corpus / "reports", paths.quarantine, paths.snapshots, paths.tmp):
             folder.mkdir(parents=True, exist_ok=True)
             remove_stale_temps(folder)
         remove_stale_temps(paths.corpus)
+        # Under the lock, every run folder and download left in tmp belongs to a run that died.
+        for stale in [*paths.tmp.glob("run-*"), *paths.tmp.glob("download-*")]:
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
         self.work_dir = paths.tmp / f"run-{self.run_id}"
         self.work_dir.mkdir(parents=True, exist_ok=True)
         self.previous: SnapshotManifest | None = latest_manifest(config)
@@ -447,6 +466,7 @@ class IngestRun:
             for temp, _ in staged:
                 temp.unlink(missing_ok=True)
             shutil.rmtree(self.work_dir, ignore_errors=True)
+            self._lock.release()
 
         return IngestResult(
             run_id=self.run_id,
@@ -488,6 +508,7 @@ class IngestRun:
     def abort(self) -> None:
         """Drop everything this run wrote: nothing of it was published."""
         shutil.rmtree(self.work_dir, ignore_errors=True)
+        self._lock.release()
 
 
 def _rows(path: Path) -> int:
