@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from prefect import flow
+from prefect.artifacts import create_markdown_artifact
 from pydantic import BaseModel, Field
 
+from flows.orchestration import parameter, run_name, tag_run
 from spamloop.config import SpamloopConfig, load_config
 from spamloop.settings.evaluate import EvaluateConfig
 from tasks.evaluate.gates import OndeviceReport
@@ -18,7 +20,7 @@ def evaluate_config_of(config: SpamloopConfig, eval_config: EvaluateConfig | Non
     return eval_config or config.evaluate
 
 
-@flow(name="evaluate")
+@flow(name="evaluate", flow_run_name=run_name("evaluate", lambda p: str(parameter(p, "training_run_id") or "")[:8]))
 def evaluate(
     training_run_id: str,
     candidate_model_uri: str,
@@ -31,9 +33,18 @@ def evaluate(
 ) -> EvaluationResult:
     """Judge a trained candidate on the gold set and register it; aliases move only if every gate passes.
 
-    ``threshold`` None: the one the training run recorded.
+    Args:
+        training_run_id: MLflow run that trained the candidate (its lineage and recorded threshold).
+        candidate_model_uri: MLflow URI of the candidate pyfunc (raw texts in, spam probabilities out).
+        threshold: Operating threshold; empty means the one the training run recorded.
+        ondevice: Size, latency and parity of the exported on-device file; empty leaves those gates not evaluated.
+        config: The whole spamloop configuration; empty means defaults, spamloop.yaml and SPAMLOOP_* variables.
+        eval_config: Evaluate settings for this run only; empty means ``config.evaluate``.
+        baseline_model_uri: The TF-IDF baseline of the same training run, for the beat-the-baseline gates.
+        baseline_threshold: The baseline's own operating threshold; empty means ``threshold``.
     """
     config = config or load_config()
+    tag_run()
     eval_config = evaluate_config_of(config, eval_config)
     result = evaluate_candidate_task(
         config, eval_config, candidate_model_uri, threshold, training_run_id, ondevice, baseline_model_uri, baseline_threshold
@@ -50,11 +61,29 @@ class ApprovalRequest(BaseModel):
     reviewer: str = Field(default_factory=default_reviewer, description="Who approves.")
 
 
-@flow(name="approve")
+@flow(name="approve", flow_run_name=run_name("approve", lambda p: f"v{parameter(p, 'request', 'version')}"))
 def approve_version(
     request: ApprovalRequest, config: SpamloopConfig | None = None, eval_config: EvaluateConfig | None = None
 ) -> str | None:
-    """Promote a passing version to champion on a reviewer's approval; returns the previous champion."""
+    """Promote a passing version to champion on a reviewer's approval; returns the previous champion.
+
+    Args:
+        request: The version to promote, the reviewer and what they checked.
+        config: The whole spamloop configuration; empty means defaults, spamloop.yaml and SPAMLOOP_* variables.
+        eval_config: Evaluate settings for this run only; empty means ``config.evaluate``.
+    """
     config = config or load_config()
+    tag_run()
     eval_config = evaluate_config_of(config, eval_config)
-    return approve_task(config, eval_config, request.version, request.comment, request.reviewer)
+    previous = approve_task(config, eval_config, request.version, request.comment, request.reviewer)
+    create_markdown_artifact(
+        key="approval",
+        markdown=(
+            f"# {eval_config.registered_model_name}: champion → **v{request.version}**\n\n"
+            f"- previous champion: {('v' + previous) if previous else 'none'}\n"
+            f"- approved by {request.reviewer}: {request.comment}\n"
+            "- next: the `publish-champion` flow ships its bundle (the weekly retrain does it itself)\n"
+        ),
+        description=f"v{request.version} approved by {request.reviewer}",
+    )
+    return previous

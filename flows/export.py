@@ -7,6 +7,7 @@ from typing import Any
 
 from prefect import flow
 
+from flows.orchestration import parameter, run_name, tag_run
 from spamloop.config import SpamloopConfig, load_config
 from spamloop.settings.export import ExportConfig
 from tasks.export.pipeline import ExportResult
@@ -23,7 +24,7 @@ def exports_dir(config: SpamloopConfig) -> Path:
     return config.paths.exports
 
 
-@flow(name="export")
+@flow(name="export", flow_run_name=run_name("export", lambda p: parameter(p, "version")))
 def export(
     model_dir: Path,
     version: str,
@@ -41,8 +42,22 @@ def export(
 
     ``eval_texts`` are raw texts (the gold set); ``max_seq_len`` is the training truncation length.
     A failing gate returns a result with ``bundle_dir=None`` (files kept under exports/rejected/).
+
+    Args:
+        model_dir: Folder of the trained classifier (save_pretrained layout, e.g. <state>/runs/<run>/model).
+        version: Bundle version; the folder <state>/exports/<version> must not exist yet (bundles are immutable).
+        threshold: Operating threshold: spam iff probability >= threshold.
+        eval_texts: Raw texts the exported files are compared on (normally the gold set).
+        config: The whole spamloop configuration; empty means defaults, spamloop.yaml and SPAMLOOP_* variables.
+        export_config: Export settings for this run only; empty means ``config.export``.
+        tokenizer_dir: Tokenizer folder when it differs from model_dir.
+        max_seq_len: Truncation length the model was trained with; empty means the largest configured length.
+        mlflow_run_id: Training run to attach the export figures to, and to record in bundle.json.
+        registry_version: Registered model version to record in bundle.json, if already known.
+        metrics: Headline metrics to copy into bundle.json.
     """
     config = config or load_config()
+    tag_run()
     result = export_bundle_task(
         model_dir, version, threshold, eval_texts, exports_dir(config), export_config_of(config, export_config),
         tokenizer_dir, max_seq_len, mlflow_run_id, registry_version, metrics,

@@ -5,15 +5,21 @@ from __future__ import annotations
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
+from flows.orchestration import run_name, tag_run
 from spamloop.config import SpamloopConfig, load_config
 from tasks.ingest.pipeline import IngestResult, IngestRun, render_ingest_markdown
 from tasks.ingest.steps import discover_sources_task, finalise_snapshot_task, ingest_file_task
 
 
-@flow(name="ingest")
+@flow(name="ingest", flow_run_name=run_name("ingest"))
 def ingest(config: SpamloopConfig | None = None) -> IngestResult:
-    """Ingest every new log file under ``config.ingest.source`` (None: ``load_config()``)."""
+    """Ingest every new log file under ``config.ingest.source`` into a new corpus snapshot.
+
+    Args:
+        config: The whole spamloop configuration; empty means defaults, spamloop.yaml and SPAMLOOP_* variables.
+    """
     config = config or load_config()
+    tag_run()
     logger = get_run_logger()
     run = IngestRun(config)
     try:

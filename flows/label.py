@@ -1,16 +1,37 @@
-"""The label flow: the latest snapshot's unlabelled messages -> LLM ensemble labels + review queue."""
+"""The label flow: the latest snapshot's unlabelled messages -> LLM ensemble labels + review queue.
+
+plan (selection, cache) -> one task per LLM provider, in parallel -> vote, review queue, propagation.
+With ``label.cascade_confidence`` set and a champion in the registry, the champion first scores the
+unlabelled messages in chunks (one task each). Both fan-outs go to ``config.orchestration``'s runner
+(threads, or Dask: docs/scale_out.md).
+"""
 
 from __future__ import annotations
 
 import sys
 from typing import Any
 
-from prefect import flow, get_run_logger
+import polars as pl
+from prefect import flow, get_run_logger, unmapped
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.task_runners import TaskRunner
 
+from flows.orchestration import fan_out, run_name, tag_run
 from spamloop.config import SpamloopConfig, load_config
+from spamloop.settings.label import LabelConfig
+from tasks.label.champion import Champion, chunks, unlabelled_texts
 from tasks.label.pipeline import LabelingResult
-from tasks.label.steps import label_config_of, load_snapshot_task, resolve_secret_blocks_task, run_labeling_task
+from tasks.label.steps import (
+    finish_labeling_task,
+    find_champion_task,
+    label_config_of,
+    load_snapshot_task,
+    plan_labeling_task,
+    request_provider_votes_task,
+    resolve_secret_blocks_task,
+    score_chunk_task,
+)
+from tasks.label.store import final_labels
 
 
 def render_label_markdown(result: LabelingResult) -> str:
@@ -29,6 +50,14 @@ def render_label_markdown(result: LabelingResult) -> str:
     ]
     for name, reason in result.providers_skipped.items():
         lines.append(f"\n- provider `{name}` skipped: {reason}")
+    if result.champion_version:
+        lines.append(
+            f"\n- champion v{result.champion_version} scored the unlabelled messages: "
+            f"{result.skipped_confident} left to it, {result.audited} audited"
+        )
+    if result.worker_processes:
+        lines += ["", "| fan-out task | ran in |", "|---|---|"]
+        lines += [f"| {task} | `{where}` |" for task, where in sorted(result.worker_processes.items())]
     return "\n".join(lines)
 
 
@@ -54,17 +83,70 @@ def log_to_active_mlflow_run(result: LabelingResult) -> bool:
     return True
 
 
-@flow(name="label")
+def score_with_champion(
+    config: SpamloopConfig, label_config: LabelConfig, messages: pl.DataFrame, runner: TaskRunner[Any]
+) -> tuple[Champion | None, pl.DataFrame | None, dict[str, str]]:
+    """(champion, its scores of the unlabelled messages, where each chunk ran); nothing without a cascade or champion."""
+    if label_config.cascade_confidence is None:
+        return None, None, {}
+    champion = find_champion_task(config.resolved_tracking_uri, config.evaluate.registered_model_name)
+    if champion is None:
+        get_run_logger().info("cascade on, but no champion yet: every unlabelled message goes to the LLMs")
+        return None, None, {}
+    labelled = set(final_labels(config)["message_id"].to_list())
+    parts = chunks(unlabelled_texts(messages, labelled), config.orchestration.scoring_chunk_size)
+    if not parts:
+        return champion, None, {}
+    futures = runner.map(
+        score_chunk_task,
+        {
+            "tracking_uri": unmapped(config.resolved_tracking_uri),
+            "model_uri": unmapped(champion.model_uri),
+            "chunk": parts,
+            "chunk_index": list(range(len(parts))),
+        },
+    )
+    scored = [future.result() for future in futures]
+    where = {f"score-{index}": chunk.process for index, chunk in enumerate(scored)}
+    return champion, pl.concat([chunk.scores for chunk in scored]), where
+
+
+def _label_run_detail(parameters: dict[str, Any]) -> str | None:
+    return "dry-run" if parameters.get("dry_run") else None
+
+
+@flow(name="label", flow_run_name=run_name("label", _label_run_detail))
 def label(config: SpamloopConfig | None = None, dry_run: bool = False) -> LabelingResult | None:
-    """Label the latest snapshot with the LLM ensemble (``dry_run``: estimate cost, send nothing)."""
+    """Label the latest snapshot's unlabelled messages with the LLM ensemble.
+
+    Args:
+        config: The whole spamloop configuration; empty means defaults, spamloop.yaml and SPAMLOOP_* variables.
+        dry_run: Only estimate requests, tokens and USD per provider; nothing is sent and nothing is stored.
+    """
     config = config or load_config()
+    tag_run(*(["dry-run"] if dry_run else []))
     logger = get_run_logger()
     label_config = label_config_of(config)
     messages = load_snapshot_task(config)
     if messages is None:
         return None
     api_keys = resolve_secret_blocks_task(label_config)
-    result = run_labeling_task(config, messages, label_config, api_keys, dry_run=dry_run)
+    with fan_out(config.orchestration) as runner:
+        champion, scores, where = score_with_champion(config, label_config, messages, runner)
+        plan = plan_labeling_task(config, messages, label_config, api_keys, dry_run=dry_run, champion_scores=scores)
+        plan.result.champion_version = champion.version if champion else None
+        plan.result.worker_processes |= where
+        if plan.final:
+            result = plan.result
+        else:
+            futures = [
+                runner.submit(
+                    request_provider_votes_task,
+                    {"config": config, "plan": plan.share(name), "provider_name": name, "budget_usd": share},
+                )
+                for name, share in plan.budget_shares().items()
+            ]
+            result = finish_labeling_task(config, plan, [future.result() for future in futures])
     rows: list[dict[str, Any]] = result.cost_rows()
     if rows:
         create_table_artifact(

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect import flow
+from prefect.artifacts import create_markdown_artifact
 
+from flows.orchestration import parameter, run_name, tag_run
 from spamloop.config import SpamloopConfig, load_config
 from spamloop.settings.export import PublishConfig
 from tasks.export.parity import ParityReport
@@ -14,39 +16,94 @@ from tasks.publish.champion import champion_run_id, find_bundle_for_run
 from tasks.publish.steps import publish_bundle_task, rollback_task
 
 
+def manifest_markdown(action: str, manifest: Manifest) -> str:
+    """The manifest as operators read it; no URLs (they may be presigned)."""
+    lines = [
+        f"# {action}: {manifest.name} → **{manifest.version}**",
+        "",
+        f"- previous version: {manifest.previous_version or 'none'}",
+        f"- threshold {manifest.threshold}, normalisation {manifest.normalization_version}, "
+        f"max_seq_len {manifest.max_seq_len}, min app {manifest.min_app_version or 'any'}",
+        f"- published at {manifest.published_at} (bundle built {manifest.created_at})",
+        "",
+        "| file | bytes | sha256 |",
+        "|---|---|---|",
+        *(f"| {f.path} | {f.size} | `{f.sha256[:16]}…` |" for f in manifest.files),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _publish_artifact(action: str, manifest: Manifest) -> None:
+    create_markdown_artifact(
+        key="publish-manifest",
+        markdown=manifest_markdown(action, manifest),
+        description=f"{action}: {manifest.name} {manifest.version}",
+    )
+
+
 def publish_config_of(config: SpamloopConfig, publish_config: PublishConfig | None) -> PublishConfig:
     """The explicit publish config, else the one inside SpamloopConfig."""
     return publish_config or config.publish
 
 
-@flow(name="publish")
+@flow(name="publish", flow_run_name=run_name("publish", lambda p: Path(str(parameter(p, "bundle_dir"))).name))
 def publish(
     bundle_dir: Path,
     config: SpamloopConfig | None = None,
     publish_config: PublishConfig | None = None,
     report: ParityReport | None = None,
 ) -> Manifest:
-    """Upload a verified bundle (its parity report must have passed) and point the manifest at it."""
+    """Upload a verified bundle (its parity report must have passed) and point the manifest at it.
+
+    Args:
+        bundle_dir: The exported bundle folder (<state>/exports/<version>).
+        config: The whole spamloop configuration; empty means defaults, spamloop.yaml and SPAMLOOP_* variables.
+        publish_config: Publish settings for this run only; empty means ``config.publish``.
+        report: The export's parity report, checked in addition to the one stored in the bundle.
+    """
     config = config or load_config()
-    return publish_bundle_task(config, publish_config_of(config, publish_config), bundle_dir, report)
+    tag_run()
+    manifest = publish_bundle_task(config, publish_config_of(config, publish_config), bundle_dir, report)
+    _publish_artifact("Published", manifest)
+    return manifest
 
 
-@flow(name="publish-rollback")
+@flow(
+    name="publish-rollback",
+    flow_run_name=run_name("publish-rollback", lambda p: f"{parameter(p, 'name')}-{parameter(p, 'version')}"),
+)
 def publish_rollback(
     name: str, version: str, config: SpamloopConfig | None = None, publish_config: PublishConfig | None = None
 ) -> Manifest:
-    """Point the app's manifest back at an earlier published version (its files are checked first)."""
+    """Point the app's manifest back at an earlier published version (its files are checked first).
+
+    Args:
+        name: Model name in the store (the manifest's name).
+        version: Published version to point the manifest at.
+        config: The whole spamloop configuration; empty means defaults, spamloop.yaml and SPAMLOOP_* variables.
+        publish_config: Publish settings for this run only; empty means ``config.publish``.
+    """
     config = config or load_config()
-    return rollback_task(config, publish_config_of(config, publish_config), name, version)
+    tag_run()
+    manifest = rollback_task(config, publish_config_of(config, publish_config), name, version)
+    _publish_artifact("Rolled back", manifest)
+    return manifest
 
 
-@flow(name="publish-champion")
+@flow(name="publish-champion", flow_run_name=run_name("publish-champion"))
 def publish_champion(config: SpamloopConfig | None = None, publish_config: PublishConfig | None = None) -> Manifest:
     """Publish whatever version holds alias ``champion`` (after an approval or a registry rollback).
 
     Idempotent: files already in the store are not uploaded again; the manifest is re-pointed.
+
+    Args:
+        config: The whole spamloop configuration; empty means defaults, spamloop.yaml and SPAMLOOP_* variables.
+        publish_config: Publish settings for this run only; empty means ``config.publish``.
     """
     config = config or load_config()
-    _, run_id = champion_run_id(config.resolved_tracking_uri, config.evaluate.registered_model_name)
+    tag_run()
+    registry_version, run_id = champion_run_id(config.resolved_tracking_uri, config.evaluate.registered_model_name)
     bundle_dir = find_bundle_for_run(config.paths.exports, run_id)
-    return publish_bundle_task(config, publish_config_of(config, publish_config), bundle_dir, None)
+    manifest = publish_bundle_task(config, publish_config_of(config, publish_config), bundle_dir, None)
+    _publish_artifact(f"Published champion v{registry_version}", manifest)
+    return manifest

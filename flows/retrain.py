@@ -8,11 +8,9 @@ Nothing reaches phones unless every gate passed and the champion alias moved to 
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from prefect import flow, get_run_logger
+from prefect import flow, get_run_logger, tags
 from prefect.artifacts import create_markdown_artifact
 from pydantic import BaseModel, Field
 from rich.console import Console
@@ -22,16 +20,20 @@ from flows.evaluate import ApprovalRequest, approve_version, evaluate
 from flows.export import export
 from flows.ingest import ingest
 from flows.label import label
+from flows.orchestration import run_name, tag_run
 from flows.publish import publish
+from flows.resume import existing_bundle, finished_evaluation, record_evaluation
 from flows.train import train
 from models.ondevice import TFLITE_INT8
 from spamloop.config import SpamloopConfig, load_config
 from spamloop.runtime import prepare_runtime
-from tasks.evaluate.gates import OndeviceReport
+from tasks.evaluate.gates import GateResult, OndeviceReport
 from tasks.evaluate.gold import load_gold
+from tasks.evaluate.pipeline import run_link
 from tasks.export.measure import ondevice_figures
 
 BOOTSTRAP_REVIEWER = "spamloop-bootstrap"
+GOLD_METRICS = ("spam_f1", "ham_fpr", "spam_precision", "spam_recall", "pr_auc")
 
 
 class StageOutcome(BaseModel):
@@ -51,13 +53,23 @@ class RetrainSummary(BaseModel):
         default_factory=list, description="Encoder vs TF-IDF baseline on dev, side by side (all / ko / en)."
     )
     published_version: str | None = Field(default=None, description="Bundle version the manifest now points at.")
+    gold_metrics: dict[str, float] = Field(
+        default_factory=dict, description="The candidate on the gold set at its threshold (evaluate stage)."
+    )
+    gates: list[GateResult] = Field(default_factory=list, description="Every promotion gate's verdict.")
+    links: dict[str, str] = Field(
+        default_factory=dict, description="MLflow training/evaluation run and registry version: UI URL, or id."
+    )
+    browse_hint: str | None = Field(
+        default=None, description="How to open the MLflow UI when tracking is a local SQLite file."
+    )
 
     def add(self, stage: str, status: str, summary: str, **figures: Any) -> None:
         self.stages.append(StageOutcome(stage=stage, status=status, summary=summary, figures=figures))
 
     def to_markdown(self) -> str:
         lines = ["# Weekly retrain", "", "| stage | status | summary |", "|---|---|---|"]
-        lines += [f"| {s.stage} | {s.status} | {s.summary} |" for s in self.stages]
+        lines += [f"| {s.stage} | {s.status} | {_cell(s.summary)} |" for s in self.stages]
         if self.quality:
             lines += ["", "## Encoder vs baseline (dev, at each model's threshold)", ""]
             lines += ["| model | slice | spam F1 | ham FPR | precision | recall |", "|---|---|---|---|---|---|"]
@@ -66,11 +78,64 @@ class RetrainSummary(BaseModel):
                 f"{q['spam_precision']:.4f} | {q['spam_recall']:.4f} |"
                 for q in self.quality
             ]
+        if self.gold_metrics:
+            lines += ["", "## Candidate on the gold set", "", "| metric | value |", "|---|---|"]
+            lines += [f"| {name} | {value:.4f} |" for name, value in self.gold_metrics.items()]
+        if self.gates:
+            lines += ["", "## Promotion gates", "", "| gate | value | threshold | passed |", "|---|---|---|---|"]
+            lines += [
+                f"| {g.name} | {_figure(g.value)} | {_figure(g.limit)} | {_passed(g.verdict)} |" for g in self.gates
+            ]
+        lines += ["", f"**Published version:** {self.published_version or 'none (manifest unchanged)'}"]
+        if self.links:
+            lines += ["", "## Links", ""]
+            lines += [f"- {name}: {_link(value)}" for name, value in self.links.items()]
+        if self.browse_hint:
+            lines += ["", f"Browse: `{self.browse_hint}`"]
         return "\n".join(lines) + "\n"
 
 
-def _run_name() -> str:
-    return f"weekly-retrain-{datetime.now(ZoneInfo('Asia/Seoul')):%Y%m%d-%H%M}"
+def _cell(text: str) -> str:
+    """A literal "|" (e.g. "max|Δ|" in the parity summary) would split a table cell."""
+    return text.replace("|", "\\|")
+
+
+def _passed(verdict: str) -> str:
+    return {"pass": "yes", "fail": "**no**"}.get(verdict, verdict.replace("_", " "))
+
+
+def _figure(value: float | None) -> str:
+    return "–" if value is None else f"{value:.4g}"
+
+
+def _link(value: str) -> str:
+    return f"[{value}]({value})" if value.startswith(("http://", "https://")) else f"`{value}`"
+
+
+def registry_version_link(tracking_uri: str, name: str, version: str) -> str:
+    """``<uri>/#/models/<name>/versions/<v>`` for an http(s) tracking server, else ``<name> v<version>``."""
+    if tracking_uri.startswith(("http://", "https://")):
+        return f"{tracking_uri.rstrip('/')}/#/models/{name}/versions/{version}"
+    return f"{name} v{version}"
+
+
+def mlflow_links(tracking_uri: str, training_run_id: str, evaluated: Any | None) -> tuple[dict[str, str], str | None]:
+    """Links for the summary and, for a local store, the command that opens its UI."""
+    from mlflow import MlflowClient
+
+    links: dict[str, str] = {}
+    try:
+        experiment_id = MlflowClient(tracking_uri=tracking_uri).get_run(training_run_id).info.experiment_id
+        links["MLflow training run"] = run_link(tracking_uri, experiment_id, training_run_id)
+    except Exception:  # noqa: BLE001 - a link is worth less than the summary it sits in
+        links["MLflow training run"] = training_run_id
+    if evaluated is not None:
+        links["MLflow evaluation run"] = evaluated.run_link
+        links["Registry version"] = registry_version_link(tracking_uri, evaluated.registered_model, evaluated.version)
+    hint = None
+    if not tracking_uri.startswith(("http://", "https://")):
+        hint = f"mlflow ui --backend-store-uri {tracking_uri} --port 5000"
+    return links, hint
 
 
 def _quality_rows(trained: Any) -> list[dict[str, Any]]:
@@ -82,11 +147,30 @@ def _quality_rows(trained: Any) -> list[dict[str, Any]]:
     return rows
 
 
-@flow(name="weekly-retrain", flow_run_name=_run_name, log_prints=True)
+@flow(name="weekly-retrain", flow_run_name=run_name("weekly-retrain"), log_prints=True)
 def weekly_retrain(config: SpamloopConfig | None = None) -> RetrainSummary:
-    """Run the whole loop once: new reports in, a gated model out to phones."""
+    """Run the whole loop once: new reports in, a gated model out to phones.
+
+    Re-running after a failure resumes (flows/resume.py): cached labels, a finished or checkpointed training
+    run, its bundle and its evaluation are found again, and publishing is idempotent.
+
+    Args:
+        config: The whole spamloop configuration; empty means defaults, spamloop.yaml and SPAMLOOP_* variables.
+    """
     config = config or load_config()
+    tag_run("weekly")
     prepare_runtime(config)
+    # Stage runs started from here carry "weekly"; the same flows started by hand carry their deployment's tags.
+    with tags("weekly"):
+        summary = _run_stages(config)
+    logger = get_run_logger()
+    create_markdown_artifact(key="retrain-summary", markdown=summary.to_markdown(), description="Weekly retrain")
+    for stage in summary.stages:
+        logger.info("%s: %s — %s", stage.stage, stage.status, stage.summary)
+    return summary
+
+
+def _run_stages(config: SpamloopConfig) -> RetrainSummary:
     logger = get_run_logger()
     summary = RetrainSummary()
 
@@ -123,18 +207,22 @@ def weekly_retrain(config: SpamloopConfig | None = None) -> RetrainSummary:
         run_id=trained.run_id,
     )
 
-    gold = load_gold(config.evaluate.gold_version, config.evaluate.gold_dir)
-    exported = export(
-        model_dir=trained.model_dir,
-        version=trained.run_name,
-        threshold=trained.threshold,
-        eval_texts=gold.frame["text"].to_list(),
-        config=config,
-        tokenizer_dir=trained.tokenizer_dir,
-        max_seq_len=trained.max_seq_len,
-        mlflow_run_id=trained.run_id,
-        metrics={f"dev_{name}": float(value) for name, value in trained.encoder_metrics.get("all", {}).items()},
-    )
+    exported = existing_bundle(config, trained.run_name, trained.run_id)
+    if exported is not None:
+        logger.info("bundle %s of this training run already exported: reusing it", exported.bundle_dir)
+    else:
+        gold = load_gold(config.evaluate.gold_version, config.evaluate.gold_dir)
+        exported = export(
+            model_dir=trained.model_dir,
+            version=trained.run_name,
+            threshold=trained.threshold,
+            eval_texts=gold.frame["text"].to_list(),
+            config=config,
+            tokenizer_dir=trained.tokenizer_dir,
+            max_seq_len=trained.max_seq_len,
+            mlflow_run_id=trained.run_id,
+            metrics={f"dev_{name}": float(value) for name, value in trained.encoder_metrics.get("all", {}).items()},
+        )
     ondevice = None
     if exported.bundle_dir is not None:
         # The int8 file is what phones download; the gates judge its size and latency.
@@ -146,15 +234,23 @@ def weekly_retrain(config: SpamloopConfig | None = None) -> RetrainSummary:
         bundle=str(exported.bundle_dir) if exported.bundle_dir else None,
     )
 
-    evaluated = evaluate(
-        training_run_id=trained.run_id,
-        candidate_model_uri=trained.model_uri,
-        threshold=trained.threshold,
-        ondevice=ondevice,
-        config=config,
-        baseline_model_uri=trained.baseline_model_uri or None,
-        baseline_threshold=trained.baseline_threshold,
-    )
+    evaluated = finished_evaluation(config, trained.run_name, trained.run_id)
+    if evaluated is not None:
+        logger.info("training run %s was already evaluated as version %s: reusing it", trained.run_id, evaluated.version)
+    else:
+        evaluated = evaluate(
+            training_run_id=trained.run_id,
+            candidate_model_uri=trained.model_uri,
+            threshold=trained.threshold,
+            ondevice=ondevice,
+            config=config,
+            baseline_model_uri=trained.baseline_model_uri or None,
+            baseline_threshold=trained.baseline_threshold,
+        )
+        record_evaluation(config, trained.run_name, evaluated)
+    summary.gold_metrics = {name: float(evaluated.metrics[name]) for name in GOLD_METRICS if name in evaluated.metrics}
+    summary.gates = list(evaluated.gates)
+    summary.links, summary.browse_hint = mlflow_links(config.resolved_tracking_uri, trained.run_id, evaluated)
     failed = ", ".join(g.name for g in evaluated.failed_gates)
     summary.add(
         "evaluate",
@@ -187,10 +283,6 @@ def weekly_retrain(config: SpamloopConfig | None = None) -> RetrainSummary:
         manifest = publish(bundle_dir=exported.bundle_dir, config=config, report=exported.report)
         summary.published_version = manifest.version
         summary.add("publish", "completed", f"manifest -> {manifest.name} {manifest.version}", version=manifest.version)
-
-    create_markdown_artifact(key="retrain-summary", markdown=summary.to_markdown(), description="Weekly retrain")
-    for stage in summary.stages:
-        logger.info("%s: %s — %s", stage.stage, stage.status, stage.summary)
     return summary
 
 
@@ -211,3 +303,15 @@ def print_summary(summary: RetrainSummary, console: Console) -> None:
                 f"{q['spam_precision']:.4f}", f"{q['spam_recall']:.4f}",
             )
         console.print(quality)
+    if summary.gates:
+        gates = Table(title="promotion gates (gold set)")
+        for column in ("gate", "value", "threshold", "passed"):
+            gates.add_column(column)
+        for gate in summary.gates:
+            gates.add_row(gate.name, _figure(gate.value), _figure(gate.limit), _passed(gate.verdict).strip("*"))
+        console.print(gates)
+    console.print(f"published version: {summary.published_version or 'none (manifest unchanged)'}")
+    for name, value in summary.links.items():
+        console.print(f"{name}: {value}", soft_wrap=True)
+    if summary.browse_hint:
+        console.print(f"browse: {summary.browse_hint}", soft_wrap=True)

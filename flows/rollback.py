@@ -6,13 +6,14 @@ from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
 from flows.evaluate import evaluate_config_of
+from flows.orchestration import parameter, run_name, tag_run
 from spamloop.config import SpamloopConfig, load_config
 from spamloop.settings.evaluate import EvaluateConfig
 from tasks.evaluate.registry import RollbackResult
 from tasks.evaluate.steps import rollback_task
 
 
-@flow(name="rollback")
+@flow(name="rollback", flow_run_name=run_name("rollback", lambda p: f"to-v{parameter(p, 'to_version')}" if parameter(p, "to_version") else "to-previous"))
 def rollback_champion(
     to_version: str | None = None,
     comment: str = "",
@@ -20,8 +21,17 @@ def rollback_champion(
     config: SpamloopConfig | None = None,
     eval_config: EvaluateConfig | None = None,
 ) -> RollbackResult:
-    """champion -> ``to_version`` (default: the previous champion recorded on the current one)."""
+    """Move alias champion back to an earlier version; then run publish-champion to ship it.
+
+    Args:
+        to_version: Version to make champion; empty means the previous champion recorded on the current one.
+        comment: Why (recorded on the version).
+        reviewer: Who decides; empty means the login name.
+        config: The whole spamloop configuration; empty means defaults, spamloop.yaml and SPAMLOOP_* variables.
+        eval_config: Evaluate settings for this run only; empty means ``config.evaluate``.
+    """
     config = config or load_config()
+    tag_run()
     eval_config = evaluate_config_of(config, eval_config)
     result = rollback_task(config, eval_config, to_version, comment, reviewer)
     create_markdown_artifact(

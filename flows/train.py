@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from prefect import flow
+from prefect import flow, get_run_logger
 
+from flows.orchestration import run_name, tag_run
+from flows.resume import finished_training, record_training
 from spamloop.config import SpamloopConfig, load_config
 from spamloop.runtime import prepare_runtime
 from spamloop.settings.train import TrainConfig
@@ -16,12 +18,28 @@ def train_config_of(config: SpamloopConfig, train_config: TrainConfig | None) ->
     return train_config or config.train
 
 
-@flow(name="train")
+@flow(name="train", flow_run_name=run_name("train"))
 def train(config: SpamloopConfig | None = None, train_config: TrainConfig | None = None) -> TrainingResult:
-    """Train on the newest snapshot's final labels (seed labels before the first ingest); never on the gold set."""
+    """Train on the newest snapshot's final labels (seed labels before the first ingest); never on the gold set.
+
+    With ``train.resume`` (default), a run that already finished on the same data and settings is returned
+    as it was, and an interrupted one continues from its newest checkpoint.
+
+    Args:
+        config: The whole spamloop configuration; empty means defaults, spamloop.yaml and SPAMLOOP_* variables.
+        train_config: Train settings for this run only; empty means ``config.train``.
+    """
     config = config or load_config()
+    tag_run()
     prepare_runtime(config)
+    train_config = train_config_of(config, train_config)
     frame, lineage = load_training_data_task(config)
-    result = train_task(config, train_config_of(config, train_config), frame, lineage)
+    result = finished_training(config, train_config, lineage)
+    if result is not None:
+        # Same data, settings and seed already trained to the end: a re-run resumes, it does not repeat.
+        get_run_logger().info("run %s already finished (MLflow run %s): reusing it", result.run_name, result.run_id)
+    else:
+        result = train_task(config, train_config, frame, lineage)
+        record_training(config, result)
     publish_training_artifact_task(result)
     return result

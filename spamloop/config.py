@@ -20,6 +20,7 @@ from spamloop.settings.evaluate import EvaluateConfig
 from spamloop.settings.export import ExportConfig, PublishConfig
 from spamloop.settings.ingest import IngestConfig
 from spamloop.settings.label import LabelConfig
+from spamloop.settings.orchestration import OrchestrationConfig
 from spamloop.settings.storage import S3Config
 from spamloop.settings.train import TrainConfig
 
@@ -104,6 +105,9 @@ class SpamloopConfig(BaseSettings):
     )
     export: ExportConfig = Field(default_factory=ExportConfig, description="Export stage: TFLite/Core ML and parity.")
     publish: PublishConfig = Field(default_factory=PublishConfig, description="Publish stage: object store and manifest.")
+    orchestration: OrchestrationConfig = Field(
+        default_factory=OrchestrationConfig, description="Where parallel tasks run: threads or a Dask cluster."
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -10,13 +10,14 @@ from __future__ import annotations
 import logging
 import os
 import random
+import socket
 import threading
 import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,9 @@ class LabelingResult:
     providers_skipped: dict[str, str] = field(default_factory=dict)
     usage: list[ProviderUsage] = field(default_factory=list)
     dry_run: bool = False
+    champion_version: str | None = None
+    # Where each fan-out task ran (provider name or score chunk -> host:pid); empty for run_labeling.
+    worker_processes: dict[str, str] = field(default_factory=dict)
 
     @property
     def requests(self) -> int:
@@ -111,7 +115,14 @@ class LabelingResult:
             "cost_usd": self.cost_usd,
             "providers_used": self.providers_used,
             "providers_skipped": self.providers_skipped,
+            "champion_version": self.champion_version,
+            "worker_processes": self.worker_processes,
         }
+
+
+def process_label() -> str:
+    """``host:pid`` of this process: where a fan-out task actually ran."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def resolve_api_key(provider: LabelProviderConfig, api_keys: Mapping[str, SecretStr] | None) -> SecretStr | None:
@@ -369,7 +380,81 @@ def _propagation_rows(pairs: pl.DataFrame, rep_labels: dict[str, dict[str, Any]]
     return rows
 
 
-def run_labeling(
+@dataclass
+class LabelingPlan:
+    """What a run will ask, decided before any request leaves: selection, cache hits, work per provider.
+
+    ``final`` is True when ``result`` is already the answer (dry run, no labellers): nothing is sent.
+    """
+
+    run_id: str
+    result: LabelingResult
+    label_config: LabelConfig
+    active: list[LabelProviderConfig]
+    keys: dict[str, SecretStr]
+    seed: int
+    texts: dict[str, str] = field(default_factory=dict)
+    rep_ids: list[str] = field(default_factory=list)
+    work: dict[str, list[str]] = field(default_factory=dict)
+    selection: Selection | None = None
+    existing: pl.DataFrame | None = None
+    final: bool = False
+
+    def provider(self, name: str) -> LabelProviderConfig:
+        return next(p for p in self.active if p.name == name)
+
+    def share(self, name: str) -> LabelingPlan:
+        """What one provider's task needs: its work, those texts and its key (no frames, no other keys)."""
+        ids = self.work.get(name, [])
+        return replace(
+            self,
+            result=LabelingResult(self.run_id, "ok", "", PROMPT_VERSION),
+            active=[self.provider(name)],
+            keys={name: self.keys[name]},
+            texts={m: self.texts[m] for m in ids},
+            rep_ids=list(ids),
+            work={name: list(ids)},
+            selection=None,
+            existing=None,
+        )
+
+    def budget_shares(self) -> dict[str, float | None]:
+        """The run's budget cap split over the providers with work, in proportion to each one's estimated cost.
+
+        Providers labelled in parallel (one task each) cannot share one running total; with proportional
+        shares each stops at about the same fraction of its work, as the shared cap of ``run_labeling`` does.
+        """
+        budget = self.label_config.budget_usd
+        names = [name for name, ids in self.work.items() if ids]
+        if budget is None:
+            return {name: None for name in names}
+        size = self.label_config.batch_size
+        estimates = {}
+        for name in names:
+            ids = self.work[name]
+            batches = [[self.texts[m] for m in ids[i : i + size]] for i in range(0, len(ids), size)]
+            estimates[name] = estimate_provider(
+                self.provider(name), batches, self.label_config.estimated_output_tokens_per_message
+            ).cost_usd
+        total = sum(estimates.values())
+        if total <= 0:
+            return {name: budget / len(names) for name in names}
+        return {name: budget * estimate / total for name, estimate in estimates.items()}
+
+
+@dataclass
+class ProviderOutcome:
+    """What one provider's share of a run did (votes are already in the store's cache)."""
+
+    provider: str
+    usage: ProviderUsage
+    abstained: set[str]
+    abstention_count: int
+    budget_exhausted: bool
+    process: str = ""
+
+
+def plan_labeling(
     config: Any,
     messages: pl.DataFrame,
     *,
@@ -380,13 +465,8 @@ def run_labeling(
     run_id: str | None = None,
     include_seed: bool = True,
     seed_dir: Path | None = None,
-    labeler_factory: LabelerFactory = make_labeler,
-) -> LabelingResult:
-    """Label the unlabelled messages of ``messages`` (snapshot schema) with the LLM ensemble.
-
-    Only ``text_for_llm`` ever leaves the process. ``api_keys`` (provider name -> key) override the
-    config and environment. ``dry_run`` estimates requests, tokens and USD without calling anything.
-    """
+) -> LabelingPlan:
+    """Select what to label, look up the cache and split the remaining work per provider (sends nothing)."""
     label_config = label_config or config.label
     missing = [c for c in REQUIRED_COLUMNS if c not in messages.columns]
     if missing:
@@ -408,11 +488,13 @@ def run_labeling(
     # A dry run prices every enabled provider, keys or not: it is how one decides to buy them.
     active = enabled if dry_run else [p for p in enabled if p.name in keys]
     result.providers_used = [p.name for p in active]
+    plan = LabelingPlan(run_id, result, label_config, active, keys, getattr(config, "seed", 13))
     if not active:
         result.status = "no_labelers"
         result.message = "no labelers configured: existing labels kept, nothing sent"
         logger.warning(result.message)
-        return result
+        plan.final = True
+        return plan
 
     with LabelStore.for_config(config) as store:
         existing = _existing_labels(store, include_seed, seed_dir)
@@ -422,7 +504,7 @@ def run_labeling(
             champion_scores=champion_scores,
             confidence=label_config.cascade_confidence,
             audit_fraction=label_config.audit_fraction,
-            seed=getattr(config, "seed", 13),
+            seed=plan.seed,
             use_campaigns=label_config.propagate_campaigns,
         )
         to_label = selection.to_label
@@ -440,35 +522,93 @@ def run_labeling(
         }
         rep_ids = list(texts)
         cached = store.cached_votes(rep_ids, [(p.name, p.model) for p in active], PROMPT_VERSION)
-        work = {p.name: [m for m in rep_ids if p.name not in cached.get(m, {})] for p in active}
-        result.cache_hits = sum(len(v) for v in cached.values())
-        result.pairs_requested = sum(len(v) for v in work.values())
+    work = {p.name: [m for m in rep_ids if p.name not in cached.get(m, {})] for p in active}
+    result.cache_hits = sum(len(v) for v in cached.values())
+    result.pairs_requested = sum(len(v) for v in work.values())
+    plan.texts, plan.rep_ids, plan.work, plan.selection, plan.existing = texts, rep_ids, work, selection, existing
 
-        if dry_run:
-            size = label_config.batch_size
-            for provider in active:
-                ids = work[provider.name]
-                batches = [[texts[m] for m in ids[i : i + size]] for i in range(0, len(ids), size)]
-                result.usage.append(
-                    estimate_provider(provider, batches, label_config.estimated_output_tokens_per_message)
-                )
-            result.status = "dry_run"
-            result.message = (
-                f"dry run: {result.selected} message(s) to label, {result.requests} request(s), "
-                f"~{result.input_tokens} input / ~{result.output_tokens} output tokens, ~${result.cost_usd:.4f}"
-            )
-            logger.info(result.message)
-            return result
+    if dry_run:
+        size = label_config.batch_size
+        for provider in active:
+            ids = work[provider.name]
+            batches = [[texts[m] for m in ids[i : i + size]] for i in range(0, len(ids), size)]
+            result.usage.append(estimate_provider(provider, batches, label_config.estimated_output_tokens_per_message))
+        result.status = "dry_run"
+        result.message = (
+            f"dry run: {result.selected} message(s) to label, {result.requests} request(s), "
+            f"~{result.input_tokens} input / ~{result.output_tokens} output tokens, ~${result.cost_usd:.4f}"
+        )
+        logger.info(result.message)
+        plan.final = True
+    return plan
 
-        store.start_run(run_id, PROMPT_VERSION)
-        labelers = {p.name: labeler_factory(p, keys[p.name]) for p in active}
-        engine = _Engine(store, label_config, labelers, texts, run_id, getattr(config, "seed", 13))
-        if result.pairs_requested:
-            engine.run({name: ids for name, ids in work.items() if ids})
-        result.usage = list(engine.usage.values())
-        result.abstentions = engine.abstention_count
+
+def start_labeling_run(config: Any, plan: LabelingPlan) -> None:
+    """Record the run as started (before any request, so a killed run is visible in the store)."""
+    with LabelStore.for_config(config) as store:
+        store.start_run(plan.run_id, PROMPT_VERSION)
+
+
+def _outcomes(engine: _Engine) -> list[ProviderOutcome]:
+    return [
+        ProviderOutcome(
+            provider=name,
+            usage=engine.usage[name],
+            abstained=set(engine.abstained[name]),
+            # A message abstains at most once per provider and run: it is never re-queued after that.
+            abstention_count=len(engine.abstained[name]),
+            budget_exhausted=engine.budget_exhausted,
+        )
+        for name in engine.labelers
+    ]
+
+
+def request_provider_votes(
+    config: Any,
+    plan: LabelingPlan,
+    provider_name: str,
+    budget_usd: float | None,
+    labeler_factory: LabelerFactory = make_labeler,
+) -> ProviderOutcome:
+    """Ask one provider for its share of the plan's work under its own budget share; votes are cached on arrival.
+
+    Needs only the plan and the state folder, so it can run in another process or on another machine that
+    mounts the same state folder (Dask workers).
+    """
+    provider = plan.provider(provider_name)
+    ids = plan.work.get(provider_name, [])
+    label_config = plan.label_config.model_copy(update={"budget_usd": budget_usd})
+    texts = {m: plan.texts[m] for m in ids}
+    labeler = labeler_factory(provider, plan.keys[provider_name])
+    with LabelStore.for_config(config) as store:
+        engine = _Engine(store, label_config, {provider_name: labeler}, texts, plan.run_id, plan.seed)
+        if ids:
+            engine.run({provider_name: ids})
+    (outcome,) = _outcomes(engine)
+    outcome.process = process_label()
+    return outcome
+
+
+def finish_labeling(config: Any, plan: LabelingPlan, outcomes: list[ProviderOutcome]) -> LabelingResult:
+    """Vote on every representative all providers are done with, queue reviews, propagate, close the run."""
+    result = plan.result
+    label_config = plan.label_config
+    active = plan.active
+    by_name = {o.provider: o for o in outcomes}
+    result.usage = [
+        by_name[p.name].usage if p.name in by_name else ProviderUsage(p.name, p.model) for p in active
+    ]
+    result.abstentions = sum(o.abstention_count for o in outcomes)
+    abstained = {p.name: by_name[p.name].abstained if p.name in by_name else set() for p in active}
+    result.worker_processes |= {o.provider: o.process for o in outcomes if o.process}
+    budget_exhausted = any(o.budget_exhausted for o in outcomes)
+    selection, existing = plan.selection, plan.existing
+    if selection is None or existing is None:
+        raise ValueError("finish_labeling needs a plan that selected messages (not a dry run or a run without labellers)")
+    run_id, texts, rep_ids = plan.run_id, plan.texts, plan.rep_ids
+
+    with LabelStore.for_config(config) as store:
         store.put_cost_rows(run_id, result.cost_rows())
-
         # Vote on every representative every active provider has finished with (voted or abstained).
         votes_by_message = store.cached_votes(rep_ids, [(p.name, p.model) for p in active], PROMPT_VERSION)
         ensemble_rows: list[dict[str, Any]] = []
@@ -476,7 +616,7 @@ def run_labeling(
         rep_labels: dict[str, dict[str, Any]] = {}
         for mid in rep_ids:
             have = votes_by_message.get(mid, {})
-            finished = all(p.name in have or mid in engine.abstained[p.name] for p in active)
+            finished = all(p.name in have or mid in abstained[p.name] for p in active)
             if not finished or not have:
                 continue  # unpaid (budget) or only errors: asked again next run
             votes = [Vote(v.provider, v.label, v.category, v.confidence) for v in have.values()]
@@ -519,7 +659,7 @@ def run_labeling(
             result.status = "nothing_to_label"
             result.message = "nothing to label: every message has a label or waits for review"
             logger.info(result.message)
-        elif engine.budget_exhausted:
+        elif budget_exhausted:
             result.status = "budget_exhausted"
             result.message = (
                 f"budget cap ${label_config.budget_usd} reached: stopped after ${result.cost_usd:.4f}; "
@@ -534,3 +674,45 @@ def run_labeling(
             logger.info("label run %s: %s", run_id, result.message)
         store.finish_run(run_id, result.status, result.message, result.summary())
     return result
+
+
+def run_labeling(
+    config: Any,
+    messages: pl.DataFrame,
+    *,
+    label_config: LabelConfig | None = None,
+    api_keys: Mapping[str, SecretStr] | None = None,
+    dry_run: bool = False,
+    champion_scores: pl.DataFrame | None = None,
+    run_id: str | None = None,
+    include_seed: bool = True,
+    seed_dir: Path | None = None,
+    labeler_factory: LabelerFactory = make_labeler,
+) -> LabelingResult:
+    """Label the unlabelled messages of ``messages`` (snapshot schema) with the LLM ensemble.
+
+    Only ``text_for_llm`` ever leaves the process. ``api_keys`` (provider name -> key) override the
+    config and environment. ``dry_run`` estimates requests, tokens and USD without calling anything.
+    In one process, every provider runs at once under one shared budget cap; the label flow instead runs
+    ``plan_labeling`` -> one ``request_provider_votes`` task per provider -> ``finish_labeling``.
+    """
+    plan = plan_labeling(
+        config,
+        messages,
+        label_config=label_config,
+        api_keys=api_keys,
+        dry_run=dry_run,
+        champion_scores=champion_scores,
+        run_id=run_id,
+        include_seed=include_seed,
+        seed_dir=seed_dir,
+    )
+    if plan.final:
+        return plan.result
+    start_labeling_run(config, plan)
+    labelers = {p.name: labeler_factory(p, plan.keys[p.name]) for p in plan.active}
+    with LabelStore.for_config(config) as store:
+        engine = _Engine(store, plan.label_config, labelers, plan.texts, plan.run_id, plan.seed)
+        if plan.result.pairs_requested:
+            engine.run({name: ids for name, ids in plan.work.items() if ids})
+    return finish_labeling(config, plan, _outcomes(engine))

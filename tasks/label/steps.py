@@ -10,7 +10,17 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import SecretStr
 
 from spamloop.settings.label import LabelConfig
-from tasks.label.pipeline import LabelingResult, run_labeling
+from tasks.label.champion import Champion, ScoredChunk, find_champion, score_chunk
+from tasks.label.pipeline import (
+    LabelingPlan,
+    LabelingResult,
+    ProviderOutcome,
+    finish_labeling,
+    plan_labeling,
+    request_provider_votes,
+    run_labeling,
+    start_labeling_run,
+)
 
 
 def label_config_of(config: Any) -> LabelConfig:
@@ -75,3 +85,60 @@ def run_labeling_task(
     )
     get_run_logger().info("label %s: %s", result.status, result.message)
     return result
+
+
+@task(name="label-plan", cache_policy=NO_CACHE)
+def plan_labeling_task(
+    config: Any,
+    messages: pl.DataFrame,
+    label_config: LabelConfig,
+    api_keys: dict[str, SecretStr],
+    dry_run: bool = False,
+    champion_scores: pl.DataFrame | None = None,
+) -> LabelingPlan:
+    """Selection, cache look-up and the work per provider; a real run is recorded as started."""
+    plan = plan_labeling(
+        config, messages, label_config=label_config, api_keys=api_keys, dry_run=dry_run, champion_scores=champion_scores
+    )
+    if not plan.final:
+        start_labeling_run(config, plan)
+    get_run_logger().info(
+        "label plan %s: %d selected, %d cache hit(s), %s",
+        plan.run_id, plan.result.selected, plan.result.cache_hits,
+        ", ".join(f"{name} {len(ids)}" for name, ids in plan.work.items()) or "no provider",
+    )
+    return plan
+
+
+# Retries live inside (per request, SDK + bounded backoff); answers are cached as they arrive, so a re-run
+# of the flow asks only for what is missing.
+@task(name="label-provider", cache_policy=NO_CACHE, task_run_name="label-provider-{provider_name}")
+def request_provider_votes_task(
+    config: Any, plan: LabelingPlan, provider_name: str, budget_usd: float | None
+) -> ProviderOutcome:
+    outcome = request_provider_votes(config, plan, provider_name, budget_usd)
+    get_run_logger().info(
+        "provider %s: %d request(s), %d abstention(s), $%.4f (in %s)",
+        provider_name, outcome.usage.requests, outcome.abstention_count, outcome.usage.cost_usd, outcome.process,
+    )
+    return outcome
+
+
+@task(name="label-finish", cache_policy=NO_CACHE)
+def finish_labeling_task(config: Any, plan: LabelingPlan, outcomes: list[ProviderOutcome]) -> LabelingResult:
+    result = finish_labeling(config, plan, outcomes)
+    get_run_logger().info("label %s: %s", result.status, result.message)
+    return result
+
+
+@task(name="label-find-champion", cache_policy=NO_CACHE)
+def find_champion_task(tracking_uri: str, registered_model: str) -> Champion | None:
+    return find_champion(tracking_uri, registered_model)
+
+
+@task(name="label-score-champion", cache_policy=NO_CACHE, task_run_name="label-score-champion-{chunk_index}")
+def score_chunk_task(tracking_uri: str, model_uri: str, chunk: pl.DataFrame, chunk_index: int) -> ScoredChunk:
+    """Champion spam probabilities for one chunk of ``message_id, text``."""
+    scored = score_chunk(tracking_uri, model_uri, chunk)
+    get_run_logger().info("chunk %d: %d message(s) scored in %s", chunk_index, scored.scores.height, scored.process)
+    return scored

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import importlib
+import os
+from unittest import mock
 
 import yaml
 from prefect.cli.deploy._models import PrefectYamlModel
 
+from spamloop.config import load_config
 from tests.conftest import REPO_ROOT
 
 
@@ -30,3 +33,21 @@ def test_every_entrypoint_is_a_flow():
         path, _, function = deployment.entrypoint.partition(":")
         module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
         assert isinstance(getattr(module, function), Flow), name
+
+
+def test_train_gpu_deployment_targets_the_gpu_pool_and_demands_cuda():
+    deployments = load_deployments()
+    gpu, cpu = deployments["train-gpu"], deployments["train"]
+    assert gpu.entrypoint == cpu.entrypoint == "flows/train.py:train"
+    assert gpu.work_pool.name == "spamloop-gpu" and cpu.work_pool.name == "spamloop-process"
+    env = gpu.work_pool.job_variables["env"]
+    assert env["CUDA_VISIBLE_DEVICES"] == "0"
+    # The variable the worker sets must be one SpamloopConfig reads, with a value it accepts.
+    with mock.patch.dict(os.environ, {"SPAMLOOP_TRAIN__DEVICE": env["SPAMLOOP_TRAIN__DEVICE"]}):
+        assert load_config().train.device == "cuda"
+    assert load_config().train.device == "auto"
+
+
+def test_every_deployment_is_tagged_spamloop():
+    for name, deployment in load_deployments().items():
+        assert "spamloop" in deployment.tags, name
