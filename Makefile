@@ -26,3 +26,11 @@ lock:
 
 clean-state:
 	rm -rf .spamloop
+
+# Local stack for the UIs (Prefect, MLflow, S3 on 127.0.0.1; docs/operations.md).
+.PHONY: stack-up stack-down
+stack-up: setup
+	@bash scripts/stack.sh up
+
+stack-down:
+	@bash scripts/stack.sh down
