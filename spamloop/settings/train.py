@@ -47,12 +47,12 @@ class TrainConfig(BaseModel):
         "the same (1 disables). The bundled corpus is ~3/4 Korean.",
     )
     distill_weight: float = Field(
-        default=0.0,
+        default=0.9,
         ge=0,
         le=1,
         description="Share of the training target that comes from the TF-IDF baseline's out-of-fold spam probability "
         "(knowledge distillation; 0 trains on hard labels only). Gives the small encoder the baseline's "
-        "character-level evidence where labelled data is thin.",
+        "character-level evidence where labelled data is thin (0.9 measured best: docs/training.md).",
     )
     distill_folds: int = Field(
         default=5, ge=2, le=20, description="Cross-validation folds for the baseline's out-of-fold teacher probabilities."

@@ -18,7 +18,6 @@ from tasks.label.pipeline import (
     finish_labeling,
     plan_labeling,
     request_provider_votes,
-    run_labeling,
     start_labeling_run,
 )
 
@@ -63,28 +62,6 @@ def load_snapshot_task(config: Any, snapshot_id: str | None = None) -> pl.DataFr
         return None
     get_run_logger().info("snapshot loaded: %d message(s)", messages.height)
     return messages
-
-
-# Retries live inside: per request (SDK + bounded backoff). A task retry would only re-read the cache.
-@task(name="label-run", cache_policy=NO_CACHE)
-def run_labeling_task(
-    config: Any,
-    messages: pl.DataFrame,
-    label_config: LabelConfig,
-    api_keys: dict[str, SecretStr],
-    dry_run: bool = False,
-    champion_scores: pl.DataFrame | None = None,
-) -> LabelingResult:
-    result = run_labeling(
-        config,
-        messages,
-        label_config=label_config,
-        api_keys=api_keys,
-        dry_run=dry_run,
-        champion_scores=champion_scores,
-    )
-    get_run_logger().info("label %s: %s", result.status, result.message)
-    return result
 
 
 @task(name="label-plan", cache_policy=NO_CACHE)
