@@ -10,7 +10,8 @@ class TrainConfig(BaseModel):
 
     preset: Literal["tiny", "mini"] = Field(
         default="tiny",
-        description="From-scratch BERT size: tiny (hidden 128, 2 layers; default and CI) or mini (hidden 256, 4 layers).",
+        description="From-scratch encoder size: tiny (hidden 128, 2 layers, ALBERT-factorised 32-wide embeddings "
+        "so int8 fits 1 MB; default and CI) or mini (BERT, hidden 256, 4 layers).",
     )
     base_model: str | None = Field(
         default=None,
