@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from tokenizers import BertWordPieceTokenizer
 from transformers import (
     AlbertConfig,
     AlbertForSequenceClassification,
@@ -73,21 +72,13 @@ def train_wordpiece_tokenizer(
     ``strip_accents=False`` matters: BERT's accent stripping runs NFD, which would split every Hangul
     syllable into jamo. Placeholders such as ``[URL]`` are special tokens: never split, never lower-cased.
     ``limit_alphabet`` is large because Korean has thousands of distinct syllables.
+
+    The same texts always give the same vocabulary (see ``wordpiece_vocab``), so a retrain on unchanged
+    data reproduces the model.
     """
-    word_piece = BertWordPieceTokenizer(
-        clean_text=True, handle_chinese_chars=True, strip_accents=False, lowercase=True, wordpieces_prefix="##"
-    )
-    word_piece.train_from_iterator(
-        list(texts),
-        vocab_size=vocab_size,
-        min_frequency=min_frequency,
-        special_tokens=special_tokens(),
-        limit_alphabet=limit_alphabet,
-        wordpieces_prefix="##",
-        show_progress=False,
-    )
+    vocab = wordpiece_vocab(texts, vocab_size, min_frequency, limit_alphabet)
     tokenizer = BertTokenizerFast(
-        vocab=word_piece.get_vocab(),
+        vocab=vocab,
         do_lower_case=True,
         strip_accents=False,
         tokenize_chinese_chars=True,
@@ -97,6 +88,74 @@ def train_wordpiece_tokenizer(
     out_dir.mkdir(parents=True, exist_ok=True)
     tokenizer.save_pretrained(str(out_dir))
     return tokenizer
+
+
+# Continuation characters are renamed into Unicode plane 15 (private use) while the BPE trainer runs.
+_CONTINUATION_BASE = 0xF0000
+
+
+def wordpiece_vocab(texts: Iterable[str], vocab_size: int, min_frequency: int, limit_alphabet: int) -> dict[str, int]:
+    """A WordPiece vocabulary (token -> id) learnt by the ``tokenizers`` BPE trainer, the same on every run.
+
+    The library's WordPiece trainer numbers ``##`` pieces in hash-map order, and it breaks ties between
+    equally frequent merges by those numbers, so two runs on the same texts learnt different vocabularies
+    (about 0.4% of tokens, and different ids for half of them). Here BERT's own normaliser and
+    pre-tokeniser split the words; every non-initial character becomes its own private-use character, so
+    the trainer sees only plain characters, which it numbers in code-point order; the alphabet is cut to
+    ``limit_alphabet`` in Python with ties broken by character. The learnt merges are the WordPiece ones:
+    a token that starts with a renamed character is a ``##`` piece.
+    """
+    from collections import Counter
+
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
+
+    normalizer = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=True, strip_accents=False, lowercase=True)
+    splitter = pre_tokenizers.BertPreTokenizer()
+    word_counts: Counter[str] = Counter()
+    for text in texts:
+        for placeholder in PLACEHOLDERS:
+            text = text.replace(placeholder, " ")
+        word_counts.update(word for word, _ in splitter.pre_tokenize_str(normalizer.normalize_str(text)))
+
+    char_counts: Counter[str] = Counter()
+    for word, count in word_counts.items():
+        for char in word:
+            char_counts[char] += count
+    alphabet = sorted(sorted(char_counts), key=lambda char: -char_counts[char])[:limit_alphabet]
+    continuation = {char: chr(_CONTINUATION_BASE + rank) for rank, char in enumerate(sorted(alphabet))}
+    original = {renamed: char for char, renamed in continuation.items()}
+
+    renamed_counts: Counter[str] = Counter()
+    for word, count in word_counts.items():
+        kept = [char for char in word if char in continuation]
+        if kept:
+            renamed_counts[kept[0] + "".join(continuation[char] for char in kept[1:])] += count
+
+    bpe = Tokenizer(models.BPE(unk_token="[UNK]"))
+    bpe.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=special_tokens(), show_progress=False)
+    # One line per distinct word, repeated by its count: the trainer's counts equal the corpus's.
+    bpe.train_from_iterator((" ".join([word] * count) for word, count in sorted(renamed_counts.items())), trainer=trainer)
+
+    def as_wordpiece(token: str) -> str:
+        if token in original or (token and token[0] in original):
+            return "##" + "".join(original[char] for char in token)
+        return "".join(original.get(char, char) for char in token)
+
+    learnt = [as_wordpiece(token) for token, _ in sorted(bpe.get_vocab().items(), key=lambda item: item[1])]
+    return canonical_vocab({token: index for index, token in enumerate(learnt)})
+
+
+def canonical_vocab(vocab: dict[str, int]) -> dict[str, int]:
+    """The same tokens in a fixed order: special tokens first, then every other token sorted by its text.
+
+    Ids decide which random embedding row a token starts from, so a stable order makes training on the
+    same data reproducible. WordPiece matching uses the strings only, so re-numbering changes no encoding.
+    """
+    specials = [token for token in special_tokens() if token in vocab]
+    special_set = set(specials)
+    others = sorted(token for token in vocab if token not in special_set)
+    return {token: index for index, token in enumerate([*specials, *others])}
 
 
 def load_tokenizer(folder: str | Path) -> PreTrainedTokenizerBase:

@@ -328,6 +328,7 @@ def run_training(
             resume=train_config.resume,
             device=train_config.device,
             soft_spam_targets=soft_spam_targets,
+            dev_groups=dev_split["lang"].to_list(),
         )
         model.save_pretrained(str(model_dir))
         tokenizer.save_pretrained(str(model_dir))

@@ -71,30 +71,15 @@ def eval_texts() -> list[str]:
 
 @cache
 def tiny_tokenizer_dir() -> Path:
-    """A lower-casing, accent-keeping WordPiece BertTokenizerFast (vocab 2000) with the placeholders as specials."""
-    from tokenizers import BertWordPieceTokenizer
-    from transformers import BertTokenizerFast
-
-    from models.normalization import PLACEHOLDERS, normalize
+    """The product's WordPiece tokenizer (vocab 2000, placeholders as specials) on the fixture rows: same every time."""
+    from models.encoder import train_wordpiece_tokenizer
+    from models.normalization import normalize
 
     out = _workdir() / "tokenizer"
-    word_piece = BertWordPieceTokenizer(
-        clean_text=True, handle_chinese_chars=True, strip_accents=False, lowercase=True, wordpieces_prefix="##"
-    )
-    word_piece.train_from_iterator(
-        [normalize(text) for _, text in training_rows()],
-        vocab_size=2000,
-        min_frequency=1,
-        special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *PLACEHOLDERS],
+    train_wordpiece_tokenizer(
+        [normalize(text) for _, text in training_rows()], out, vocab_size=2000, min_frequency=1, max_seq_len=MAX_SEQ_LEN,
         limit_alphabet=1000,
-        show_progress=False,
     )
-    tokenizer = BertTokenizerFast(
-        vocab=word_piece.get_vocab(), do_lower_case=True, strip_accents=False, tokenize_chinese_chars=True,
-        model_max_length=MAX_SEQ_LEN,
-    )
-    tokenizer.add_special_tokens({"additional_special_tokens": list(PLACEHOLDERS)})
-    tokenizer.save_pretrained(str(out))
     return out
 
 

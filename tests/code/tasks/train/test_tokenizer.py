@@ -70,3 +70,33 @@ def test_lowercases_latin_and_reloads_identically(tokenizer_dir, seed_sample):
     second = load_tokenizer(tokenizer_dir)
     assert first(texts)["input_ids"] == second(texts)["input_ids"]
     assert len(first) <= 2_000
+
+
+def test_same_texts_give_the_same_vocabulary_every_time(seed_sample):
+    """The library's WordPiece trainer numbered ## pieces in hash order: three calls gave three vocabularies."""
+    from models.encoder import wordpiece_vocab
+
+    texts = seed_sample["text_norm"].to_list()
+    runs = [wordpiece_vocab(texts, vocab_size=1_500, min_frequency=2, limit_alphabet=4_000) for _ in range(3)]
+    assert runs[0] == runs[1] == runs[2]
+    assert sorted(runs[0].values()) == list(range(1_500))
+    assert [runs[0][token] for token in BASE_SPECIAL_TOKENS] == [0, 1, 2, 3, 4]
+
+
+def test_vocabulary_has_wordpiece_shape():
+    from models.encoder import wordpiece_vocab
+
+    texts = ["scammer scam scams", "spam spammer", "광고 광고문자 광고입니다"] * 3
+    vocab = wordpiece_vocab(texts, vocab_size=200, min_frequency=2, limit_alphabet=1_000)
+    assert {"scam", "spam", "광고"} <= set(vocab)
+    # Every character appears both word-initially and as a ## continuation (BERT's layout); none leaks renamed.
+    assert {"s", "##s", "광", "##고"} <= set(vocab)
+    assert all(ord(char) < 0xF0000 for token in vocab for char in token)
+    assert not any(placeholder.lower().strip("[]") in vocab for placeholder in PLACEHOLDERS)
+
+
+def test_rare_characters_beyond_the_alphabet_limit_are_dropped():
+    from models.encoder import wordpiece_vocab
+
+    vocab = wordpiece_vocab(["aaa bbb", "aaa bbb", "zq"], vocab_size=100, min_frequency=2, limit_alphabet=2)
+    assert {"a", "b"} <= set(vocab) and "z" not in vocab and "##q" not in vocab
