@@ -138,7 +138,7 @@ def wordpiece_vocab(texts: Iterable[str], vocab_size: int, min_frequency: int, l
     bpe.train_from_iterator((" ".join([word] * count) for word, count in sorted(renamed_counts.items())), trainer=trainer)
 
     def as_wordpiece(token: str) -> str:
-        if token in original or (token and token[0] in original):
+        if token and token[0] in original:
             return "##" + "".join(original[char] for char in token)
         return "".join(original.get(char, char) for char in token)
 

@@ -36,7 +36,7 @@ REPO_DIR = Path(__file__).resolve().parent.parent
 
 # weed mini's own ports besides S3: internal, so picked free and kept in ports.json; one taken by then is
 # re-picked at the next start (the data does not depend on them).
-_WEED_INTERNAL_PORTS = (
+WEED_INTERNAL_PORTS = (
     "master.port",
     "master.port.grpc",
     "volume.port",
@@ -456,7 +456,7 @@ class Stack:
         """weed's internal ports for the next start (only called while it is not running)."""
         ports_file = self.s3_dir / "ports.json"
         ports: dict[str, int] = json.loads(ports_file.read_text()) if ports_file.exists() else {}
-        missing = [flag for flag in _WEED_INTERNAL_PORTS if flag not in ports or not port_free(ports[flag])]
+        missing = [flag for flag in WEED_INTERNAL_PORTS if flag not in ports or not port_free(ports[flag])]
         if missing:
             ports.update(zip(missing, free_ports(len(missing))))
             self.s3_dir.mkdir(parents=True, exist_ok=True)

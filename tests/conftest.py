@@ -47,3 +47,34 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+# --- real servers shared by every test folder ------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """One SeaweedFS S3 server on 127.0.0.1 (signatures checked) for the whole session, deleted afterwards."""
+    from tests.support.seaweed import seaweed_s3
+
+    with seaweed_s3(tmp_path_factory.mktemp("seaweed")) as server:
+        yield server
+
+
+@pytest.fixture
+def bucket(s3_server):
+    """A fresh bucket per test."""
+    import uuid
+
+    name = f"test-{uuid.uuid4().hex[:10]}"
+    s3_server.client().create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture
+def llm_server():
+    """A local HTTP server speaking the OpenAI, Gemini and Anthropic wire formats, one per test."""
+    from tests.support.llm_server import LLMServer
+
+    with LLMServer() as server:
+        yield server

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import os
 import threading
-import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +19,6 @@ import pytest
 
 from spamloop.settings.label import LabelConfig
 from tests.support.llm_server import LLMServer
-from tests.support.seaweed import S3Server, seaweed_s3
 
 FAULTS_DIR = Path(__file__).resolve().parent
 _LEDGER_KEY = pytest.StashKey["FaultLedger"]()
@@ -143,12 +140,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 
 
 @pytest.fixture
-def llm_server() -> Iterator[LLMServer]:
-    with LLMServer() as server:
-        yield server
-
-
-@pytest.fixture
 def label_config(llm_server: LLMServer) -> LabelConfig:
     """Three providers on the local server, 4 messages a request, fast backoff, no SDK retries."""
     return LabelConfig(
@@ -158,17 +149,3 @@ def label_config(llm_server: LLMServer) -> LabelConfig:
         backoff_max_s=0.05,
         budget_usd=1.0,
     )
-
-
-@pytest.fixture(scope="session")
-def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
-    """One SeaweedFS S3 server (credentials checked) for the fault suite."""
-    with seaweed_s3(tmp_path_factory.mktemp("seaweed-faults")) as server:
-        yield server
-
-
-@pytest.fixture
-def bucket(s3_server: S3Server) -> str:
-    name = f"faults-{uuid.uuid4().hex[:10]}"
-    s3_server.client().create_bucket(Bucket=name)
-    return name

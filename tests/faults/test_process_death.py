@@ -9,47 +9,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
 from tests.faults.support import TRAIN_SETTINGS, training_frame
+from tests.support.processes import CHILD_ENV, kill_when_ready
 
 pytestmark = pytest.mark.slow
-
-CHILD_ENV = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-
-
-def _run_until(
-    command: list[str], ready: Callable[[], bool], timeout_s: float, env: dict[str, str] | None = None
-) -> subprocess.Popen:
-    """Start ``command``, SIGKILL it as soon as ``ready()`` holds; fail if it exits or times out first."""
-    child = subprocess.Popen(
-        command, cwd=REPO_ROOT, env=env or CHILD_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    try:
-        deadline = time.monotonic() + timeout_s
-        while not ready():
-            if child.poll() is not None:
-                raise AssertionError(f"child exited with {child.returncode} before the kill point: "
-                                     f"{child.stderr.read().decode(errors='replace')[-3000:]}")
-            assert time.monotonic() < deadline, "child never reached the kill point"
-            time.sleep(0.02)
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(timeout=30)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-    assert child.returncode == -signal.SIGKILL
-    return child
-
 
 # --- labelling ----------------------------------------------------------------------------------------
 
@@ -80,7 +48,7 @@ def test_kill_during_labelling_rerun_makes_no_request_for_finished_batches(confi
     def all_second_batches_in_flight() -> bool:
         return all(len(llm_server.requests_for(api)) >= 2 for api in ("openai", "gemini", "anthropic"))
 
-    _run_until(
+    kill_when_ready(
         [sys.executable, "-c", CHILD, str(config.state_dir), label_config.model_dump_json(), str(messages_path)],
         all_second_batches_in_flight,
         timeout_s=180,
@@ -144,7 +112,7 @@ def killed_then_resumed(tmp_path_factory):
     frame_path = root / "frame.parquet"
     frame.write_parquet(frame_path)
     train_config = TrainConfig(**TRAIN_SETTINGS)
-    _run_until(
+    kill_when_ready(
         [sys.executable, "-c", TRAIN_CHILD, str(state_dir), train_config.model_dump_json(), str(frame_path)],
         lambda: bool(_complete_checkpoints(state_dir)),
         timeout_s=400,
@@ -267,7 +235,7 @@ def test_kill_during_publish_keeps_the_old_manifest_then_rerun_publishes(s3_serv
         return client.list_objects_v2(Bucket=bucket, Prefix=v2_prefix).get("KeyCount", 0) >= 1
 
     env = {**CHILD_ENV, "FAULT_S3_KEY": s3_server.access_key_id, "FAULT_S3_SECRET": s3_server.secret_access_key}
-    _run_until(
+    kill_when_ready(
         [sys.executable, "-c", PUBLISH_CHILD, s3_server.endpoint_url, bucket, prefix, str(bundle_v2)],
         first_v2_object_uploaded,
         timeout_s=180,

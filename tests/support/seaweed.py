@@ -25,18 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from spamloop.stack import free_ports, weed_binary  # one implementation, shared with `make stack-up`
+from spamloop.stack import WEED_INTERNAL_PORTS, free_ports, weed_binary  # shared with `make stack-up`
 
-_PORT_FLAGS = (
-    "master.port",
-    "master.port.grpc",
-    "volume.port",
-    "volume.port.grpc",
-    "filer.port",
-    "filer.port.grpc",
-    "s3.port",
-    "s3.port.grpc",
-)
+# Every port weed mini binds, picked free (admin ones too: their defaults would clash between servers).
+_PORT_FLAGS = ("s3.port", *WEED_INTERNAL_PORTS)
 
 
 @dataclass(frozen=True)

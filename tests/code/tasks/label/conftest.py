@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from spamloop.settings.label import LabelConfig
 from tests.support.llm_server import LLMServer
-
-
-@pytest.fixture
-def llm_server() -> Iterator[LLMServer]:
-    with LLMServer() as server:
-        yield server
 
 
 @pytest.fixture

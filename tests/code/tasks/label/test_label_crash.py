@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import sys
-import time
 
 import pytest
 
 from spamloop.settings.label import LabelConfig
 from tasks.label.pipeline import run_labeling
 from tasks.label.store import LabelStore, final_labels
-from tests.conftest import REPO_ROOT
 from tests.support.llm_server import API_KEY, messages_frame, prompt_texts
+from tests.support.processes import CHILD_ENV, kill_when_ready
 
 CHILD = """
 import sys
@@ -45,27 +41,13 @@ def test_sigkill_mid_run_then_rerun_asks_only_for_unfinished_batches(config, llm
     llm_server.fail_next("openai", "none")  # request 1 is answered at once
     llm_server.fail_next("openai", "slow", delay_s=30.0)  # request 2 is in flight when the kill comes
 
-    env = {**os.environ, "OPENAI_API_KEY": API_KEY, "PYTHONPATH": str(REPO_ROOT)}
-    child = subprocess.Popen(
+    env = {**CHILD_ENV, "OPENAI_API_KEY": API_KEY}
+    kill_when_ready(
         [sys.executable, "-c", CHILD, str(config.state_dir), label_config.model_dump_json(), str(messages_path)],
-        cwd=REPO_ROOT,
+        lambda: len(llm_server.requests_for()) >= 2,  # request 2 is in flight
+        timeout_s=120,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
     )
-    try:
-        deadline = time.monotonic() + 120
-        while len(llm_server.requests_for()) < 2:
-            assert child.poll() is None, child.stderr.read().decode()[-2000:]
-            assert time.monotonic() < deadline, "child never reached its second request"
-            time.sleep(0.1)
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(timeout=30)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-    assert child.returncode == -signal.SIGKILL
 
     with LabelStore.for_config(config) as store:
         assert store.count("llm_votes") == 2, "the answered batch was cached before the kill"

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,6 @@ from models.normalization import NORMALIZATION_VERSION
 from tasks.export.bundle import write_bundle_index, write_json
 from tasks.export.parity import FileParity, build_report
 from tasks.publish.stores import FileStore, S3Store
-from tests.support.seaweed import S3Server, seaweed_s3
 
 MODEL_NAME = "spam-encoder"
 
@@ -75,18 +72,3 @@ class RacingFileStore(BarrierOnManifestRead, FileStore):
 
 class RacingS3Store(BarrierOnManifestRead, S3Store):
     pass
-
-
-@pytest.fixture(scope="session")
-def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
-    """One SeaweedFS S3 server (real auth) on 127.0.0.1 for the session."""
-    with seaweed_s3(tmp_path_factory.mktemp("seaweed-publish")) as server:
-        yield server
-
-
-@pytest.fixture
-def bucket(s3_server: S3Server) -> str:
-    """A fresh bucket per test."""
-    name = f"models-{uuid.uuid4().hex[:10]}"
-    s3_server.client().create_bucket(Bucket=name)
-    return name
