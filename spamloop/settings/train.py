@@ -27,10 +27,10 @@ class TrainConfig(BaseModel):
     batch_size: int = Field(default=32, ge=1, description="Training batch size per step.")
     eval_batch_size: int = Field(default=128, ge=1, description="Batch size for evaluation and scoring.")
     learning_rate: float = Field(
-        default=5e-4,
+        default=1e-3,
         gt=0,
-        description="Peak learning rate; 5e-4 measured best for the from-scratch tiny preset (bench/train.py), "
-        "pretrained base models want ~5e-5.",
+        description="Peak learning rate; 1e-3 measured best for the from-scratch tiny preset with distillation "
+        "(English 5-fold CV, docs/training.md); 2e-3 diverged on one fold. Pretrained base models want ~5e-5.",
     )
     weight_decay: float = Field(default=0.01, ge=0, description="AdamW weight decay.")
     warmup_ratio: float = Field(default=0.06, ge=0, lt=1, description="Fraction of steps with linear learning-rate warm-up.")
@@ -53,7 +53,7 @@ class TrainConfig(BaseModel):
         le=1,
         description="Share of the training target that comes from the TF-IDF baseline's out-of-fold spam probability "
         "(knowledge distillation; 0 trains on hard labels only). Gives the small encoder the baseline's "
-        "character-level evidence where labelled data is thin (0.9 measured best: docs/training.md).",
+        "character-level evidence where labelled data is thin (0.9 measured best with English 5-fold CV: docs/training.md).",
     )
     distill_folds: int = Field(
         default=5, ge=2, le=20, description="Cross-validation folds for the baseline's out-of-fold teacher probabilities."

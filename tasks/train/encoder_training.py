@@ -272,6 +272,9 @@ def train_encoder(
         data_seed=seed,
         use_cpu=device == "cpu" or (device == "auto" and not torch.cuda.is_available()),
         dataloader_num_workers=0,
+        # The default drops every batch key that model.forward does not name, soft_spam_target included,
+        # which silently turned distillation into plain cross-entropy. EncodedTexts yields only used keys.
+        remove_unused_columns=False,
         report_to=[],
         disable_tqdm=True,
         log_level="warning",

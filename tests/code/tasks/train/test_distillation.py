@@ -50,3 +50,27 @@ def test_oversample_indices_keep_extras_with_their_rows():
     assert indices == [0, 1, 2, 3, 4, 4, 4]
     texts, labels = oversample_languages(["a", "b", "c", "d", "e"], [0, 0, 1, 0, 1], langs, 3)
     assert texts == ["a", "b", "c", "d", "e", "e", "e"] and labels == [0, 0, 1, 0, 1, 1, 1]
+
+
+def test_soft_targets_reach_the_loss_inside_the_trainer(tmp_path):
+    """Same data, init and seed; only the soft targets differ, so the trained weights must differ.
+
+    The Trainer drops batch keys that model.forward does not name unless told not to; that once made
+    distillation a silent no-op (the two runs below came out bit-identical).
+    """
+    from models.encoder import build_model, train_wordpiece_tokenizer
+    from tasks.train.encoder_training import train_encoder
+
+    texts = [f"free prize {i} call now" for i in range(8)] + [f"lunch at {i} tomorrow" for i in range(8)]
+    labels = [1] * 8 + [0] * 8
+    tokenizer = train_wordpiece_tokenizer(texts, tmp_path / "tokenizer", vocab_size=300, min_frequency=1, max_seq_len=16)
+    trained_weights = {}
+    for name, soft in (("hard", None), ("soft", [0.5] * len(texts))):
+        model = build_model("tiny", len(tokenizer), tokenizer.pad_token_id, seed=3)
+        train_encoder(
+            model, tokenizer, texts, labels, texts[:4] + texts[-4:], labels[:4] + labels[-4:], tmp_path / name,
+            seed=3, max_seq_len=16, epochs=1, batch_size=8, eval_batch_size=8, learning_rate=1e-3, weight_decay=0.0,
+            warmup_ratio=0.0, early_stopping_patience=1, class_weighting=False, resume=False, soft_spam_targets=soft,
+        )
+        trained_weights[name] = model.classifier.weight.detach().clone()
+    assert not torch.equal(trained_weights["hard"], trained_weights["soft"])
