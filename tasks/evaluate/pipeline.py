@@ -13,7 +13,7 @@ from typing import Any
 import mlflow
 import numpy as np
 from mlflow import MlflowClient
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from models.normalization import normalize
 from spamloop.config import SpamloopConfig
@@ -52,6 +52,9 @@ class ChampionInfo(BaseModel):
 
 class EvaluationResult(BaseModel):
     """Everything the evaluate stage decided about one candidate."""
+
+    # Undefined metrics (no spam flagged: precision) are NaN; JSON's default null would not load back as float.
+    model_config = ConfigDict(ser_json_inf_nan="constants")
 
     candidate_model_uri: str = Field(description="The model that was evaluated.")
     training_run_id: str = Field(description="Training run that produced it.")

@@ -16,7 +16,7 @@ import mlflow.sklearn
 import numpy as np
 import polars as pl
 from mlflow.models import infer_signature
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 import models.encoder as encoder
 from models.normalization import NORMALIZATION_VERSION, normalize
@@ -48,6 +48,9 @@ PYFUNC_INPUT_EXAMPLE = ["[광고] 무료 슬롯 100% 당첨 bit.ly/abc", "Are we
 
 class TrainingResult(BaseModel):
     """What one training run produced (everything else is in MLflow under run_id)."""
+
+    # Undefined metrics (no spam flagged: precision) are NaN; JSON's default null would not load back as float.
+    model_config = ConfigDict(ser_json_inf_nan="constants")
 
     run_id: str = Field(description="MLflow run of the encoder (parent run).")
     baseline_run_id: str = Field(description="MLflow run of the TF-IDF baseline (nested, tag role=baseline).")

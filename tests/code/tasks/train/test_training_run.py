@@ -47,6 +47,20 @@ def test_loss_fell_and_dev_f1_beats_the_floor(trained):
     assert result.train_samples_per_s > 0 and result.train_wall_time_s > 0
 
 
+def test_saved_result_with_an_undefined_metric_loads_back(trained):
+    """A small run can flag no spam in one language, so its precision is NaN; the saved result must still load
+    (JSON's default null for NaN once broke re-running a finished training)."""
+    from tasks.train.pipeline import TrainingResult
+
+    _, result = trained
+    metrics = {lang: dict(values) for lang, values in result.encoder_metrics.items()}
+    metrics["en"]["spam_precision"] = float("nan")
+    saved = result.model_copy(update={"encoder_metrics": metrics}).model_dump_json()
+    loaded = TrainingResult.model_validate_json(saved)
+    assert np.isnan(loaded.encoder_metrics["en"]["spam_precision"])
+    assert loaded.encoder_metrics["all"] == result.encoder_metrics["all"]
+
+
 def test_pyfunc_round_trip_matches_in_process_scores(trained):
     config, result = trained
     mlflow.set_tracking_uri(config.resolved_tracking_uri)
