@@ -29,10 +29,11 @@ from sklearn.model_selection import StratifiedGroupKFold  # noqa: E402
 
 from models import encoder  # noqa: E402
 from spamloop.settings.train import TrainConfig  # noqa: E402
-from tasks.train.baseline import baseline_spam_proba, fit_baseline, out_of_fold_spam_proba  # noqa: E402
+from tasks.train.baseline import baseline_spam_proba, fit_baseline  # noqa: E402
 from tasks.train.dataset import load_seed_frame  # noqa: E402
 from tasks.train.encoder_training import configure_cpu_threads, train_encoder  # noqa: E402
 from tasks.train.evaluation import choose_threshold  # noqa: E402
+from tasks.train.pipeline import build_encoder, distillation_targets  # noqa: E402
 
 SEED = 13
 
@@ -61,7 +62,6 @@ def main() -> int:
     texts = english["text_norm"].to_list()
     truth = (english["label"] == "spam").to_numpy()
     groups = np.array([text.lower() for text in texts])
-    scores = {"encoder": np.full(len(texts), np.nan), "baseline": np.full(len(texts), np.nan)}
     flagged = {"encoder": np.zeros(len(texts), bool), "baseline": np.zeros(len(texts), bool)}
     print(f"{len(texts)} English messages ({truth.sum()} spam); distill {args.distill}, lr {args.lr}, {args.folds} folds")
     print("| fold | encoder F1 | encoder ham FPR | encoder PR-AUC | baseline F1 | baseline ham FPR | baseline PR-AUC | s |")
@@ -74,17 +74,8 @@ def main() -> int:
         fit_texts, dev_texts = [texts[i] for i in fit_rows], [texts[i] for i in dev_rows]
         test_texts = [texts[i] for i in test_rows]
         with tempfile.TemporaryDirectory() as work:
-            tokenizer = encoder.train_wordpiece_tokenizer(
-                fit_texts, Path(work) / "tokenizer", vocab_size=config.vocab_size,
-                min_frequency=config.tokenizer_min_frequency, max_seq_len=config.max_seq_len,
-            )
-            model = encoder.build_model(config.preset, len(tokenizer), tokenizer.pad_token_id, SEED)
-            soft_targets = None
-            if config.distill_weight > 0:
-                teacher = out_of_fold_spam_proba(
-                    fit_texts, truth[fit_rows], config.distill_folds, config.baseline_ngram_range, config.baseline_c, SEED
-                )
-                soft_targets = list((1 - config.distill_weight) * truth[fit_rows] + config.distill_weight * teacher)
+            model, tokenizer = build_encoder(config, fit_texts, Path(work) / "tokenizer", SEED)
+            soft_targets = distillation_targets(fit_texts, truth[fit_rows], config, SEED)
             train_encoder(
                 model, tokenizer, fit_texts, truth[fit_rows].astype(int).tolist(), dev_texts,
                 truth[dev_rows].astype(int).tolist(), Path(work) / "checkpoints", seed=SEED,
@@ -92,7 +83,7 @@ def main() -> int:
                 eval_batch_size=config.eval_batch_size, learning_rate=config.learning_rate,
                 weight_decay=config.weight_decay, warmup_ratio=config.warmup_ratio,
                 early_stopping_patience=config.early_stopping_patience, class_weighting=config.class_weighting,
-                soft_spam_targets=soft_targets, resume=False,
+                soft_spam_targets=None if soft_targets is None else soft_targets.tolist(), resume=False,
             )
             dev_scores = {"encoder": encoder.predict_spam_proba(model, tokenizer, dev_texts, config.max_seq_len)}
             test_scores = {"encoder": encoder.predict_spam_proba(model, tokenizer, test_texts, config.max_seq_len)}
@@ -102,7 +93,6 @@ def main() -> int:
         cells = []
         for name in ("encoder", "baseline"):
             threshold = choose_threshold(dev_scores[name], truth[dev_rows], args.target_ham_fpr).threshold
-            scores[name][test_rows] = test_scores[name]
             flagged[name][test_rows] = test_scores[name] >= threshold
             fold_truth, fold_flagged = truth[test_rows], flagged[name][test_rows]
             cells += [f"{f1_score(fold_truth, fold_flagged):.3f}", f"{_ham_fpr(fold_truth, fold_flagged):.4f}",

@@ -197,7 +197,22 @@ def _log_figures(dev_split: pl.DataFrame, encoder_scores: np.ndarray, encoder_ch
         plots.close(figure)
 
 
-def _build_encoder(train_config: TrainConfig, train_texts: list[str], tokenizer_dir: Path, seed: int, resuming: bool) -> tuple[Any, Any]:
+def distillation_targets(train_texts: list[str], train_truth: np.ndarray, train_config: TrainConfig, seed: int) -> np.ndarray | None:
+    """Per-row training targets ``(1 - w) * label + w * p_teacher`` (w = ``distill_weight``), the teacher being the
+    baseline's out-of-fold spam probability; None when distillation is off."""
+    if train_config.distill_weight <= 0:
+        return None
+    teacher = out_of_fold_spam_proba(
+        train_texts, train_truth, train_config.distill_folds, train_config.baseline_ngram_range, train_config.baseline_c, seed
+    )
+    return (1 - train_config.distill_weight) * train_truth.astype(np.float64) + train_config.distill_weight * teacher
+
+
+def build_encoder(
+    train_config: TrainConfig, train_texts: list[str], tokenizer_dir: Path, seed: int, resuming: bool = False
+) -> tuple[Any, Any]:
+    """The untrained classifier and its tokenizer: ``base_model`` if set, else a preset over a vocabulary learnt
+    on ``train_texts`` (reused from ``tokenizer_dir`` when resuming)."""
     if train_config.base_model:
         model, tokenizer = encoder.load_base_model(train_config.base_model)
         tokenizer.save_pretrained(str(tokenizer_dir))
@@ -265,7 +280,7 @@ def run_training(
         tags["resumed_after_runs"] = ",".join(orphans)
     with mlflow.start_run(run_name=run_name, tags=tags) as parent_run:
         _log_datasets(train_split, dev_split, lineage)
-        model, tokenizer = _build_encoder(train_config, train_texts, tokenizer_dir, seed, resuming)
+        model, tokenizer = build_encoder(train_config, train_texts, tokenizer_dir, seed, resuming)
         mlflow.log_params(
             {
                 "preset": train_config.preset,
@@ -294,13 +309,8 @@ def run_training(
         fit_rows = oversample_indices(train_split["lang"].to_list(), train_config.max_language_oversample)
         fit_texts = [train_texts[i] for i in fit_rows]
         fit_labels = [int(train_truth[i]) for i in fit_rows]
-        soft_spam_targets = None
-        if train_config.distill_weight > 0:
-            teacher = out_of_fold_spam_proba(
-                train_texts, train_truth, train_config.distill_folds, train_config.baseline_ngram_range, train_config.baseline_c, seed
-            )
-            blend = (1 - train_config.distill_weight) * train_truth.astype(np.float64) + train_config.distill_weight * teacher
-            soft_spam_targets = [float(blend[i]) for i in fit_rows]
+        blend = distillation_targets(train_texts, train_truth, train_config, seed)
+        soft_spam_targets = None if blend is None else [float(blend[i]) for i in fit_rows]
         mlflow.log_params(
             {
                 "max_language_oversample": train_config.max_language_oversample,

@@ -86,7 +86,7 @@ def test_same_texts_give_the_same_vocabulary_every_time(seed_sample):
 def test_vocabulary_has_wordpiece_shape():
     from models.encoder import wordpiece_vocab
 
-    texts = ["scammer scam scams", "spam spammer", "광고 광고문자 광고입니다"] * 3
+    texts = ["scammer scam scams [URL]", "spam spammer [PHONE]", "광고 광고문자 광고입니다"] * 3
     vocab = wordpiece_vocab(texts, vocab_size=200, min_frequency=2, limit_alphabet=1_000)
     assert {"scam", "spam", "광고"} <= set(vocab)
     # Every character appears both word-initially and as a ## continuation (BERT's layout); none leaks renamed.
