@@ -40,7 +40,7 @@ def tiny_train_config():
         # ~80 dev hams: at the default 0.005 no ham may be flagged at all, so one odd ham would decide the threshold.
         target_ham_fpr=0.05,
         # Hard labels keep this run independent of the baseline teacher, which is weak on ~450 training rows;
-        # distillation is tested in test_distillation.py and measured on the full corpus (bench/english_cv.py).
+        # distillation is tested in test_distillation.py and measured on the full corpus (bench/cv.py).
         distill_weight=0.0,
     )
 

@@ -43,6 +43,42 @@ def test_campaigns_stay_in_one_split(seed_sample):
     assert set(split.filter(pl.col("campaign_id").is_not_null())["split"]) == {"train", "dev"}
 
 
+def _fill_ins(seed_sample: pl.DataFrame, templates: int, per_template: int) -> pl.DataFrame:
+    """``per_template`` texts per seed text that differ only in a number, as one template's fill-ins do; no campaign_id."""
+    from models.normalization import message_id
+
+    bases = seed_sample.filter(pl.col("text_norm").str.len_chars() > 20).head(templates)
+    rows = [
+        {"message_id": message_id(f"{text} {1000 + 37 * copy}"), "text_norm": f"{text} {1000 + 37 * copy}", "label": label, "lang": lang}
+        for text, label, lang in bases.select("text_norm", "label", "lang").iter_rows()
+        for copy in range(per_template)
+    ]
+    return pl.DataFrame(rows).with_columns(pl.lit(None, pl.String).alias("campaign_id"))
+
+
+def test_fill_ins_of_one_template_stay_in_one_split_without_a_campaign_id(seed_sample):
+    frame = _fill_ins(seed_sample, templates=60, per_template=4)
+    split = assign_splits(frame, dev_fraction=0.3, seed=1)
+    splits_per_template = split.with_columns(pl.col("text_norm").str.replace(r" \d+$", "").alias("base")).group_by("base").agg(
+        pl.col("split").n_unique()
+    )
+    assert splits_per_template.height == 60
+    assert splits_per_template["split"].max() == 1
+    assert set(split["split"]) == {"train", "dev"}
+
+
+def test_a_seed_row_follows_the_ingest_campaign_of_its_template(seed_sample):
+    frame = _fill_ins(seed_sample, templates=60, per_template=2)
+    # The first fill-in of each template was ingested (has a campaign id, hashed apart from its template); the second not.
+    ingested = pl.int_range(pl.len()) % 2 == 0
+    frame = frame.with_columns(
+        pl.when(ingested).then(pl.lit("campaign-") + pl.col("message_id")).otherwise(None).alias("campaign_id")
+    )
+    split = assign_splits(frame, dev_fraction=0.5, seed=3)
+    pairs = split["split"].to_list()
+    assert all(pairs[i] == pairs[i + 1] for i in range(0, len(pairs), 2))
+
+
 def test_gold_ids_and_their_campaigns_are_dropped(seed_sample):
     frame = _campaign_frame(seed_sample)
     gold_ids = [mid for mid in frame["message_id"] if is_gold_holdout(mid)]
