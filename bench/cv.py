@@ -16,7 +16,6 @@ baseline. ``--lang all`` with 3 folds takes about 9 minutes on 2 cores; ``--lang
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -33,14 +32,15 @@ from sklearn.metrics import average_precision_score, f1_score  # noqa: E402
 from sklearn.model_selection import StratifiedGroupKFold  # noqa: E402
 
 from models import encoder  # noqa: E402
+from spamloop.cli import parse_overrides  # noqa: E402
 from spamloop.settings.train import TrainConfig  # noqa: E402
 from tasks.evaluate.gold import CATEGORY_GROUP_BY_CATEGORY, drop_gold_overlap, load_gold  # noqa: E402
 from tasks.train.baseline import baseline_spam_proba, fit_baseline  # noqa: E402
 from tasks.train.dataset import load_seed_frame, training_set_from_seed  # noqa: E402
-from tasks.train.encoder_training import configure_cpu_threads, train_encoder  # noqa: E402
+from tasks.train.encoder_training import configure_cpu_threads  # noqa: E402
 from tasks.train.evaluation import choose_threshold  # noqa: E402
-from tasks.train.pipeline import build_encoder, distillation_targets  # noqa: E402
-from tasks.train.splits import SPLIT_DEV, assign_splits, oversample_indices, with_campaign_key  # noqa: E402
+from tasks.train.pipeline import build_encoder, fit_encoder  # noqa: E402
+from tasks.train.splits import SPLIT_DEV, assign_splits, with_campaign_key  # noqa: E402
 
 SEED = 13
 MODELS = ("encoder", "baseline")
@@ -53,21 +53,10 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--target-ham-fpr", type=float, default=None, help="dev ham FPR of both thresholds (default: train.target_ham_fpr)")
     parser.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-        help="TrainConfig field to change (JSON value), e.g. --set distill_weight=0.5; repeatable.",
+        help="TrainConfig field to change (YAML value), e.g. --set distill_weight=0.5; repeatable.",
     )
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: all cores)")
     return parser.parse_args()
-
-
-def _train_config(overrides: list[str]) -> TrainConfig:
-    values = {}
-    for override in overrides:
-        key, _, value = override.partition("=")
-        try:
-            values[key] = json.loads(value)
-        except json.JSONDecodeError:
-            values[key] = value
-    return TrainConfig(**values)
 
 
 def _scored_frame(lang: str) -> pl.DataFrame:
@@ -93,7 +82,7 @@ def _cells(truth: np.ndarray, flagged: np.ndarray, langs: np.ndarray, transactio
 def main() -> int:
     args = _parse_args()
     configure_cpu_threads(args.threads)
-    config = _train_config(args.overrides)
+    config = TrainConfig(**parse_overrides(args.overrides))
     target = config.target_ham_fpr if args.target_ham_fpr is None else args.target_ham_fpr
     frame = _scored_frame(args.lang)
     texts = frame["text_norm"].to_list()
@@ -120,17 +109,9 @@ def main() -> int:
         test_texts = [texts[i] for i in test_rows]
         with tempfile.TemporaryDirectory() as work:
             model, tokenizer = build_encoder(config, fit_texts, Path(work) / "tokenizer", SEED)
-            repeated = oversample_indices(langs[fit_rows].tolist(), config.max_language_oversample)
-            soft_targets = distillation_targets(fit_texts, truth[fit_rows], config, SEED)
-            train_encoder(
-                model, tokenizer, [fit_texts[i] for i in repeated], [int(truth[fit_rows][i]) for i in repeated], dev_texts,
-                truth[dev_rows].astype(int).tolist(), Path(work) / "checkpoints", seed=SEED,
-                max_seq_len=config.max_seq_len, epochs=config.epochs, batch_size=config.batch_size,
-                eval_batch_size=config.eval_batch_size, learning_rate=config.learning_rate,
-                weight_decay=config.weight_decay, warmup_ratio=config.warmup_ratio,
-                early_stopping_patience=config.early_stopping_patience, class_weighting=config.class_weighting,
-                soft_spam_targets=None if soft_targets is None else [float(soft_targets[i]) for i in repeated],
-                resume=False, dev_groups=langs[dev_rows].tolist(),
+            fit_encoder(
+                model, tokenizer, config, SEED, (fit_texts, truth[fit_rows], langs[fit_rows].tolist()),
+                (dev_texts, truth[dev_rows], langs[dev_rows].tolist()), Path(work) / "checkpoints", resume=False,
             )
             dev_scores = {"encoder": encoder.predict_spam_proba(model, tokenizer, dev_texts, config.max_seq_len)}
             test_scores = {"encoder": encoder.predict_spam_proba(model, tokenizer, test_texts, config.max_seq_len)}

@@ -25,7 +25,7 @@ from spamloop.settings.train import TrainConfig
 from tasks.train import plots
 from tasks.train.baseline import baseline_spam_proba, fit_baseline, out_of_fold_spam_proba
 from tasks.train.dataset import DatasetLineage, content_digest, load_training_data, to_training_columns
-from tasks.train.encoder_training import configure_cpu_threads, last_complete_checkpoint, train_encoder
+from tasks.train.encoder_training import EncoderTrainingOutcome, configure_cpu_threads, last_complete_checkpoint, train_encoder
 from tasks.train.evaluation import ThresholdChoice, choose_threshold, flatten_metrics, metrics_by_lang
 from tasks.train.splits import oversample_indices, SPLIT_DEV, SPLIT_TRAIN, assert_no_gold, assign_splits, deterministic_subsample, drop_gold_holdout
 
@@ -232,6 +232,48 @@ def build_encoder(
     return model, tokenizer
 
 
+def fit_encoder(
+    model: Any,
+    tokenizer: Any,
+    train_config: TrainConfig,
+    seed: int,
+    train: tuple[list[str], np.ndarray, list[str]],
+    dev: tuple[list[str], np.ndarray, list[str]],
+    checkpoint_dir: Path,
+    resume: bool,
+) -> EncoderTrainingOutcome:
+    """The stage's training recipe on given splits, each (texts, is_spam, langs): smaller languages repeated
+    (``max_language_oversample``), distillation targets from the baseline, then the Trainer (model trained in place)."""
+    train_texts, train_truth, train_langs = train
+    dev_texts, dev_truth, dev_langs = dev
+    fit_rows = oversample_indices(train_langs, train_config.max_language_oversample)
+    blend = distillation_targets(train_texts, train_truth, train_config, seed)
+    return train_encoder(
+        model,
+        tokenizer,
+        [train_texts[i] for i in fit_rows],
+        [int(train_truth[i]) for i in fit_rows],
+        dev_texts,
+        np.asarray(dev_truth).astype(int).tolist(),
+        checkpoint_dir,
+        seed=seed,
+        max_seq_len=train_config.max_seq_len,
+        epochs=train_config.epochs,
+        batch_size=train_config.batch_size,
+        eval_batch_size=train_config.eval_batch_size,
+        learning_rate=train_config.learning_rate,
+        weight_decay=train_config.weight_decay,
+        warmup_ratio=train_config.warmup_ratio,
+        early_stopping_patience=train_config.early_stopping_patience,
+        class_weighting=train_config.class_weighting,
+        max_steps=train_config.max_steps,
+        resume=resume,
+        device=train_config.device,
+        soft_spam_targets=None if blend is None else [float(blend[i]) for i in fit_rows],
+        dev_groups=dev_langs,
+    )
+
+
 def run_training(
     config: Any,
     train_config: TrainConfig | None = None,
@@ -306,42 +348,23 @@ def run_training(
                 **encoder.model_summary(model),
             }
         )
-        fit_rows = oversample_indices(train_split["lang"].to_list(), train_config.max_language_oversample)
-        fit_texts = [train_texts[i] for i in fit_rows]
-        fit_labels = [int(train_truth[i]) for i in fit_rows]
-        blend = distillation_targets(train_texts, train_truth, train_config, seed)
-        soft_spam_targets = None if blend is None else [float(blend[i]) for i in fit_rows]
         mlflow.log_params(
             {
                 "max_language_oversample": train_config.max_language_oversample,
-                "n_fit_rows": len(fit_texts),
+                "n_fit_rows": len(oversample_indices(train_split["lang"].to_list(), train_config.max_language_oversample)),
                 "distill_weight": train_config.distill_weight,
                 "distill_folds": train_config.distill_folds,
             }
         )
-        outcome = train_encoder(
+        outcome = fit_encoder(
             model,
             tokenizer,
-            fit_texts,
-            fit_labels,
-            dev_texts,
-            dev_truth.astype(int).tolist(),
+            train_config,
+            seed,
+            (train_texts, train_truth, train_split["lang"].to_list()),
+            (dev_texts, dev_truth, dev_split["lang"].to_list()),
             checkpoint_dir,
-            seed=seed,
-            max_seq_len=train_config.max_seq_len,
-            epochs=train_config.epochs,
-            batch_size=train_config.batch_size,
-            eval_batch_size=train_config.eval_batch_size,
-            learning_rate=train_config.learning_rate,
-            weight_decay=train_config.weight_decay,
-            warmup_ratio=train_config.warmup_ratio,
-            early_stopping_patience=train_config.early_stopping_patience,
-            class_weighting=train_config.class_weighting,
-            max_steps=train_config.max_steps,
             resume=train_config.resume,
-            device=train_config.device,
-            soft_spam_targets=soft_spam_targets,
-            dev_groups=dev_split["lang"].to_list(),
         )
         model.save_pretrained(str(model_dir))
         tokenizer.save_pretrained(str(model_dir))

@@ -27,11 +27,8 @@ def with_campaign_key(frame: pl.DataFrame) -> pl.DataFrame:
     message id. Keyed by message id, the fill-ins of one template straddled train and dev, so dev measured
     memorised templates while the gold set holds out whole templates (and thresholds chosen there were too low).
     """
-    if "text_norm" in frame.columns:
-        templates = pl.Series("_template", [template_key(text) or None for text in frame["text_norm"].to_list()], dtype=pl.String)
-    else:
-        templates = pl.Series("_template", [None] * frame.height, dtype=pl.String)
-    keyed = frame.with_columns(templates)
+    templates = [template_key(text) or None for text in frame["text_norm"].to_list()]
+    keyed = frame.with_columns(pl.Series("_template", templates, dtype=pl.String))
     campaign = pl.col("campaign_id") if "campaign_id" in frame.columns else pl.lit(None, pl.String)
     keyed = keyed.with_columns(campaign.cast(pl.String).alias("_campaign"))
     campaign_of_template = (
