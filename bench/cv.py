@@ -85,7 +85,7 @@ def main() -> int:
     config = TrainConfig(**parse_overrides(args.overrides))
     target = config.target_ham_fpr if args.target_ham_fpr is None else args.target_ham_fpr
     frame = _scored_frame(args.lang)
-    texts = frame["text_norm"].to_list()
+    texts = frame["text_model"].to_list()
     truth = (frame["label"] == "spam").to_numpy()
     langs = frame["lang"].to_numpy()
     transactional = np.array(

@@ -141,7 +141,7 @@ def score_child(state_dir: Path, batch_rows: int, fit_rows: int) -> dict[str, An
     started = time.perf_counter()
     seed = load_seed_labels(Path(__file__).resolve().parents[1] / "data" / "seed")
     seed = seed.sample(n=min(fit_rows, seed.height), seed=13)
-    model = fit_baseline(seed["text_norm"].to_list(), (seed["label"] == "spam").to_list())
+    model = fit_baseline(seed["text_model"].to_list(), (seed["label"] == "spam").to_list())
     fit_s = time.perf_counter() - started
     baseline = _rss_kib()
 
@@ -152,9 +152,9 @@ def score_child(state_dir: Path, batch_rows: int, fit_rows: int) -> dict[str, An
     with PeakRss() as rss:
         with pq.ParquetWriter(scores_path, score_schema, compression="zstd") as writer:
             for part in manifest.parts:
-                for batch in pq.ParquetFile(state_dir / part.path).iter_batches(batch_size=batch_rows, columns=["message_id", "text_norm"]):
+                for batch in pq.ParquetFile(state_dir / part.path).iter_batches(batch_size=batch_rows, columns=["message_id", "text_model"]):
                     frame = pl.DataFrame(pl.from_arrow(batch))
-                    probability = baseline_spam_proba(model, frame["text_norm"].to_list())
+                    probability = baseline_spam_proba(model, frame["text_model"].to_list())
                     writer.write_table(pa.table([frame["message_id"].to_arrow(), pa.array(probability)], schema=score_schema))
                     scored += frame.height
                     flagged_messages += int((probability >= 0.5).sum())

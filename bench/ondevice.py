@@ -45,14 +45,14 @@ def build_tiny_bundle(workdir: Path, vocab_size: int, steps: int, eval_count: in
     import torch
 
     from models.encoder import build_model, train_wordpiece_tokenizer
-    from models.normalization import normalize
+    from models.normalization import model_text
     from spamloop.settings.export import ExportConfig
     from tasks.export.pipeline import export_bundle
 
     rows = _rows(2500)
     random.Random(5).shuffle(rows)
     train, evaluation = rows[:-eval_count], rows[-eval_count:]
-    texts = [normalize(text) for _, text in train]
+    texts = [model_text(text) for _, text in train]
     model_dir = workdir / "model"
     tokenizer = train_wordpiece_tokenizer(texts, model_dir, vocab_size=vocab_size, min_frequency=2, max_seq_len=64)
     model = build_model("tiny", len(tokenizer), tokenizer.pad_token_id, seed=13)

@@ -83,7 +83,7 @@ def main() -> None:
     }
     print(f"tiny: {tiny.train_wall_time_s:.0f} s training, {tiny.train_samples_per_s:.1f} samples/s", flush=True)
 
-    texts, truth, langs = gold["text_norm"].to_list(), (gold["label"] == "spam").to_numpy(), gold["lang"].to_list()
+    texts, truth, langs = gold["text_model"].to_list(), (gold["label"] == "spam").to_numpy(), gold["lang"].to_list()
     scores = score_texts(tiny, texts)
     quality = {
         "encoder (tiny)": metrics_by_lang(scores["encoder"], truth, langs, tiny.threshold),
@@ -92,12 +92,12 @@ def main() -> None:
     figures["gold_quality"] = quality
     print("\nGold holdout, at the dev-chosen thresholds (target dev ham FPR "
           f"{tiny.target_ham_fpr}):\n\n" + metrics_table(quality) + "\n", flush=True)
-    from models.normalization import normalize
+    from models.normalization import model_text
     from tasks.evaluate.behavioural import run_behavioural_tests
 
     model, tokenizer = load_classifier(tiny.model_dir)
     behaviour = run_behavioural_tests(
-        lambda raw: predict_spam_proba(model, tokenizer, [normalize(t) for t in raw], tiny.max_seq_len), tiny.threshold
+        lambda raw: predict_spam_proba(model, tokenizer, [model_text(t) for t in raw], tiny.max_seq_len), tiny.threshold
     )
     figures["behaviour_pass_rates"] = behaviour.pass_rates
     failed = [case.case_id for case in behaviour.failures()]

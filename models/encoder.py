@@ -14,15 +14,16 @@ import numpy as np
 import torch
 from transformers import (
     AlbertConfig,
-    AlbertForSequenceClassification,
+    AlbertModel,
+    AlbertPreTrainedModel,
+    AutoConfig,
     AutoModelForSequenceClassification,
     AutoTokenizer,
-    BertConfig,
-    BertForSequenceClassification,
     BertTokenizerFast,
     PreTrainedModel,
     PreTrainedTokenizerBase,
 )
+from transformers.modeling_outputs import SequenceClassifierOutput
 
 from models.normalization import PLACEHOLDERS
 
@@ -31,10 +32,11 @@ LABEL2ID: dict[str, int] = {name: index for index, name in ID2LABEL.items()}
 SPAM_LABEL_ID = LABEL2ID["spam"]
 BASE_SPECIAL_TOKENS: tuple[str, ...] = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 
-# From-scratch encoder sizes. max_position_embeddings bounds max_seq_len (the phone never sees more).
-# ``embedding_size`` (tiny) factorises the token embeddings ALBERT-style: vocab x 32, then a 32 -> 128
-# projection, with no cross-layer sharing. The embedding table is most of a tiny model, so this keeps an
-# 8k vocabulary (which English needs: a 4k one is mostly single Hangul syllables) inside the phone's 1 MB.
+# From-scratch encoder sizes, all ALBERT layers with one parameter group per layer (nothing shared, i.e. BERT
+# layers). max_position_embeddings bounds max_seq_len (the phone never sees more). ``embedding_size`` (tiny)
+# factorises the token embeddings: vocab x 32, then a 32 -> 128 projection. The embedding table is most of a
+# tiny model, so this keeps an 8k vocabulary (which English needs: a 4k one is mostly single Hangul syllables)
+# inside the phone's 1 MB.
 PRESETS: dict[str, dict[str, int]] = {
     "tiny": {
         "hidden_size": 128,
@@ -46,12 +48,100 @@ PRESETS: dict[str, dict[str, int]] = {
     },
     "mini": {
         "hidden_size": 256,
+        "embedding_size": 256,
         "num_hidden_layers": 4,
         "num_attention_heads": 4,
         "intermediate_size": 1024,
         "max_position_embeddings": 128,
     },
 }
+
+
+# How a from-scratch encoder turns token states into one vector for the ham/spam head.
+#   cls: ALBERT's pooler on the [CLS] state (tanh(W h_cls)), as BERT classifiers do;
+#   mean_max: the masked mean and the masked max of the last layer's states, concatenated. A from-scratch model
+#     on a few thousand messages learns "some token is spammy" far more easily from a max over positions than
+#     by routing it through [CLS] (docs/training.md has the measurements).
+POOLINGS: tuple[str, ...] = ("cls", "mean_max")
+# Padding positions are pushed this far below any real state before the max: -1e4 rather than -inf keeps fp16
+# Core ML finite, and [CLS] is always a real position.
+_MAX_POOL_PAD = -10_000.0
+
+
+def mean_max_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """[batch, seq, h] states and [batch, seq] mask -> [batch, 2h]: masked mean, then masked max.
+
+    Written with plain tensor ops (mul, sum, div, max) so that TFLite and Core ML convert it as it is.
+    """
+    mask = attention_mask.to(hidden.dtype).unsqueeze(-1)
+    mean = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
+    highest = (hidden + (1.0 - mask) * _MAX_POOL_PAD).max(dim=1).values
+    return torch.cat([mean, highest], dim=-1)
+
+
+class SpamEncoderConfig(AlbertConfig):
+    """ALBERT configuration plus how token states are pooled for the ham/spam head."""
+
+    model_type = "spamloop_encoder"
+
+    def __init__(self, pooling: str = "mean_max", **kwargs: Any):
+        if pooling not in POOLINGS:
+            raise ValueError(f"unknown pooling {pooling!r}; choose one of {POOLINGS}")
+        self.pooling = pooling
+        super().__init__(**kwargs)
+
+
+class SpamEncoderForSequenceClassification(AlbertPreTrainedModel):
+    """The from-scratch spam classifier: ALBERT layers, ``config.pooling``, dropout, a linear ham/spam head."""
+
+    config_class = SpamEncoderConfig
+
+    def __init__(self, config: SpamEncoderConfig):
+        super().__init__(config)
+        self.num_labels = config.num_labels
+        self.albert = AlbertModel(config, add_pooling_layer=config.pooling == "cls")
+        self.dropout = torch.nn.Dropout(config.classifier_dropout_prob)
+        width = config.hidden_size * (2 if config.pooling == "mean_max" else 1)
+        self.classifier = torch.nn.Linear(width, config.num_labels)
+        self.post_init()
+
+    def pool(self, hidden: torch.Tensor, attention_mask: torch.Tensor, pooled_cls: torch.Tensor | None) -> torch.Tensor:
+        """One vector per message from the last layer's states (``pooled_cls``: ALBERT's pooler output)."""
+        if self.config.pooling == "mean_max":
+            return mean_max_pool(hidden, attention_mask)
+        return pooled_cls
+
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        **kwargs: Any,
+    ) -> SequenceClassifierOutput:
+        if attention_mask is None:
+            attention_mask = torch.ones_like(input_ids)
+        outputs = self.albert(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            token_type_ids=token_type_ids,
+            position_ids=position_ids,
+            return_dict=True,
+        )
+        pooled = self.pool(outputs.last_hidden_state, attention_mask, outputs.pooler_output)
+        logits = self.classifier(self.dropout(pooled))
+        loss = None
+        if labels is not None:
+            loss = torch.nn.functional.cross_entropy(logits.view(-1, self.num_labels), labels.view(-1))
+        return SequenceClassifierOutput(loss=loss, logits=logits)
+
+
+# Saved models name their class by model_type; registering makes AutoModelForSequenceClassification load them
+# wherever this module is imported (training, the pyfunc model via code_paths, export).
+# exist_ok: MLflow may import the model's own copy of this module (code_paths) into a process that has it already.
+AutoConfig.register(SpamEncoderConfig.model_type, SpamEncoderConfig, exist_ok=True)
+AutoModelForSequenceClassification.register(SpamEncoderConfig, SpamEncoderForSequenceClassification, exist_ok=True)
 
 
 def special_tokens() -> list[str]:
@@ -163,37 +253,33 @@ def load_tokenizer(folder: str | Path) -> PreTrainedTokenizerBase:
     return AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
 
 
-def build_model(preset: str, vocab_size: int, pad_token_id: int, seed: int) -> PreTrainedModel:
+def build_model(preset: str, vocab_size: int, pad_token_id: int, seed: int, pooling: str = "mean_max") -> PreTrainedModel:
     """A randomly initialised classifier of the given preset with ham/spam labels.
 
-    Presets with ``embedding_size`` are ALBERT models with one parameter group per layer (nothing shared),
-    i.e. BERT with factorised embeddings; the others are plain BERT.
+    Every preset is ALBERT layers with one parameter group per layer (nothing shared), i.e. BERT layers, with
+    ``embedding_size``-wide token embeddings and ``pooling`` (``POOLINGS``) in front of the head.
     """
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; choose one of {sorted(PRESETS)}")
     torch.manual_seed(seed)
     sizes = dict(PRESETS[preset])
-    common = {
-        "vocab_size": vocab_size,
-        "pad_token_id": pad_token_id,
-        "num_labels": len(ID2LABEL),
-        "id2label": dict(ID2LABEL),
-        "label2id": dict(LABEL2ID),
-    }
-    if "embedding_size" in sizes:
-        albert_config = AlbertConfig(
-            **common,
-            **sizes,
-            num_hidden_groups=sizes["num_hidden_layers"],
-            inner_group_num=1,
-            hidden_act="gelu",
-            # ALBERT defaults to no dropout; a small from-scratch model on a few thousand messages needs it.
-            hidden_dropout_prob=0.1,
-            attention_probs_dropout_prob=0.1,
-            classifier_dropout_prob=0.1,
-        )
-        return AlbertForSequenceClassification(albert_config)
-    return BertForSequenceClassification(BertConfig(**common, **sizes))
+    config = SpamEncoderConfig(
+        pooling=pooling,
+        vocab_size=vocab_size,
+        pad_token_id=pad_token_id,
+        num_labels=len(ID2LABEL),
+        id2label=dict(ID2LABEL),
+        label2id=dict(LABEL2ID),
+        **sizes,
+        num_hidden_groups=sizes["num_hidden_layers"],
+        inner_group_num=1,
+        hidden_act="gelu",
+        # ALBERT defaults to no dropout; a small from-scratch model on a few thousand messages needs it.
+        hidden_dropout_prob=0.1,
+        attention_probs_dropout_prob=0.1,
+        classifier_dropout_prob=0.1,
+    )
+    return SpamEncoderForSequenceClassification(config)
 
 
 def load_base_model(
@@ -227,17 +313,17 @@ def load_classifier(folder: str | Path) -> tuple[PreTrainedModel, PreTrainedToke
 def predict_spam_proba(
     model: PreTrainedModel,
     tokenizer: PreTrainedTokenizerBase,
-    texts_norm: Sequence[str],
+    texts_model: Sequence[str],
     max_seq_len: int = 64,
     batch_size: int = 128,
 ) -> np.ndarray:
-    """Spam probabilities (float64, softmax over the two logits) for already-normalised texts."""
+    """Spam probabilities (float64, softmax over the two logits) for texts already in model form (``model_text``)."""
     was_training = model.training
     model.eval()
     scores: list[np.ndarray] = []
     try:
-        for start in range(0, len(texts_norm), batch_size):
-            batch = list(texts_norm[start : start + batch_size])
+        for start in range(0, len(texts_model), batch_size):
+            batch = list(texts_model[start : start + batch_size])
             encoded = tokenizer(batch, truncation=True, max_length=max_seq_len, padding=True, return_tensors="pt")
             encoded = {name: tensor.to(model.device) for name, tensor in encoded.items()}
             logits = model(**encoded).logits.float()
@@ -259,6 +345,7 @@ def model_summary(model: PreTrainedModel) -> dict[str, Any]:
     config = model.config
     return {
         "model_type": getattr(config, "model_type", None),
+        "pooling": getattr(config, "pooling", "cls"),
         "hidden_size": getattr(config, "hidden_size", None),
         "embedding_size": getattr(config, "embedding_size", getattr(config, "hidden_size", None)),
         "num_hidden_layers": getattr(config, "num_hidden_layers", None),

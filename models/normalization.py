@@ -1,6 +1,6 @@
 """The text contract: how a raw SMS becomes model input, LLM input and grouping keys.
 
-The rules are data (``normalization_spec.json``, versioned ``norm-v1``). Two engines interpret them and must
+The rules are data (``normalization_spec.json``, versioned ``norm-v2``). Two engines interpret them and must
 give byte-identical results (a property test keeps them so):
 
 * a per-string Python engine (``normalize``, ``text_for_llm``, ...) used by training, the reference client, and
@@ -76,6 +76,8 @@ class Rule:
     validator: str | None = None
     candidate: str | None = None
     llm_placeholder: str | None = None
+    model_placeholder: str | None = None
+    model_host_dot: str = "."
     host_groups: tuple[str, ...] = ()
 
     @cached_property
@@ -135,6 +137,8 @@ class NormalizationSpec:
                     validator=item.get("validator"),
                     candidate=item.get("candidate"),
                     llm_placeholder=item.get("llm_placeholder"),
+                    model_placeholder=item.get("model_placeholder"),
+                    model_host_dot=item.get("model_host_dot", "."),
                     host_groups=tuple(item.get("host_groups", ())),
                 )
             )
@@ -296,8 +300,8 @@ def _apply_rules(rules: tuple[Rule, ...], text: str) -> str:
 
 
 # While the rules run, a URL becomes "[URL<n>]" with n written in plane-15 private-use characters (removed from
-# the input by the cleaning step). Every rule treats it exactly like "[URL]"; at the end it becomes "[URL]" or,
-# for an LLM, "[URL:host]" with the n-th host.
+# the input by the cleaning step). Every rule treats it exactly like "[URL]"; at the end it becomes "[URL]"
+# (text_norm), "[URL] host" (text_model, the spam models' input) or "[URL:host]" (text_for_llm), with the n-th host.
 _MARK_BASE, _MARK_DIGITS = 0xF0000, 0xFFFFE - 0xF0000
 _URL_MARK = re.compile("\\[URL([\U000F0000-\U000FFFFD]+)\\]")
 
@@ -345,10 +349,18 @@ class _Marked:
     def text_norm(self) -> str:
         return _URL_MARK.sub("[URL]", self.text)
 
+    def _with_hosts(self, shown: str, dot: str = ".") -> str:
+        hosts = [host.replace(".", dot) for host in self.hosts]
+        return _URL_MARK.sub(lambda m: shown.replace("{host}", hosts[_mark_index(m.group(1))]), self.text)
+
+    @property
+    def text_model(self) -> str:
+        url = SPEC.url_rule
+        return self._with_hosts(url.model_placeholder or url.placeholder, url.model_host_dot)
+
     @property
     def text_for_llm(self) -> str:
-        shown = SPEC.url_rule.llm_placeholder or SPEC.url_rule.placeholder
-        return _URL_MARK.sub(lambda m: shown.replace("{host}", self.hosts[_mark_index(m.group(1))]), self.text)
+        return self._with_hosts(SPEC.url_rule.llm_placeholder or SPEC.url_rule.placeholder)
 
     @property
     def url_domains(self) -> list[str]:
@@ -370,8 +382,17 @@ def _placeholders(cleaned: str) -> _Marked:
 
 
 def normalize(text: str) -> str:
-    """Model input: cleaned text with URL/e-mail/RRN/card/phone/account replaced by placeholders."""
+    """Identity text (message ids, dedupe, campaigns): cleaned, URL/e-mail/RRN/card/phone/account replaced by placeholders."""
     return _placeholders(clean_text(text)).text_norm
+
+
+def model_text(text: str) -> str:
+    """What the spam models read: as ``normalize``, but a URL keeps its scrubbed host (``[URL] bit . ly``).
+
+    The host is what tells an official notice (``epost.go.kr``) from a look-alike (``epost-kr.top``) when the
+    wording is the same; ``normalize`` drops it so that such messages still dedupe and group as one campaign.
+    """
+    return _placeholders(clean_text(text)).text_model
 
 
 def text_for_llm(text: str) -> str:
@@ -422,6 +443,7 @@ class NormalizedText:
     """Every derived field of one message, as ``normalize_frame`` adds them."""
 
     text_norm: str
+    text_model: str
     text_for_llm: str
     url_domains: list[str]
     lang: str
@@ -435,6 +457,7 @@ def normalize_record(text: str) -> NormalizedText:
     norm = marked.text_norm
     return NormalizedText(
         text_norm=norm,
+        text_model=marked.text_model,
         text_for_llm=marked.text_for_llm,
         url_domains=marked.url_domains,
         lang=detect_lang(norm),
@@ -447,7 +470,15 @@ def normalize_record(text: str) -> NormalizedText:
 # polars engine (vectorised)
 # ---------------------------------------------------------------------------------------------------------
 
-OUTPUT_COLUMNS: tuple[str, ...] = ("text_norm", "text_for_llm", "url_domains", "lang", "template_key", "message_id")
+OUTPUT_COLUMNS: tuple[str, ...] = (
+    "text_norm",
+    "text_model",
+    "text_for_llm",
+    "url_domains",
+    "lang",
+    "template_key",
+    "message_id",
+)
 
 
 def _replacement(rule: Rule) -> str:
@@ -459,9 +490,9 @@ def _replacement(rule: Rule) -> str:
 _POLARS_URL_MARK = _url_mark(0)
 
 
-def _show_hosts(marked: pl.Series, hosts: pl.Series) -> pl.Series:
-    """Replace the i-th URL mark of each row by ``[URL:<i-th host>]``."""
-    before, _, after = (SPEC.url_rule.llm_placeholder or SPEC.url_rule.placeholder).partition("{host}")
+def _show_hosts(marked: pl.Series, hosts: pl.Series, shown: str) -> pl.Series:
+    """Replace the i-th URL mark of each row by ``shown`` with ``{host}`` the i-th host (e.g. ``[URL:<host>]``)."""
+    before, _, after = shown.partition("{host}")
     pieces = (
         pl.DataFrame({"_text": marked, "_hosts": hosts})
         .with_row_index("_row")
@@ -647,7 +678,7 @@ def _python_rows(
 
 
 def normalize_frame(df: pl.DataFrame, text_col: str = "text") -> pl.DataFrame:
-    """Add ``text_norm, text_for_llm, url_domains, lang, template_key, message_id`` to ``df``.
+    """Add ``text_norm, text_model, text_for_llm, url_domains, lang, template_key, message_id`` to ``df``.
 
     Vectorised twin of ``normalize_record`` (byte-identical results); a null text is treated as "".
     Existing columns of those names are replaced.
@@ -665,7 +696,13 @@ def normalize_frame(df: pl.DataFrame, text_col: str = "text") -> pl.DataFrame:
     # Only rows with a URL carry marks, and only they differ between the two outputs.
     marked_urls = marked.gather(url_rows)
     text_norm = _replace_rows(marked, url_rows, marked_urls.str.replace_all(_POLARS_URL_MARK, "[URL]", literal=True))
-    text_llm = _replace_rows(text_norm, url_rows, _show_hosts(marked_urls, scrubbed_hosts))
+    model_hosts = scrubbed_hosts.list.eval(pl.element().str.replace_all(".", url.model_host_dot, literal=True))
+    text_model = _replace_rows(
+        text_norm, url_rows, _show_hosts(marked_urls, model_hosts, url.model_placeholder or url.placeholder)
+    )
+    text_llm = _replace_rows(
+        text_norm, url_rows, _show_hosts(marked_urls, scrubbed_hosts, url.llm_placeholder or url.placeholder)
+    )
     no_domains = pl.Series([[]], dtype=pl.List(pl.String)).new_from_index(0, len(raw))
     domains = _scatter_lists(no_domains, url_rows, scrubbed_hosts)
 
@@ -678,6 +715,7 @@ def normalize_frame(df: pl.DataFrame, text_col: str = "text") -> pl.DataFrame:
         records = [normalize_record(text) for text in raw.gather(python_rows).to_list()]
         rows = pl.Series(python_rows, dtype=pl.UInt32)
         text_norm = _replace_rows(text_norm, rows, pl.Series([r.text_norm for r in records], dtype=pl.String))
+        text_model = _replace_rows(text_model, rows, pl.Series([r.text_model for r in records], dtype=pl.String))
         text_llm = _replace_rows(text_llm, rows, pl.Series([r.text_for_llm for r in records], dtype=pl.String))
         domains = _scatter_lists(domains, rows, pl.Series([r.url_domains for r in records], dtype=pl.List(pl.String)))
 
@@ -685,6 +723,7 @@ def normalize_frame(df: pl.DataFrame, text_col: str = "text") -> pl.DataFrame:
     out = pl.DataFrame(
         {
             "text_norm": text_norm,
+            "text_model": text_model,
             "text_for_llm": text_llm,
             "url_domains": domains,
             "lang": _langs(text_norm),

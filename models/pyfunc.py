@@ -1,4 +1,4 @@
-"""MLflow pyfunc wrapper: raw SMS texts in, spam probabilities out, with the shared normalisation applied first.
+"""MLflow pyfunc wrapper: raw SMS texts in, spam probabilities out, with the shared normalisation (``model_text``) applied first.
 
 Shipped inside the logged model through ``code_paths`` (the whole ``models`` package), so it may import only
 ``models.*`` and third-party packages.
@@ -13,7 +13,7 @@ import pandas as pd
 from mlflow.pyfunc import PythonModel, PythonModelContext
 
 from models.encoder import load_classifier, predict_spam_proba
-from models.normalization import normalize
+from models.normalization import model_text
 
 HF_MODEL_ARTIFACT = "hf_model"
 
@@ -48,5 +48,5 @@ class SpamClassifierPyfunc(PythonModel):
 
     # model_input is left unannotated on purpose: MLflow turns a predict type hint into a competing signature.
     def predict(self, context: PythonModelContext, model_input, params: dict[str, Any] | None = None) -> np.ndarray:  # noqa: ANN001
-        texts_norm = [normalize(text) for text in texts_from_model_input(model_input)]
-        return predict_spam_proba(self._model, self._tokenizer, texts_norm, self.max_seq_len, self.batch_size)
+        texts_model = [model_text(text) for text in texts_from_model_input(model_input)]
+        return predict_spam_proba(self._model, self._tokenizer, texts_model, self.max_seq_len, self.batch_size)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from models.normalization import NORMALIZATION_VERSION, normalize
+from models.normalization import NORMALIZATION_VERSION, model_text
 from models.ondevice import (
     HASH_CHUNK,
     OUTPUT_NAME,
@@ -84,7 +84,7 @@ class ReferenceClient:
 
     def spam_probabilities(self, texts: Sequence[str]) -> list[float]:
         """Spam probability of each raw text (normalised, tokenised, smallest fitting signature)."""
-        return [self.spam_probability_of_ids(self.tokenizer.encode(normalize(text))) for text in texts]
+        return [self.spam_probability_of_ids(self.tokenizer.encode(model_text(text))) for text in texts]
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         """Label (spam if probability >= the bundle's threshold) and probability of each raw text."""

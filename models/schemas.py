@@ -87,6 +87,7 @@ MESSAGES_SCHEMA: dict[str, pl.DataType] = {
     "message_id": pl.String(),
     "text": pl.String(),
     "text_norm": pl.String(),
+    "text_model": pl.String(),
     "text_for_llm": pl.String(),
     "url_domains": pl.List(pl.String()),
     "lang": pl.String(),

@@ -15,7 +15,7 @@ import numpy as np
 from mlflow import MlflowClient
 from pydantic import BaseModel, ConfigDict, Field
 
-from models.normalization import normalize
+from models.normalization import model_text
 from spamloop.config import SpamloopConfig
 from spamloop.settings.evaluate import EvaluateConfig
 from tasks.evaluate.behavioural import BehaviouralReport, run_behavioural_tests
@@ -102,9 +102,10 @@ def baseline_scores(model: Any, raw_texts: Sequence[str]) -> np.ndarray:
     """Spam probabilities of the TF-IDF baseline as logged by the train stage.
 
     That model is the sklearn pipeline itself (pyfunc predict = predict_proba over [ham, spam]) and was fit
-    on normalised text, so the texts are normalised here exactly as training did.
+    on model text (``model_text``: placeholders, URL hosts kept), so the texts are turned into it here exactly as
+    training did.
     """
-    output = np.asarray(model.predict([normalize(text) for text in raw_texts]), dtype=np.float64)
+    output = np.asarray(model.predict([model_text(text) for text in raw_texts]), dtype=np.float64)
     if output.ndim != 2 or output.shape != (len(raw_texts), 2):
         raise ValueError(f"baseline returned shape {output.shape}; expected ({len(raw_texts)}, 2) [ham, spam] probabilities")
     return output[:, 1]

@@ -145,14 +145,14 @@ def compare_tflite(
 
 
 def encode_both(
-    texts_norm: Sequence[str], device_tokenizer: WordPieceTokenizer, hf_tokenizer_dir: Path, max_seq_len: int
+    texts_model: Sequence[str], device_tokenizer: WordPieceTokenizer, hf_tokenizer_dir: Path, max_seq_len: int
 ) -> tuple[list[list[int]], int]:
     """(on-device ids per text, number of texts where HF's BertTokenizerFast gives different ids)."""
     from transformers import AutoTokenizer
 
     hf_tokenizer = AutoTokenizer.from_pretrained(str(hf_tokenizer_dir), local_files_only=True)
-    hf_ids = hf_tokenizer(list(texts_norm), truncation=True, max_length=max_seq_len)["input_ids"]
-    device_ids = [device_tokenizer.encode(text, max_seq_len) for text in texts_norm]
+    hf_ids = hf_tokenizer(list(texts_model), truncation=True, max_length=max_seq_len)["input_ids"]
+    device_ids = [device_tokenizer.encode(text, max_seq_len) for text in texts_model]
     mismatches = sum(1 for ours, theirs in zip(device_ids, hf_ids, strict=True) if ours != list(theirs))
     for ids in device_ids:
         pick_seq_len(len(ids), device_tokenizer.settings.seq_lengths)  # raises if a signature is missing

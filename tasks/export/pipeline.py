@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from models.normalization import NORMALIZATION_VERSION, SPEC_PATH, normalize
+from models.normalization import NORMALIZATION_VERSION, SPEC_PATH, model_text
 from models.ondevice import (
     COREML_PACKAGE,
     LABELS_FILE,
@@ -145,8 +145,8 @@ def export_bundle(
         for name in model_files.values():
             finalize_tflite(staging / name, entries)
 
-        texts_norm = [normalize(text) for text in eval_texts]
-        encoded, mismatches = encode_both(texts_norm, device_tokenizer, tokenizer_dir, max_len)
+        texts_model = [model_text(text) for text in eval_texts]
+        encoded, mismatches = encode_both(texts_model, device_tokenizer, tokenizer_dir, max_len)
         reference = torch_spam_probabilities(model, encoded, device_tokenizer.pad_id)
         files: list[FileParity] = []
         for kind, name in model_files.items():
@@ -167,7 +167,7 @@ def export_bundle(
         if config.coreml:
             files.append(_export_coreml(module, staging, max_len, config, encoded, reference))
             model_files["coreml_fp16"] = COREML_PACKAGE
-        report = build_report(len(texts_norm), threshold, mismatches, files)
+        report = build_report(len(texts_model), threshold, mismatches, files)
         write_json(staging / "parity_report.json", json.loads(report.model_dump_json()))
 
         metadata = {

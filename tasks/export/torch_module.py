@@ -12,12 +12,16 @@ from pathlib import Path
 import torch
 from transformers import AutoModelForSequenceClassification, PreTrainedModel
 
+# Imported for its side effect too: it registers spamloop's own encoder class with the Auto classes.
+from models.encoder import SpamEncoderConfig, mean_max_pool
+
 SPAM_LABEL_ID = 1
 # Additive mask value: -1e4 (not finfo.min) so that fp16 Core ML does not overflow to -inf/NaN;
 # exp(-1e4) is exactly 0 in fp32, so results match HF's own mask.
 MASKED_SCORE = -10_000.0
-# BERT, and ALBERT for factorised embeddings (a small embedding width keeps a large vocabulary cheap on phones).
-EXPORTABLE_MODEL_TYPES = frozenset({"bert", "albert"})
+# spamloop's from-scratch encoder (ALBERT layers, factorised embeddings, cls or mean_max pooling), and plain
+# BERT / ALBERT classifiers fine-tuned from a base_model.
+EXPORTABLE_MODEL_TYPES = frozenset({SpamEncoderConfig.model_type, "bert", "albert"})
 
 
 def load_model_for_export(model_dir: Path) -> PreTrainedModel:
@@ -46,6 +50,7 @@ class SpamProbabilityModule(torch.nn.Module):
         self.pooler = base.pooler
         # BertPooler takes [CLS] and applies tanh itself; ALBERT's pooler is a bare Linear plus a separate tanh.
         self.pooler_activation = getattr(base, "pooler_activation", None)
+        self.pooling = getattr(model.config, "pooling", "cls")
         self.classifier = model.classifier
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
@@ -55,7 +60,9 @@ class SpamProbabilityModule(torch.nn.Module):
         hidden = self.embeddings(input_ids=ids, token_type_ids=torch.zeros_like(ids), position_ids=position_ids)
         additive_mask = (1.0 - attention_mask.to(hidden.dtype)[:, None, None, :]) * MASKED_SCORE
         hidden = self.encoder(hidden, attention_mask=additive_mask).last_hidden_state
-        if self.pooler_activation is None:
+        if self.pooling == "mean_max":
+            pooled = mean_max_pool(hidden, attention_mask)
+        elif self.pooler_activation is None:
             pooled = self.pooler(hidden)
         else:
             pooled = self.pooler_activation(self.pooler(hidden[:, 0]))

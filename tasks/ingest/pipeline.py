@@ -59,6 +59,7 @@ _CANDIDATE_COLUMNS = [
     "message_id",
     "text",
     "text_norm",
+    "text_model",
     "text_for_llm",
     "url_domains",
     "lang",

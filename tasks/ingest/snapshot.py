@@ -86,7 +86,22 @@ def load_snapshot(config: SpamloopConfig, snapshot_id: str | None = None) -> pl.
 
     if not manifest.parts:
         return pl.DataFrame(schema=MESSAGES_SCHEMA)
-    return pl.read_parquet([config.state_dir / part.path for part in manifest.parts])
+    return pl.concat(
+        [_with_text_model(pl.read_parquet(config.state_dir / part.path)) for part in manifest.parts], how="vertical"
+    )
+
+
+def _with_text_model(part: pl.DataFrame) -> pl.DataFrame:
+    """A message part written before norm-v2 has no ``text_model``: derive it from the stored raw text.
+
+    Only text_model is taken from the new run of the rules; ids, text_norm and everything else stay as stored.
+    """
+    if "text_model" in part.columns:
+        return part
+    from models.normalization import normalize_frame
+
+    text_model = normalize_frame(part.select("text"), text_col="text").get_column("text_model")
+    return part.insert_column(part.columns.index("text_norm") + 1, text_model)
 
 
 def load_snapshot_reports(config: SpamloopConfig, snapshot_id: str | None = None) -> pl.DataFrame:

@@ -45,7 +45,8 @@ def find_champion(tracking_uri: str, registered_model: str) -> Champion | None:
 
 def unlabelled_texts(messages: pl.DataFrame, labelled_ids: set[str]) -> pl.DataFrame:
     """``message_id, text`` of the snapshot messages without a final label (the only ones worth scoring)."""
-    column = "text_norm" if "text_norm" in messages.columns else "text"
+    # text_model is PII-free and model_text leaves it unchanged, so workers never see raw text.
+    column = "text_model" if "text_model" in messages.columns else "text"
     frame = messages.unique(subset="message_id", keep="first", maintain_order=True)
     return frame.filter(~pl.col("message_id").is_in(list(labelled_ids))).select("message_id", pl.col(column).alias("text"))
 

@@ -24,6 +24,7 @@ SEED_LABEL_SCHEMA: dict[str, pl.DataType] = {
     "message_id": pl.String(),
     "text": pl.String(),
     "text_norm": pl.String(),
+    "text_model": pl.String(),
     "label": pl.String(),
     "label_source": pl.String(),
     "category": pl.String(),
@@ -65,7 +66,7 @@ def read_seed_tsv(path: Path) -> pl.DataFrame:
 def load_seed_labels(seed_dir: Path) -> pl.DataFrame:
     """Every labelled row of ``seed_dir/*.tsv`` (files in name order), normalised, one row per message.
 
-    Columns: ``message_id, text, text_norm, label, label_source ("seed"), category, lang, is_synthetic,
+    Columns: ``message_id, text, text_norm, text_model, label, label_source ("seed"), category, lang, is_synthetic,
     corpus`` (corpus = file stem). Rows whose texts normalise to the same message keep the first one; a
     message given both labels (by different rows) is dropped, since neither label can be trusted.
     """

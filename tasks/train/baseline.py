@@ -30,27 +30,27 @@ def build_baseline(ngram_range: tuple[int, int] = (2, 5), c: float = 10.0, seed:
 
 
 def fit_baseline(
-    texts_norm: Sequence[str], is_spam: Sequence[bool], ngram_range: tuple[int, int] = (2, 5), c: float = 10.0, seed: int = 13
+    texts_model: Sequence[str], is_spam: Sequence[bool], ngram_range: tuple[int, int] = (2, 5), c: float = 10.0, seed: int = 13
 ) -> Pipeline:
     """Fit the baseline on normalised texts; raises if the train split lacks one of the classes."""
     labels = np.asarray(is_spam, dtype=int)
     if len(set(labels.tolist())) < 2:
         raise ValueError("the baseline needs both spam and ham in the train split")
     pipeline = build_baseline(ngram_range, c, seed)
-    pipeline.fit(list(texts_norm), labels)
+    pipeline.fit(list(texts_model), labels)
     return pipeline
 
 
-def baseline_spam_proba(pipeline: Pipeline, texts_norm: Sequence[str]) -> np.ndarray:
+def baseline_spam_proba(pipeline: Pipeline, texts_model: Sequence[str]) -> np.ndarray:
     """Spam probabilities from a fitted baseline."""
-    if len(texts_norm) == 0:
+    if len(texts_model) == 0:
         return np.zeros(0, dtype=np.float64)
     classes = list(pipeline.classes_)
-    return pipeline.predict_proba(list(texts_norm))[:, classes.index(1)].astype(np.float64)
+    return pipeline.predict_proba(list(texts_model))[:, classes.index(1)].astype(np.float64)
 
 
 def out_of_fold_spam_proba(
-    texts_norm: Sequence[str],
+    texts_model: Sequence[str],
     is_spam: Sequence[bool],
     folds: int = 5,
     ngram_range: tuple[int, int] = (2, 5),
@@ -62,7 +62,7 @@ def out_of_fold_spam_proba(
     In-sample scores would just repeat the labels; out-of-fold ones carry the baseline's real doubt.
     """
     labels = np.asarray(is_spam, dtype=int)
-    texts = list(texts_norm)
+    texts = list(texts_model)
     scores = np.zeros(len(texts), dtype=np.float64)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     for fit_rows, held_rows in splitter.split(np.zeros(len(texts)), labels):

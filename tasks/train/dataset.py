@@ -18,9 +18,11 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SEED_DIR = REPO_ROOT / "data" / "seed"
 LABELS = ("ham", "spam")
 # What the trainer reads. Raw ``text`` is deliberately absent: it may hold PII and never leaves ingest.
+# ``text_model`` is what both models read; ``text_norm`` (no URL hosts) only keys campaigns for the splits.
 TRAINING_COLUMNS: dict[str, pl.DataType] = {
     "message_id": pl.String(),
     "text_norm": pl.String(),
+    "text_model": pl.String(),
     "label": pl.String(),
     "lang": pl.String(),
     "campaign_id": pl.String(),
@@ -50,7 +52,7 @@ def content_digest(frame: pl.DataFrame) -> str:
 
 def to_training_columns(frame: pl.DataFrame) -> pl.DataFrame:
     """Select/cast TRAINING_COLUMNS (missing optional ones become null/false); validate labels and ids."""
-    for required in ("message_id", "text_norm", "label", "lang"):
+    for required in ("message_id", "text_norm", "text_model", "label", "lang"):
         if required not in frame.columns:
             raise ValueError(f"training frame lacks column {required!r}")
     defaults: dict[str, pl.Expr] = {
@@ -69,7 +71,7 @@ def to_training_columns(frame: pl.DataFrame) -> pl.DataFrame:
         raise ValueError(f"{bad_labels.height} rows have a label outside {LABELS}")
     if selected["message_id"].n_unique() != selected.height:
         raise ValueError("message_id must be unique in a training frame")
-    return selected.filter(pl.col("text_norm").str.strip_chars().str.len_chars() > 0)
+    return selected.filter(pl.col("text_model").str.strip_chars().str.len_chars() > 0)
 
 
 def assemble_training_set(messages: pl.DataFrame, final_labels: pl.DataFrame) -> pl.DataFrame:

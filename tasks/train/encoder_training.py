@@ -50,12 +50,12 @@ class EncodedTexts(torch.utils.data.Dataset):
     def __init__(
         self,
         tokenizer: PreTrainedTokenizerBase,
-        texts_norm: Sequence[str],
+        texts_model: Sequence[str],
         labels: Sequence[int],
         max_seq_len: int,
         soft_spam_targets: Sequence[float] | None = None,
     ):
-        self.encodings = tokenizer(list(texts_norm), truncation=True, max_length=max_seq_len)
+        self.encodings = tokenizer(list(texts_model), truncation=True, max_length=max_seq_len)
         self.labels = [int(label) for label in labels]
         self.soft_spam_targets = None if soft_spam_targets is None else [float(value) for value in soft_spam_targets]
         if self.soft_spam_targets is not None and len(self.soft_spam_targets) != len(self.labels):

@@ -19,7 +19,7 @@ from mlflow.models import infer_signature
 from pydantic import BaseModel, ConfigDict, Field
 
 import models.encoder as encoder
-from models.normalization import NORMALIZATION_VERSION, normalize
+from models.normalization import NORMALIZATION_VERSION, model_text
 from models.pyfunc import HF_MODEL_ARTIFACT, SpamClassifierPyfunc
 from spamloop.settings.train import TrainConfig
 from tasks.train import plots
@@ -156,8 +156,8 @@ def _is_spam(frame: pl.DataFrame) -> np.ndarray:
 
 def _log_datasets(train_split: pl.DataFrame, dev_split: pl.DataFrame, lineage: DatasetLineage) -> None:
     for context, split in (("training", train_split), ("dev", dev_split)):
-        # Lineage only: text_norm is PII-free, raw text never enters a training frame.
-        view = split.select("message_id", "text_norm", "label", "lang", "label_source")
+        # Lineage only: text_model is PII-free, raw text never enters a training frame.
+        view = split.select("message_id", "text_model", "label", "lang", "label_source")
         dataset = mlflow.data.from_polars(
             view, source=lineage.name, targets="label", name=f"{lineage.name}-{context}", digest=f"{lineage.digest}-{content_digest(split)}"
         )
@@ -170,7 +170,7 @@ def _log_misclassified(dev_split: pl.DataFrame, scores: np.ndarray, threshold: f
     truth = _is_spam(dev_split)
     wrong = (scores >= threshold) != truth
     table = (
-        dev_split.select("message_id", "text_norm", "label", "lang")
+        dev_split.select("message_id", "text_model", "label", "lang")
         .with_columns(pl.Series("spam_score", scores), pl.Series("wrong", wrong))
         .filter(pl.col("wrong"))
         .with_columns((pl.col("spam_score") - threshold).abs().alias("margin"))
@@ -228,7 +228,7 @@ def build_encoder(
             min_frequency=train_config.tokenizer_min_frequency,
             max_seq_len=train_config.max_seq_len,
         )
-    model = encoder.build_model(train_config.preset, len(tokenizer), tokenizer.pad_token_id, seed)
+    model = encoder.build_model(train_config.preset, len(tokenizer), tokenizer.pad_token_id, seed, train_config.pooling)
     return model, tokenizer
 
 
@@ -282,7 +282,7 @@ def run_training(
 ) -> TrainingResult:
     """Train the encoder and the baseline on the same split, pick thresholds on dev, log everything to MLflow.
 
-    ``training_frame`` (message_id, text_norm, label, lang[, campaign_id, label_source, is_synthetic]) defaults
+    ``training_frame`` (message_id, text_norm, text_model, label, lang[, campaign_id, label_source, is_synthetic]) defaults
     to the newest snapshot joined with final labels, or the seed labels when there is no snapshot yet.
     """
     train_config = train_config or config.train
@@ -302,8 +302,8 @@ def run_training(
         shutil.rmtree(run_dir)  # stale half-run without a checkpoint: start clean
     run_dir.mkdir(parents=True, exist_ok=True)
 
-    train_texts = train_split["text_norm"].to_list()
-    dev_texts = dev_split["text_norm"].to_list()
+    train_texts = train_split["text_model"].to_list()
+    dev_texts = dev_split["text_model"].to_list()
     train_truth, dev_truth = _is_spam(train_split), _is_spam(dev_split)
     experiment_id = prepare_experiment(config)
     orphans = close_orphaned_runs(experiment_id, run_name)
@@ -326,6 +326,7 @@ def run_training(
         mlflow.log_params(
             {
                 "preset": train_config.preset,
+                "pooling": "base_model" if train_config.base_model else train_config.pooling,
                 "base_model": train_config.base_model or "none",
                 "vocab_size": len(tokenizer),
                 "max_seq_len": train_config.max_seq_len,
@@ -412,7 +413,7 @@ def run_training(
                     name="model",
                     signature=infer_signature(PYFUNC_INPUT_EXAMPLE, baseline.predict_proba(PYFUNC_INPUT_EXAMPLE)),
                     input_example=PYFUNC_INPUT_EXAMPLE,
-                    metadata={"threshold": baseline_choice.threshold, "input": "text_norm"},
+                    metadata={"threshold": baseline_choice.threshold, "input": "text_model"},
                     pip_requirements=[f"mlflow=={mlflow.__version__}", "scikit-learn==1.9.1"],
                     pyfunc_predict_fn="predict_proba",
                     # skops took 83 s for a 31k-feature TF-IDF vocabulary (cloudpickle: 0.3 s); the artifact is
@@ -441,7 +442,7 @@ def run_training(
         if train_config.log_model:
             python_model = SpamClassifierPyfunc(max_seq_len=train_config.max_seq_len, batch_size=train_config.eval_batch_size)
             example_scores = encoder.predict_spam_proba(
-                model, tokenizer, [normalize(text) for text in PYFUNC_INPUT_EXAMPLE], train_config.max_seq_len
+                model, tokenizer, [model_text(text) for text in PYFUNC_INPUT_EXAMPLE], train_config.max_seq_len
             )
             model_info = mlflow.pyfunc.log_model(
                 name="model",
@@ -487,14 +488,15 @@ def run_training(
     )
 
 
-def score_texts(result: TrainingResult, texts_norm: list[str], baseline: Any | None = None) -> dict[str, np.ndarray]:
-    """Spam probabilities of the trained encoder (from model_dir) and, if given or logged, the baseline."""
+def score_texts(result: TrainingResult, texts_model: list[str], baseline: Any | None = None) -> dict[str, np.ndarray]:
+    """Spam probabilities of the trained encoder (from model_dir) and, if given or logged, the baseline, for
+    texts already in model form (``model_text``)."""
     model, tokenizer = encoder.load_classifier(result.model_dir)
-    scores = {"encoder": encoder.predict_spam_proba(model, tokenizer, texts_norm, result.max_seq_len)}
+    scores = {"encoder": encoder.predict_spam_proba(model, tokenizer, texts_model, result.max_seq_len)}
     if baseline is None and result.baseline_model_uri:
         baseline = mlflow.sklearn.load_model(result.baseline_model_uri)
     if baseline is not None:
-        scores["baseline"] = baseline_spam_proba(baseline, texts_norm)
+        scores["baseline"] = baseline_spam_proba(baseline, texts_model)
     return scores
 
 

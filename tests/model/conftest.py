@@ -31,9 +31,9 @@ class TrainedSpamModel:
 
     def scores(self, raw_texts: list[str]) -> np.ndarray:
         from models.encoder import predict_spam_proba
-        from models.normalization import normalize
+        from models.normalization import model_text
 
-        return predict_spam_proba(self.model, self.tokenizer, [normalize(t) for t in raw_texts], self.max_seq_len)
+        return predict_spam_proba(self.model, self.tokenizer, [model_text(t) for t in raw_texts], self.max_seq_len)
 
     def is_spam(self, raw_texts: list[str]) -> np.ndarray:
         return self.scores(raw_texts) >= self.threshold

@@ -389,6 +389,7 @@ def messages_frame(
             "message_id": ids,
             "text": texts,
             "text_norm": texts,
+            "text_model": texts,
             "text_for_llm": texts,
             "url_domains": [[] for _ in texts],
             "lang": ["ko"] * len(texts),

@@ -21,6 +21,7 @@ from models.normalization import (
     detect_lang,
     luhn_valid,
     message_id,
+    model_text,
     normalize,
     normalize_frame,
     normalize_record,
@@ -30,7 +31,7 @@ from models.normalization import (
 )
 from tests.code.models.conftest import TRICKY_PIECES, generated_strings
 
-OUTPUTS = ("text_norm", "text_for_llm", "url_domains", "lang", "template_key", "message_id")
+OUTPUTS = ("text_norm", "text_model", "text_for_llm", "url_domains", "lang", "template_key", "message_id")
 
 
 def frame_rows(texts: list[str]) -> list[dict]:
@@ -53,7 +54,7 @@ def assert_engines_agree(texts: list[str]) -> None:
 
 
 def assert_normalizes(cases: list[tuple[str, str]]) -> None:
-    """Each raw text gives the expected model input in the Python engine and in the polars engine."""
+    """Each raw text gives the expected identity text in the Python engine and in the polars engine."""
     frame = frame_rows([raw for raw, _ in cases])
     for (raw, expected), row in zip(cases, frame, strict=True):
         assert normalize(raw) == expected, raw
@@ -65,7 +66,7 @@ def assert_normalizes(cases: list[tuple[str, str]]) -> None:
 
 def test_spec_is_versioned_and_placeholders_exported():
     raw = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
-    assert raw["version"] == "norm-v1" == NORMALIZATION_VERSION
+    assert raw["version"] == "norm-v2" == NORMALIZATION_VERSION
     assert PLACEHOLDERS == ("[URL]", "[EMAIL]", "[PHONE]", "[RRN]", "[CARD]", "[ACCOUNT]")
     assert {rule.placeholder for rule in SPEC.rules} == set(PLACEHOLDERS)
 
@@ -252,6 +253,37 @@ def test_text_for_llm_shows_only_the_url_host():
         assert re.sub(r"\[URL:(?:[^\[\]]|\[[A-Z]+\])*\]", "[URL]", expected) == normalize(raw)
 
 
+# --------------------------------------------------------------------------------------------- text_model
+
+
+def test_model_text_keeps_the_scrubbed_host_with_spaced_dots():
+    cases = {
+        "https://Bit.LY/3xYz?u=010-1234-5678": "[URL] bit . ly",
+        "[우체국] 배송 조회 https://www.epost.go.kr/trace?id=123": "[우체국] 배송 조회 [URL] epost . go . kr",
+        "[우체국] 배송 조회 http://epost-kr.top/t": "[우체국] 배송 조회 [URL] epost-kr . top",
+        "http://010-1234-5678.kr/x 확인": "[URL] [PHONE] . kr 확인",
+        "no link, call 010-1234-5678": "no link, call [PHONE]",
+    }
+    frame = frame_rows(list(cases))
+    for (raw, expected), row in zip(cases.items(), frame, strict=True):
+        assert model_text(raw) == expected, raw
+        assert row["text_model"] == expected, raw
+    # Official and look-alike links read differently to the models, yet stay one message id and campaign.
+    official, lookalike = frame[1], frame[2]
+    assert official["text_model"] != lookalike["text_model"]
+    assert official["text_norm"] == lookalike["text_norm"] and official["message_id"] == lookalike["message_id"]
+
+
+def test_model_text_tokenizes_like_the_dotted_host():
+    from transformers import BertTokenizerFast
+
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "[URL]", ".", "epost", "go", "kr", "확인"]
+    tokenizer = BertTokenizerFast(vocab={token: i for i, token in enumerate(vocab)}, strip_accents=False)
+    tokenizer.add_special_tokens({"additional_special_tokens": ["[URL]"]})
+    shown = model_text("확인 https://www.epost.go.kr/x")
+    assert tokenizer.tokenize(shown) == tokenizer.tokenize("확인 [URL] epost.go.kr") == ["확인", "[URL]", "epost", ".", "go", ".", "kr"]
+
+
 def test_url_domains_are_lower_cased_scrubbed_hosts_in_order():
     text = "1) https://Bit.LY/x 2) www.Naver.com 3) hong@daum.net 4) http://010-1234-5678.kr 5) 3.5"
     expected = ["bit.ly", "naver.com", "[PHONE].kr"]
@@ -374,6 +406,24 @@ def test_normalize_is_idempotent_on_generated_strings():
         assert normalize(once) == once, text
 
 
+def assert_model_text_is_stable(text: str) -> None:
+    """No rule matches model_text's output again (a shown host is never re-read as a URL, phone, card...).
+
+    Scorers may be handed text_model instead of raw text (the champion cascade is). The one difference a second
+    pass may make is NFKC's: a combining mark right after a URL now follows the host's last letter and composes
+    with it (``ly`` + U+0301 -> ``lý``), so strict idempotence holds for texts without combining marks.
+    """
+    once = model_text(text)
+    assert model_text(once) == clean_text(once), text
+    if not any(unicodedata.combining(char) for char in text):
+        assert model_text(once) == once, text
+
+
+def test_model_text_is_stable(seed_texts):
+    for text in [*seed_texts[::5], *TRICKY_PIECES, *generated_strings(1500, seed=8)]:
+        assert_model_text_is_stable(text)
+
+
 def test_engines_agree_on_tricky_and_generated_strings():
     assert_engines_agree(list(TRICKY_PIECES) + generated_strings(1500, seed=11))
 
@@ -391,3 +441,4 @@ def test_engines_agree_on_full_seed_corpora_and_many_random_strings(seed_texts):
         for text in texts:
             once = normalize(text)
             assert normalize(once) == once, text
+            assert_model_text_is_stable(text)

@@ -37,15 +37,15 @@ def test_no_baseline_is_not_evaluated_and_empty_scopes_disable():
     assert baseline_gates(scopes(0.9, 0.0, 0.9, 0.0), scopes(1, 0, 1, 0), EvaluateConfig(beat_baseline_scopes=[])) == []
 
 
-def test_baseline_scores_normalise_and_read_the_spam_column(tmp_path):
-    """The logged TF-IDF baseline is fit on normalised text and predicts [ham, spam] probabilities."""
+def test_baseline_scores_read_model_text_and_the_spam_column(tmp_path):
+    """The logged TF-IDF baseline is fit on model text (hosts kept) and predicts [ham, spam] probabilities."""
     import mlflow
     import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
-    from models.normalization import normalize
+    from models.normalization import model_text
     from tasks.evaluate.pipeline import baseline_scores
 
     raw = [
@@ -58,12 +58,12 @@ def test_baseline_scores_normalise_and_read_the_spam_column(tmp_path):
     ]
     labels = [1, 1, 1, 0, 0, 0]
     pipeline = make_pipeline(TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3)), LogisticRegression())
-    pipeline.fit([normalize(text) for text in raw], labels)
+    pipeline.fit([model_text(text) for text in raw], labels)
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
     mlflow.set_experiment("baseline-scores")
     with mlflow.start_run():
         info = mlflow.sklearn.log_model(pipeline, name="baseline", pyfunc_predict_fn="predict_proba")
     scores = baseline_scores(mlflow.pyfunc.load_model(info.model_uri), raw)
-    expected = pipeline.predict_proba([normalize(text) for text in raw])[:, 1]
+    expected = pipeline.predict_proba([model_text(text) for text in raw])[:, 1]
     assert np.allclose(scores, expected)
     assert scores[:3].min() > scores[3:].max()

@@ -171,7 +171,7 @@ def test_tiny_preset_int8_fits_the_one_megabyte_budget_at_the_default_vocabulary
     from tasks.train.dataset import load_seed_frame
 
     defaults = TrainConfig()
-    texts = load_seed_frame()["text_norm"].to_list()
+    texts = load_seed_frame()["text_model"].to_list()
     model_dir = tmp_path / "model"
     tokenizer = train_wordpiece_tokenizer(texts, model_dir, vocab_size=defaults.vocab_size, max_seq_len=defaults.max_seq_len)
     assert len(tokenizer) > 0.9 * defaults.vocab_size  # the corpus really fills the vocabulary

@@ -125,6 +125,19 @@ def test_cascade_skips_champion_confident_messages_except_a_stable_audit_sample(
     assert none.to_label.height == 100
 
 
+def test_champion_scores_the_model_text_of_unlabelled_messages_only():
+    from models.normalization import normalize_frame
+    from tasks.label.champion import unlabelled_texts
+
+    raw = ["[우체국] 배송 조회 https://www.epost.go.kr/t?id=1 문의 010-1234-5678", "택배 주소 확인 http://epost-kr.top/a", "labelled"]
+    messages = normalize_frame(pl.DataFrame({"text": raw}))
+    labelled = {messages["message_id"][2]}
+    picked = unlabelled_texts(messages, labelled)
+    assert picked.columns == ["message_id", "text"] and picked.height == 2
+    # What the model reads (hosts kept), never the raw text with its phone number.
+    assert picked["text"].to_list() == ["[우체국] 배송 조회 [URL] epost . go . kr 문의 [PHONE]", "택배 주소 확인 [URL] epost-kr . top"]
+
+
 def test_final_label_priority_is_human_then_ensemble_then_seed():
     def frame(rows, source):
         return pl.DataFrame(

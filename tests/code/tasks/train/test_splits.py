@@ -110,7 +110,7 @@ def test_assert_no_gold_raises_on_a_gold_row(seed_sample):
 
 
 def test_assemble_training_set_inner_joins_and_drops_gold(seed_sample):
-    messages = seed_sample.select("message_id", "text", "text_norm", "lang", "is_synthetic").with_columns(
+    messages = seed_sample.select("message_id", "text", "text_norm", "text_model", "lang", "is_synthetic").with_columns(
         pl.lit(None, pl.String).alias("campaign_id")
     )
     labelled = seed_sample.head(400)

@@ -15,7 +15,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from models.encoder import load_classifier, predict_spam_proba
-from models.normalization import normalize
+from models.normalization import model_text
 from tasks.train.pipeline import run_training
 from tests.conftest import REPO_ROOT
 
@@ -65,7 +65,7 @@ def test_pyfunc_round_trip_matches_in_process_scores(trained):
     config, result = trained
     mlflow.set_tracking_uri(config.resolved_tracking_uri)
     model, tokenizer = load_classifier(result.model_dir)
-    expected = predict_spam_proba(model, tokenizer, [normalize(text) for text in RAW_TEXTS], result.max_seq_len)
+    expected = predict_spam_proba(model, tokenizer, [model_text(text) for text in RAW_TEXTS], result.max_seq_len)
     pyfunc_model = mlflow.pyfunc.load_model(result.model_uri)
     got = np.asarray(pyfunc_model.predict(RAW_TEXTS), dtype=np.float64)
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-6)
@@ -76,18 +76,18 @@ def test_pyfunc_round_trip_matches_in_process_scores(trained):
 def test_offline_reload_gives_identical_probabilities(trained, tmp_path):
     _, result = trained
     model, tokenizer = load_classifier(result.model_dir)
-    in_process = predict_spam_proba(model, tokenizer, [normalize(text) for text in RAW_TEXTS], result.max_seq_len)
+    in_process = predict_spam_proba(model, tokenizer, [model_text(text) for text in RAW_TEXTS], result.max_seq_len)
     # A fresh interpreter with the hub switched off loads only from the local folder.
     script = (
         "import json, sys\n"
         "from transformers import AutoModelForSequenceClassification, AutoTokenizer\n"
         "from models.encoder import predict_spam_proba\n"
-        "from models.normalization import normalize\n"
+        "from models.normalization import model_text\n"
         "folder, max_len = sys.argv[1], int(sys.argv[2])\n"
         "model = AutoModelForSequenceClassification.from_pretrained(folder)\n"
         "tokenizer = AutoTokenizer.from_pretrained(folder)\n"
         "texts = json.loads(sys.stdin.read())\n"
-        "print(json.dumps(predict_spam_proba(model, tokenizer, [normalize(t) for t in texts], max_len).tolist()))\n"
+        "print(json.dumps(predict_spam_proba(model, tokenizer, [model_text(t) for t in texts], max_len).tolist()))\n"
     )
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HOME": str(tmp_path / "empty-hf-home")}
     done = subprocess.run(
@@ -135,16 +135,16 @@ def test_logged_misclassified_table_holds_normalised_text_only(trained, seed_sam
     client = MlflowClient(tracking_uri=config.resolved_tracking_uri)
     local = client.download_artifacts(result.run_id, "misclassified_dev.json", str(tmp_path))
     table = json.loads(Path(local).read_text())
-    assert set(table["columns"]) == {"message_id", "text_norm", "label", "lang", "spam_score"}
+    assert set(table["columns"]) == {"message_id", "text_model", "label", "lang", "spam_score"}
     raw_by_id = dict(zip(seed_sample["message_id"], seed_sample["text"], strict=True))
-    norm_by_id = dict(zip(seed_sample["message_id"], seed_sample["text_norm"], strict=True))
+    model_text_by_id = dict(zip(seed_sample["message_id"], seed_sample["text_model"], strict=True))
     columns = table["columns"]
     for row in table["data"]:
         record = dict(zip(columns, row, strict=True))
-        assert record["text_norm"] == norm_by_id[record["message_id"]]
+        assert record["text_model"] == model_text_by_id[record["message_id"]]
     # No raw text that differs from its normalised form (i.e. that carried a phone/URL/...) reached MLflow.
     logged = "\n".join(Path(root, name).read_text(errors="ignore") for root, _, names in os.walk(tmp_path) for name in names)
-    leaked = [raw for mid, raw in raw_by_id.items() if raw != norm_by_id[mid] and raw in logged]
+    leaked = [raw for mid, raw in raw_by_id.items() if raw != model_text_by_id[mid] and raw in logged]
     assert not leaked, leaked[:3]
     assert not re.search(r"01[016789]-\d{3,4}-\d{4}", logged)
 
