@@ -59,9 +59,8 @@ PRESETS: dict[str, dict[str, int]] = {
 
 # How a from-scratch encoder turns token states into one vector for the ham/spam head.
 #   cls: ALBERT's pooler on the [CLS] state (tanh(W h_cls)), as BERT classifiers do;
-#   mean_max: the masked mean and the masked max of the last layer's states, concatenated. A from-scratch model
-#     on a few thousand messages learns "some token is spammy" far more easily from a max over positions than
-#     by routing it through [CLS] (docs/training.md has the measurements).
+#   mean_max: the masked mean and the masked max of the last layer's states, concatenated: "some token is spammy"
+#     is one max away instead of having to be routed through [CLS] (docs/training.md has the measurements).
 POOLINGS: tuple[str, ...] = ("cls", "mean_max")
 # Padding positions are pushed this far below any real state before the max: -1e4 rather than -inf keeps fp16
 # Core ML finite, and [CLS] is always a real position.
@@ -71,7 +70,7 @@ _MAX_POOL_PAD = -10_000.0
 def mean_max_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
     """[batch, seq, h] states and [batch, seq] mask -> [batch, 2h]: masked mean, then masked max.
 
-    Written with plain tensor ops (mul, sum, div, max) so that TFLite and Core ML convert it as it is.
+    Padding never counts. Plain tensor ops (mul, sum, div, max), so TFLite and Core ML convert it as it is.
     """
     mask = attention_mask.to(hidden.dtype).unsqueeze(-1)
     mean = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)

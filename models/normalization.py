@@ -301,7 +301,7 @@ def _apply_rules(rules: tuple[Rule, ...], text: str) -> str:
 
 # While the rules run, a URL becomes "[URL<n>]" with n written in plane-15 private-use characters (removed from
 # the input by the cleaning step). Every rule treats it exactly like "[URL]"; at the end it becomes "[URL]"
-# (text_norm), "[URL] host" (text_model, the spam models' input) or "[URL:host]" (text_for_llm), with the n-th host.
+# (text_norm), "[URL] host" with dots as "·" (text_model, the spam models' input) or "[URL:host]" (text_for_llm), with the n-th host.
 _MARK_BASE, _MARK_DIGITS = 0xF0000, 0xFFFFE - 0xF0000
 _URL_MARK = re.compile("\\[URL([\U000F0000-\U000FFFFD]+)\\]")
 
@@ -387,7 +387,7 @@ def normalize(text: str) -> str:
 
 
 def model_text(text: str) -> str:
-    """What the spam models read: as ``normalize``, but a URL keeps its scrubbed host (``[URL] bit . ly``).
+    """What the spam models read: as ``normalize``, but a URL keeps its scrubbed host (``[URL] bit·ly``).
 
     The host is what tells an official notice (``epost.go.kr``) from a look-alike (``epost-kr.top``) when the
     wording is the same; ``normalize`` drops it so that such messages still dedupe and group as one campaign.

@@ -31,8 +31,7 @@ def test_mini_preset_has_full_width_embeddings():
 def test_mean_max_pool_ignores_padding():
     hidden = torch.tensor([[[1.0, -2.0], [3.0, 0.0], [50.0, 50.0]]])
     mask = torch.tensor([[1, 1, 0]])
-    pooled = mean_max_pool(hidden, mask)
-    assert pooled.tolist() == [[2.0, -1.0, 3.0, 0.0]]  # mean of the two real states, then their max
+    assert mean_max_pool(hidden, mask).tolist() == [[2.0, -1.0, 3.0, 0.0]]  # mean of the real states, then max
 
 
 @pytest.mark.parametrize("pooling", ["mean_max", "cls"])

@@ -256,12 +256,12 @@ def test_text_for_llm_shows_only_the_url_host():
 # --------------------------------------------------------------------------------------------- text_model
 
 
-def test_model_text_keeps_the_scrubbed_host_with_spaced_dots():
+def test_model_text_keeps_the_scrubbed_host_with_middle_dots():
     cases = {
-        "https://Bit.LY/3xYz?u=010-1234-5678": "[URL] bit . ly",
-        "[우체국] 배송 조회 https://www.epost.go.kr/trace?id=123": "[우체국] 배송 조회 [URL] epost . go . kr",
-        "[우체국] 배송 조회 http://epost-kr.top/t": "[우체국] 배송 조회 [URL] epost-kr . top",
-        "http://010-1234-5678.kr/x 확인": "[URL] [PHONE] . kr 확인",
+        "https://Bit.LY/3xYz?u=010-1234-5678": "[URL] bit·ly",
+        "[우체국] 배송 조회 https://www.epost.go.kr/trace?id=123": "[우체국] 배송 조회 [URL] epost·go·kr",
+        "[우체국] 배송 조회 http://epost-kr.top/t": "[우체국] 배송 조회 [URL] epost-kr·top",
+        "http://010-1234-5678.kr/x 확인": "[URL] [PHONE]·kr 확인",
         "no link, call 010-1234-5678": "no link, call [PHONE]",
     }
     frame = frame_rows(list(cases))
@@ -274,14 +274,18 @@ def test_model_text_keeps_the_scrubbed_host_with_spaced_dots():
     assert official["text_norm"] == lookalike["text_norm"] and official["message_id"] == lookalike["message_id"]
 
 
-def test_model_text_tokenizes_like_the_dotted_host():
+def test_model_text_host_splits_into_words_for_the_tokenizer_but_not_for_char_ngrams():
+    from sklearn.feature_extraction.text import TfidfVectorizer
     from transformers import BertTokenizerFast
 
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "[URL]", ".", "epost", "go", "kr", "확인"]
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "[URL]", "·", "epost", "go", "kr", "확인"]
     tokenizer = BertTokenizerFast(vocab={token: i for i, token in enumerate(vocab)}, strip_accents=False)
     tokenizer.add_special_tokens({"additional_special_tokens": ["[URL]"]})
     shown = model_text("확인 https://www.epost.go.kr/x")
-    assert tokenizer.tokenize(shown) == tokenizer.tokenize("확인 [URL] epost.go.kr") == ["확인", "[URL]", "epost", ".", "go", ".", "kr"]
+    assert tokenizer.tokenize(shown) == ["확인", "[URL]", "epost", "·", "go", "·", "kr"]
+    # The baseline's char_wb n-grams still see the host as one word, so ".go.kr"-like n-grams survive.
+    ngrams = TfidfVectorizer(analyzer="char_wb", ngram_range=(4, 4)).fit([shown]).vocabulary_
+    assert "·go·" in ngrams and "t·go" in ngrams
 
 
 def test_url_domains_are_lower_cased_scrubbed_hosts_in_order():

@@ -135,7 +135,7 @@ def test_champion_scores_the_model_text_of_unlabelled_messages_only():
     picked = unlabelled_texts(messages, labelled)
     assert picked.columns == ["message_id", "text"] and picked.height == 2
     # What the model reads (hosts kept), never the raw text with its phone number.
-    assert picked["text"].to_list() == ["[우체국] 배송 조회 [URL] epost . go . kr 문의 [PHONE]", "택배 주소 확인 [URL] epost-kr . top"]
+    assert picked["text"].to_list() == ["[우체국] 배송 조회 [URL] epost·go·kr 문의 [PHONE]", "택배 주소 확인 [URL] epost-kr·top"]
 
 
 def test_final_label_priority_is_human_then_ensemble_then_seed():
