@@ -53,12 +53,18 @@ def assert_engines_agree(texts: list[str]) -> None:
         assert got == py, f"engines differ on {text!r}:\n polars {got}\n python {py}"
 
 
+def assert_both_engines_give(cases: dict[str, str], python_engine, column: str) -> list[dict]:  # noqa: ANN001
+    """Each raw text gives the expected ``column`` from the Python function and from the polars engine; the rows."""
+    frame = frame_rows(list(cases))
+    for (raw, expected), row in zip(cases.items(), frame, strict=True):
+        assert python_engine(raw) == expected, raw
+        assert row[column] == expected, raw
+    return frame
+
+
 def assert_normalizes(cases: list[tuple[str, str]]) -> None:
     """Each raw text gives the expected identity text in the Python engine and in the polars engine."""
-    frame = frame_rows([raw for raw, _ in cases])
-    for (raw, expected), row in zip(cases, frame, strict=True):
-        assert normalize(raw) == expected, raw
-        assert row["text_norm"] == expected, raw
+    assert_both_engines_give(dict(cases), normalize, "text_norm")
 
 
 # --------------------------------------------------------------------------------------------- the spec
@@ -245,11 +251,9 @@ def test_text_for_llm_shows_only_the_url_host():
         "visit www.07781482378.com": "visit [URL:[PHONE].com]",
         "mail hong@naver.com or call 010-1234-5678": "mail [EMAIL] or call [PHONE]",
     }
-    frame = frame_rows(list(cases))
-    for (raw, expected), row in zip(cases.items(), frame, strict=True):
-        assert text_for_llm(raw) == expected, raw
-        assert row["text_for_llm"] == expected, raw
-        # apart from URLs, the LLM text is the model input
+    assert_both_engines_give(cases, text_for_llm, "text_for_llm")
+    for raw, expected in cases.items():
+        # apart from URLs, the LLM text is the identity text
         assert re.sub(r"\[URL:(?:[^\[\]]|\[[A-Z]+\])*\]", "[URL]", expected) == normalize(raw)
 
 
@@ -264,10 +268,7 @@ def test_model_text_keeps_the_scrubbed_host_with_middle_dots():
         "http://010-1234-5678.kr/x 확인": "[URL] [PHONE]·kr 확인",
         "no link, call 010-1234-5678": "no link, call [PHONE]",
     }
-    frame = frame_rows(list(cases))
-    for (raw, expected), row in zip(cases.items(), frame, strict=True):
-        assert model_text(raw) == expected, raw
-        assert row["text_model"] == expected, raw
+    frame = assert_both_engines_give(cases, model_text, "text_model")
     # Official and look-alike links read differently to the models, yet stay one message id and campaign.
     official, lookalike = frame[1], frame[2]
     assert official["text_model"] != lookalike["text_model"]
