@@ -13,10 +13,11 @@ class TrainConfig(BaseModel):
         description="From-scratch encoder size: tiny (hidden 128, 2 layers, ALBERT-factorised 32-wide embeddings "
         "so int8 fits 1 MB; default and CI) or mini (hidden 256, 4 layers, 256-wide embeddings).",
     )
-    pooling: Literal["mean_max", "cls"] = Field(
-        default="mean_max",
-        description="How a from-scratch encoder pools token states for its ham/spam head: mean_max (masked mean and "
-        "max of the last layer, concatenated) or cls (the [CLS] pooler, as BERT classifiers do). Ignored with base_model.",
+    pooling: Literal["cls", "mean_max"] = Field(
+        default="cls",
+        description="How a from-scratch encoder pools token states for its ham/spam head: cls (the [CLS] pooler, as "
+        "BERT classifiers do) or mean_max (masked mean and max of the last layer, concatenated; measured within noise "
+        "of cls, docs/training.md). Ignored with base_model.",
     )
     base_model: str | None = Field(
         default=None,

@@ -12,7 +12,7 @@ from tasks.export.torch_module import SpamProbabilityModule
 def test_tiny_preset_is_bert_sized_with_factorised_embeddings_and_no_shared_layers():
     model = build_model("tiny", vocab_size=8_000, pad_token_id=0, seed=1)
     config = model.config
-    assert config.model_type == SpamEncoderConfig.model_type and config.pooling == "mean_max"
+    assert config.model_type == SpamEncoderConfig.model_type and config.pooling == "cls"
     assert (config.hidden_size, config.num_hidden_layers, config.embedding_size) == (128, 2, 32)
     # one parameter group per layer: nothing is shared, unlike stock ALBERT
     assert config.num_hidden_groups == config.num_hidden_layers and config.inner_group_num == 1
