@@ -8,10 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
+
+from spamloop.settings import SettingsSection
 
 
-class SliceFloor(BaseModel):
+class SliceFloor(SettingsSection):
     """One limit on one metric of one slice of the gold set, e.g. smishing spam_recall >= 0.85."""
 
     slice: str = Field(description="Slice name (see tasks/evaluate/metrics.py::SLICES), e.g. 'lang_ko' or 'smishing'.")
@@ -44,7 +46,7 @@ def default_slice_floors() -> list[SliceFloor]:
     ]
 
 
-class EvaluateConfig(BaseModel):
+class EvaluateConfig(SettingsSection):
     """Gold set, gate thresholds, registry names and the promotion policy of the evaluate stage."""
 
     gold_version: str = Field(default="v1", description="Gold set version evaluated against (data/gold/gold-<v>.parquet).")

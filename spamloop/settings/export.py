@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
+
+from spamloop.settings import SettingsSection
 
 
-class ExportConfig(BaseModel):
+class ExportConfig(SettingsSection):
     """How a trained encoder becomes an on-device bundle, and what parity it must show first."""
 
     model_name: str = Field(
@@ -48,7 +50,7 @@ class ExportConfig(BaseModel):
         return sorted(set(value))
 
 
-class PublishConfig(BaseModel):
+class PublishConfig(SettingsSection):
     """Where bundles are published and how the app reaches them."""
 
     target: str | None = Field(

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from spamloop.settings import SettingsSection
 
 
-class IngestConfig(BaseModel):
+class IngestConfig(SettingsSection):
     """Where SMS report logs come from and how they are validated."""
 
     source: str = Field(

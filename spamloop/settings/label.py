@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
+
+from spamloop.settings import SettingsSection
 
 ProviderKind = Literal["openai", "anthropic", "gemini"]
 
 
-class LabelProviderConfig(BaseModel):
+class LabelProviderConfig(SettingsSection):
     """One LLM labeller: an API flavour, a model, an endpoint, its prices and limits."""
 
     name: str = Field(description="Short unique name used in the label store, ledger and logs, e.g. 'openai'.")
@@ -86,7 +88,7 @@ def default_providers() -> list[LabelProviderConfig]:
     ]
 
 
-class LabelConfig(BaseModel):
+class LabelConfig(SettingsSection):
     """How new messages are labelled by an ensemble of LLMs and routed to human review."""
 
     providers: list[LabelProviderConfig] = Field(

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
+
+from spamloop.settings import SettingsSection
 
 
-class OrchestrationConfig(BaseModel):
+class OrchestrationConfig(SettingsSection):
     """Where the flows' parallel tasks run: threads in the flow's process, or a Dask cluster.
 
     Only the fan-out steps use it (one labelling task per LLM provider, champion scoring in chunks);

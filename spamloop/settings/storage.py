@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import Field, SecretStr
+
+from spamloop.settings import SettingsSection
 
 
-class S3Config(BaseModel):
+class S3Config(SettingsSection):
     """An S3-compatible endpoint (AWS S3, MinIO, SeaweedFS...). Used for s3:// ingest sources and publishing."""
 
     endpoint_url: str | None = Field(

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
+
+from spamloop.settings import SettingsSection
 
 
-class TrainConfig(BaseModel):
+class TrainConfig(SettingsSection):
     """How the spam encoder and its TF-IDF baseline are trained, evaluated and logged."""
 
     preset: Literal["tiny", "mini"] = Field(

@@ -51,6 +51,20 @@ def test_bad_values_are_rejected_with_the_field_name():
         load_config(no_such_field=1)
 
 
+@pytest.mark.parametrize(
+    "section", [name for name, field in SpamloopConfig.model_fields.items() if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)]
+)
+def test_a_misspelt_key_in_any_section_is_an_error_not_a_silent_default(section, monkeypatch, tmp_path):
+    with pytest.raises(ValidationError, match=f"{section}.no_such_field"):
+        load_config(**{section: {"no_such_field": 1}})
+    # The same from a YAML file, as a weekly run on a server is configured.
+    config_file = tmp_path / "spamloop.yaml"
+    config_file.write_text(f"{section}:\n  no_such_field: 1\n")
+    monkeypatch.setenv("SPAMLOOP_CONFIG_FILE", str(config_file))
+    with pytest.raises(ValidationError, match="no_such_field"):
+        load_config()
+
+
 def test_state_paths_live_under_one_folder(tmp_path):
     config = load_config(state_dir=tmp_path / "s")
     paths = config.paths
