@@ -51,9 +51,14 @@ def test_bad_values_are_rejected_with_the_field_name():
         load_config(no_such_field=1)
 
 
-@pytest.mark.parametrize(
-    "section", [name for name, field in SpamloopConfig.model_fields.items() if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)]
-)
+SECTIONS = [
+    name
+    for name, field in SpamloopConfig.model_fields.items()
+    if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
+]
+
+
+@pytest.mark.parametrize("section", SECTIONS)
 def test_a_misspelt_key_in_any_section_is_an_error_not_a_silent_default(section, monkeypatch, tmp_path):
     with pytest.raises(ValidationError, match=f"{section}.no_such_field"):
         load_config(**{section: {"no_such_field": 1}})
