@@ -6,6 +6,7 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from spamloop.config import SpamloopConfig, load_config
+from spamloop.settings.train import TrainConfig
 
 
 def _walk_models(model: type[BaseModel], seen: set[type]) -> list[tuple[str, str]]:
@@ -68,6 +69,16 @@ def test_a_misspelt_key_in_any_section_is_an_error_not_a_silent_default(section,
     monkeypatch.setenv("SPAMLOOP_CONFIG_FILE", str(config_file))
     with pytest.raises(ValidationError, match="no_such_field"):
         load_config()
+
+
+def test_an_empty_learning_rate_means_the_one_measured_for_the_model():
+    assert TrainConfig().learning_rate is None
+    assert TrainConfig().effective_learning_rate == 1e-3
+    assert TrainConfig(preset="mini").effective_learning_rate == 3e-4
+    assert TrainConfig(base_model="models/kcbert-local").effective_learning_rate == 5e-5
+    assert TrainConfig(preset="mini", learning_rate=2e-4).effective_learning_rate == 2e-4
+    with pytest.raises(ValidationError, match="learning_rate"):
+        TrainConfig(learning_rate=0)
 
 
 def test_state_paths_live_under_one_folder(tmp_path):

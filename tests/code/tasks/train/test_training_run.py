@@ -107,6 +107,7 @@ def test_mlflow_run_has_params_metrics_lineage_and_artifacts(trained):
     for name in ("preset", "vocab_size", "max_seq_len", "learning_rate", "epochs", "seed", "n_train", "n_dev", "threshold"):
         assert name in params, name
     assert params["preset"] == "tiny" and int(params["n_train"]) == result.n_train
+    assert float(params["learning_rate"]) == 1e-3  # left empty in the config: the tiny preset's measured rate is logged
     assert metrics["threshold"] == pytest.approx(result.threshold)
     assert metrics["dev_spam_f1"] == pytest.approx(result.encoder_metrics["all"]["spam_f1"])
     assert "baseline_dev_spam_f1" in metrics and "dev_en_spam_f1" in metrics and "dev_ko_ham_fpr" in metrics
