@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import get_args
 
 import pytest
 from pydantic import BaseModel, ValidationError
@@ -79,6 +80,13 @@ def test_an_empty_learning_rate_means_the_one_measured_for_the_model():
     assert TrainConfig(preset="mini", learning_rate=2e-4).effective_learning_rate == 2e-4
     with pytest.raises(ValidationError, match="learning_rate"):
         TrainConfig(learning_rate=0)
+
+
+def test_every_preset_has_a_measured_learning_rate():
+    from models.encoder import PRESETS
+    from spamloop.settings.train import PRESET_LEARNING_RATES
+
+    assert set(PRESET_LEARNING_RATES) == set(PRESETS) == set(get_args(TrainConfig.model_fields["preset"].annotation))
 
 
 def test_state_paths_live_under_one_folder(tmp_path):
