@@ -116,9 +116,10 @@ class EvaluateConfig(SettingsSection):
     )
 
     beat_baseline_scopes: list[str] = Field(
-        default_factory=lambda: ["all", "lang_en"],
+        default_factory=lambda: ["all", "lang_en", "real"],
         description="Gold scopes ('all' or a slice name) where the candidate must beat the TF-IDF baseline by spam F1 "
-        "and by ham FPR. lang_en is real data end to end (Korean spam in the bundle is synthetic). Empty disables.",
+        "and by ham FPR. lang_en and real are real data end to end (Korean spam in the bundle is synthetic; real adds "
+        "the real Korean ham). Empty disables.",
     )
     bootstrap_first_model: bool = Field(
         default=True,

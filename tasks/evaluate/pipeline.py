@@ -286,7 +286,7 @@ def run_evaluation(
                 f"baseline_{scope}_{key}": value
                 for scope, values in baseline_scopes.items()
                 for key, value in _finite(values).items()
-                if key in ("spam_f1", "ham_fpr") and scope in ("all", "lang_en", "lang_ko")
+                if key in ("spam_f1", "ham_fpr") and scope in ("all", "lang_en", "lang_ko", "real")
             }
         if champion:
             run_metrics |= {f"champion_{key}": value for key, value in _finite(champion.metrics).items() if key in HEADLINE_METRICS}

@@ -6,14 +6,22 @@ from spamloop.settings.evaluate import EvaluateConfig
 from tasks.evaluate.gates import baseline_gates, overall_verdict
 
 
-def scopes(all_f1: float, all_fpr: float, en_f1: float, en_fpr: float) -> dict[str, dict[str, float]]:
-    return {"all": {"spam_f1": all_f1, "ham_fpr": all_fpr}, "lang_en": {"spam_f1": en_f1, "ham_fpr": en_fpr}}
+def scopes(
+    all_f1: float, all_fpr: float, en_f1: float, en_fpr: float, real_fpr: float | None = None
+) -> dict[str, dict[str, float]]:
+    """Gold scopes; real data has the English spam and, beside the English ham, real Korean ham (real_fpr)."""
+    return {
+        "all": {"spam_f1": all_f1, "ham_fpr": all_fpr},
+        "lang_en": {"spam_f1": en_f1, "ham_fpr": en_fpr},
+        "real": {"spam_f1": en_f1, "ham_fpr": en_fpr if real_fpr is None else real_fpr},
+    }
 
 
 def test_candidate_better_everywhere_passes():
     gates = baseline_gates(scopes(0.97, 0.003, 0.95, 0.008), scopes(0.96, 0.008, 0.94, 0.009), EvaluateConfig())
     assert [g.name for g in gates] == [
-        "baseline_all_spam_f1", "baseline_all_ham_fpr", "baseline_lang_en_spam_f1", "baseline_lang_en_ham_fpr"
+        "baseline_all_spam_f1", "baseline_all_ham_fpr", "baseline_lang_en_spam_f1", "baseline_lang_en_ham_fpr",
+        "baseline_real_spam_f1", "baseline_real_ham_fpr",
     ]
     assert overall_verdict(gates) == "pass"
 
@@ -21,7 +29,7 @@ def test_candidate_better_everywhere_passes():
 def test_losing_on_english_f1_blocks_with_a_reason():
     gates = baseline_gates(scopes(0.97, 0.003, 0.91, 0.008), scopes(0.96, 0.008, 0.957, 0.009), EvaluateConfig())
     failed = [g for g in gates if g.verdict == "fail"]
-    assert [g.name for g in failed] == ["baseline_lang_en_spam_f1"]
+    assert [g.name for g in failed] == ["baseline_lang_en_spam_f1", "baseline_real_spam_f1"]
     assert "0.9100" in failed[0].reason and "0.9570" in failed[0].reason and "lang_en" in failed[0].reason
     assert overall_verdict(gates) == "fail"
 
@@ -29,6 +37,14 @@ def test_losing_on_english_f1_blocks_with_a_reason():
 def test_higher_ham_fpr_than_baseline_blocks():
     gates = baseline_gates(scopes(0.97, 0.010, 0.95, 0.008), scopes(0.96, 0.008, 0.94, 0.009), EvaluateConfig())
     assert [g.name for g in gates if g.verdict == "fail"] == ["baseline_all_ham_fpr"]
+
+
+def test_flagging_more_real_korean_ham_than_the_baseline_blocks():
+    """Ahead overall and on English, but more real (non-synthetic) Korean ham blocked: the real-data FPR gate fails."""
+    gates = baseline_gates(
+        scopes(0.97, 0.003, 0.95, 0.0, real_fpr=0.004), scopes(0.96, 0.008, 0.94, 0.003, real_fpr=0.002), EvaluateConfig()
+    )
+    assert [g.name for g in gates if g.verdict == "fail"] == ["baseline_real_ham_fpr"]
 
 
 def test_no_baseline_is_not_evaluated_and_empty_scopes_disable():

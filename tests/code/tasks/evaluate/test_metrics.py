@@ -36,6 +36,7 @@ def _frame() -> pl.DataFrame:
             "has_url": [True, False, True, True, False, False],
             "category_group": ["smishing", "other_spam", "advertising", "transactional", "personal", "transactional"],
             "is_obfuscated": [True, False, False, False, False, False],
+            "is_synthetic": [True, False, True, False, False, True],
         }
     )
 
@@ -48,6 +49,8 @@ def test_slice_metrics_pick_the_right_rows():
     assert slices["has_url"]["n"] == 3 and slices["has_url"]["ham_fpr"] == 1.0
     assert slices["smishing"]["n"] == 1 and slices["smishing"]["spam_recall"] == 1.0
     assert slices["advertising"]["spam_recall"] == 0.0
+    real = slices["real"]  # rows 1, 3, 4: spam 0.8 (tp); ham 0.6 (fp), 0.1 (tn)
+    assert (real["n_spam"], real["n_ham"], real["tp"], real["fp"], real["ham_fpr"]) == (1, 2, 1, 1, 0.5)
     transactional = slices["transactional_ham"]
     assert (transactional["n_ham"], transactional["n_spam"], transactional["ham_fpr"]) == (2, 0, 0.5)
     assert math.isnan(transactional["spam_recall"])  # no spam in a ham-only slice
