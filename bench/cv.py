@@ -9,8 +9,9 @@ fill-ins of one template share a fold), so each fold tests templates the models 
 and new senders' notices are in a real week. Each fold runs the training stage's own recipe: a template-whole
 dev split (``assign_splits``), language oversampling, distillation, the checkpoint and both models' thresholds
 picked on that dev split at ``--target-ham-fpr``. Prints per-fold and pooled F1 and ham FPR, Korean and English
-separately, F1 and ham FPR on the real rows alone (UCI English spam and ham, Korean chatbot ham: the quality bar's data)
-and on transactional ham (OTP, card, delivery, appointment, bank, bill), encoder beside baseline. ``--lang all`` with 3 folds takes about 9 minutes on 2 cores; ``--lang en`` about 3.
+separately, F1 and ham FPR on the real rows alone (UCI English spam and ham, Korean chatbot ham: the quality
+bar's data), and the FPR on transactional ham (OTP, card, delivery, appointment, bank, bill), encoder beside
+baseline. ``--lang all`` with 3 folds takes about 9 minutes on 2 cores; ``--lang en`` about 3.
 """
 
 from __future__ import annotations
