@@ -282,11 +282,13 @@ def run_evaluation(
         run_metrics = flat_metrics(overall, slices)
         run_metrics |= {f"behaviour_{kind}_pass_rate": rate for kind, rate in behavioural.pass_rates.items()}
         if baseline_scopes:
+            # The gated scopes, plus Korean for the reviewer (the synthetic half the gates leave to `all`).
+            logged_scopes = {"all", "lang_ko", *eval_config.beat_baseline_scopes}
             run_metrics |= {
                 f"baseline_{scope}_{key}": value
                 for scope, values in baseline_scopes.items()
                 for key, value in _finite(values).items()
-                if key in ("spam_f1", "ham_fpr") and scope in ("all", "lang_en", "lang_ko", "real")
+                if key in ("spam_f1", "ham_fpr") and scope in logged_scopes
             }
         if champion:
             run_metrics |= {f"champion_{key}": value for key, value in _finite(champion.metrics).items() if key in HEADLINE_METRICS}
