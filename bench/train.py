@@ -87,11 +87,12 @@ def main() -> None:
     scores = score_texts(tiny, texts)
     real = ~gold["is_synthetic"].to_numpy()  # the quality bar's rows: UCI English, Korean chatbot ham
     quality = {
-        "encoder (tiny)": metrics_by_lang(scores["encoder"], truth, langs, tiny.threshold),
-        "baseline (tf-idf)": metrics_by_lang(scores["baseline"], truth, langs, tiny.baseline_threshold),
+        name: metrics_by_lang(scores[key], truth, langs, threshold)
+        | {"real": binary_metrics(scores[key][real], truth[real], threshold)}
+        for name, key, threshold in (
+            ("encoder (tiny)", "encoder", tiny.threshold), ("baseline (tf-idf)", "baseline", tiny.baseline_threshold)
+        )
     }
-    for name, key, threshold in (("encoder (tiny)", "encoder", tiny.threshold), ("baseline (tf-idf)", "baseline", tiny.baseline_threshold)):
-        quality[name]["real"] = binary_metrics(scores[key][real], truth[real], threshold)
     figures["gold_quality"] = quality
     print("\nGold holdout, at the dev-chosen thresholds (target dev ham FPR "
           f"{tiny.target_ham_fpr}):\n\n" + metrics_table(quality) + "\n", flush=True)
