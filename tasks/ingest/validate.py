@@ -7,6 +7,7 @@ normaliser, so no raw phone number, card or account number ever lands in a quara
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import polars as pl
@@ -103,17 +104,32 @@ def validate_batch(raw: pl.DataFrame, *, max_text_chars: int, max_future_skew_ho
     )
 
 
+_JSON_ESCAPE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}")
+
+
+def _unescape_json(text: str) -> str:
+    """``\\uXXXX`` escapes (surrogate pairs joined) as the characters they stand for: a raw JSON line may write
+    a phone number as ``\\uff10\\uff11\\uff10...``, which the patterns only see once decoded."""
+
+    def decode(match: re.Match[str]) -> str:
+        units = bytes.fromhex(match.group(0).replace("\\u", "").replace("\\U", ""))
+        return units.decode("utf-16-be", errors="replace")
+
+    return _JSON_ESCAPE.sub(decode, text)
+
+
 def scrub_excerpt(text: str | None) -> str | None:
-    """A quarantine excerpt: PII replaced by the normaliser's placeholders, then cut to 200 chars.
+    """A quarantine excerpt: JSON escapes decoded, then scrubbed as ``text_for_llm`` is (the spec's placeholders and
+    the server-side privacy pass), then cut to 200 chars.
 
     Scrub before cutting, so a phone number is never cut into a fragment the patterns miss.
     """
-    from models.normalization import normalize
+    from models.normalization import text_for_llm
 
     if text is None:
         return None
     try:
-        scrubbed = normalize(text)
+        scrubbed = text_for_llm(_unescape_json(text))
     except Exception:  # the normaliser must never turn a quarantine entry into a crash
         scrubbed = "[excerpt withheld: normaliser failed]"
     return scrubbed[:EXCERPT_CHARS]

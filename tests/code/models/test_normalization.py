@@ -450,3 +450,38 @@ def test_engines_agree_on_full_seed_corpora_and_many_random_strings(seed_texts):
             once = normalize(text)
             assert normalize(once) == once, text
             assert_model_text_is_stable(text)
+
+
+# --------------------------------------------------------------------------------------------- identity (norm-v3)
+
+
+def test_message_identity_keeps_the_registrable_domain():
+    links = ["https://naver.me/xYz", "http://kb-secure-login.top/login", "bit.ly/3abc", "http://cj-delivery.xyz/t?n=1"]
+    rows = frame_rows(links)
+    assert [r["text_norm"] for r in rows] == ["[URL:naver·me]", "[URL:kb-secure-login·top]", "[URL:bit·ly]", "[URL:cj-delivery·xyz]"]
+    assert len({r["message_id"] for r in rows}) == 4 and len({r["template_key"] for r in rows}) == 4
+    # Same site, other path, sub-domain or scheme: one message. A listed public suffix keeps its owner's label.
+    same = ["https://m.naver.com/a", "http://www.naver.com/b?x=1", "NAVER.COM/c"]
+    assert {normalize(text) for text in same} == {"[URL:naver·com]"}
+    assert normalize("http://a.b.kb.co.kr/x") == "[URL:kb·co·kr]" and normalize("https://evil.github.io/x") == "[URL:evil·github·io]"
+    assert normalize("http://192.168.0.1/admin") == "[URL:192·168·0·1]"
+    assert_engines_agree(links + same + ["http://a.b.kb.co.kr/x", "https://evil.github.io/x", "http://192.168.0.1/admin"])
+
+
+def test_url_userinfo_is_never_shown_as_the_host():
+    raw = "로그인 http://hong:pw1234@naver.com/login"
+    assert normalize(raw) == "로그인 [URL:naver·com]"
+    assert text_for_llm(raw) == "로그인 [URL:naver.com]"
+    assert normalize("mailto:hong@naver.com") == "mailto:[EMAIL]"
+
+
+@pytest.mark.parametrize("blank", ["\u2800", "\u17b5", "\u17b4", "\u3164", "\u115f", "\u1160", "\uffa0", "\u180e", "\u180b", "\U0001d173"])
+def test_blank_looking_characters_are_invisible(blank):
+    assert normalize(blank * 5) == "" and frame_rows([blank * 5])[0]["text_norm"] == ""
+    assert normalize(f"무료{blank}쿠폰") in {"무료쿠폰", "무료 쿠폰"}
+
+
+def test_spec_false_positives_are_kept():
+    kept = ["임진왜란(1592-1598)", "고객센터 1588-0000 상품가격 29,900원", "운송장번호 012345678901", "바코드 8801234567893",
+            "주문번호 4539578763621486 결제", "입금 확인되었습니다 거래번호 2026112400123"]
+    assert_normalizes([(text, text) for text in kept])
