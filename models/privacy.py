@@ -162,10 +162,12 @@ def _rrns(view: str) -> list[Span]:
         if int(dd) > _days_in_month(int(yy), int(mm)):
             continue
         if not sep:
-            # A contiguous 13-digit run is an RRN with a valid check digit or after a context word; else it is a
-            # barcode, order or transaction number (these are common and carry no separator).
+            # A contiguous 13-digit run right after a barcode, order or transaction word is that number, unless an
+            # RRN word is nearer or the pre-2020 check digit holds. Anywhere else it is taken for an RRN: numbers
+            # issued since 2020 have no check digit, so the checksum can only add RRNs, never clear one.
             before = view[max(0, match.start() - 20) : match.start()]
-            if not (rrn_checksum_valid(yy + mm + dd + rest) or _RRN_CONTEXT.search(before)):
+            order = _nearest(_ORDER_WORDS, before)
+            if order >= 0 and order > _nearest(_RRN_CONTEXT, before) and not rrn_checksum_valid(yy + mm + dd + rest):
                 continue
         spans.append(Span(match.start(), match.end(), RRN))
     return spans
