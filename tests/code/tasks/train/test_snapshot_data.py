@@ -54,7 +54,7 @@ def test_snapshot_path_uses_final_labels_and_drops_gold(config, seed_sample):
             assert by_id[mid]["label"] == "spam" and by_id[mid]["label_source"] == "human"
     assert {"seed", "human"} == set(frame["label_source"])
     model_text_by_id = dict(zip(seed_sample["message_id"], seed_sample["text_model"], strict=True))
-    with_links = [row for row in by_id.values() if "[URL]" in row["text_norm"] and row["message_id"] in model_text_by_id]
+    with_links = [row for row in by_id.values() if "[URL:" in row["text_norm"] and row["message_id"] in model_text_by_id]
     assert with_links, "the sample has messages with links"
     for row in with_links:
         assert row["text_model"] == model_text_by_id[row["message_id"]] != row["text_norm"]
