@@ -1,6 +1,6 @@
 """The text contract: how a raw SMS becomes model input, LLM input and grouping keys.
 
-The rules are data (``normalization_spec.json``, versioned ``norm-v2``). Two engines interpret them and must
+The rules are data (``normalization_spec.json``, versioned ``norm-v3``). Two engines interpret them and must
 give byte-identical results (a property test keeps them so):
 
 * a per-string Python engine (``normalize``, ``text_for_llm``, ...) used by training, the reference client, and

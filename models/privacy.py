@@ -51,7 +51,9 @@ _LATIN_CLASS = "".join(_LATIN_LOOKALIKES).replace("|", "\\|")
 _TOKEN = re.compile(f"[0-9{_LATIN_CLASS}{_HANGUL_NUMERAL_CLASS}]+")
 # Between two digits: up to three separator characters (not a letter, digit or bracket). Spaces and the separators
 # libphonenumber reads stay; anything else (emoji, _, *, ~, en dash, ...) becomes "-".
-_BETWEEN_DIGITS = re.compile(r"(?<=[0-9])(?:[^\w\[\]]|_){1,3}(?=[0-9])")
+# Times (11:58) and thousands (1,234) keep their characters, and so do masked digits (386-***-925: the run of
+# separators is longer than three).
+_BETWEEN_DIGITS = re.compile(r"(?<=[0-9])(?:[^\w\[\]:,]|_){1,3}(?=[0-9])")
 _KEPT_SEPARATORS = frozenset(" -.()/+")
 _NEXT_TO_DIGITS = re.compile(r"[-. ]?[0-9]")
 
@@ -127,13 +129,17 @@ def _phones(view: str) -> list[Span]:
     for stretch in _STRETCH.finditer(view):
         # Region KR reads only numbers with a "+", a trunk 0 or the country code 82 (a speed-up: libphonenumber
         # is most of this pass's cost, and most long digit runs are prices, dates and order numbers).
-        if len(_digits(stretch.group(0))) < 7 or not _PHONE_START.search(stretch.group(0)):
+        if len(_digits(stretch.group(0))) < 7 or not _PHONE_START.search(stretch.group(0)) or _IP.search(stretch.group(0)):
             continue
         # Letters around a stretch make libphonenumber skip it ("전화010..."), so it reads the stretch alone.
         for match in PhoneNumberMatcher(stretch.group(0), "KR", leniency=Leniency.VALID):
             if phonenumbers.number_type(match.number) in _BUSINESS_TYPES:
                 continue
             start = stretch.start() + match.start
+            national = phonenumbers.national_significant_number(match.number)
+            before = view[max(0, start - 12) : start]
+            if not national.startswith("1") and _nearest(_ORDER_WORDS, before) >= 0:
+                continue  # "운송장번호 084112009738": a parcel or order number (a mobile number is never one)
             # "82 (0)10 ..." and "(02) ..." : take an opening parenthesis or plus that libphonenumber left out.
             while start > stretch.start() and view[start - 1] in "+(":
                 start -= 1
@@ -203,9 +209,12 @@ def card_number_valid(digits: str) -> bool:
     return 14 <= len(digits) <= 19 and luhn_valid(digits) and _CARD_IIN.match(digits) is not None
 
 
+_NOT_LETTERS = re.compile(r"[^\w]|_")
+
+
 def _nearest(pattern: re.Pattern[str], text: str) -> int:
-    """End of the last match of ``pattern`` in ``text`` (-1 if none)."""
-    ends = [m.end() for m in pattern.finditer(text)]
+    """End of the last match of ``pattern`` in ``text`` with separators removed (-1 if none): "택_배" is "택배"."""
+    ends = [m.end() for m in pattern.finditer(_NOT_LETTERS.sub("", text))]
     return ends[-1] if ends else -1
 
 
@@ -234,6 +243,7 @@ _ACCOUNT_GROUPS = re.compile(r"(?<![0-9])[0-9]+(?:(?:[ ]?[-.][ ]?|[ ])[0-9]+){0,
 _GROUP = re.compile(r"[0-9]+")
 _ACCOUNT_WINDOW = 40
 _DATE_START = re.compile(r"(?:19|20)[0-9]{2}[-./ ]?(?:0[1-9]|1[0-2])[-./ ]?(?:0[1-9]|[12][0-9]|3[01])(?![0-9])")
+_IP = re.compile(r"(?<![0-9])[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?![0-9])")
 _NOT_ACCOUNT_AFTER = re.compile(r"[ ]?(?:원|%|만|억|개|건|명|시|분|초|일|월|년|회|번째|위|[Ww]on|KRW)")
 
 
@@ -250,7 +260,7 @@ def _accounts(view: str) -> list[Span]:
                 break
             if count >= 10:
                 end = group.end()
-        if end is None or _DATE_START.match(view, match.start()):
+        if end is None or _DATE_START.match(view, match.start()) or _IP.search(match.group(0)):
             continue  # too short or too long, or a date ("2026.11.01~2026.11.30", "20261101-20261130")
         before = view[max(0, match.start() - _ACCOUNT_WINDOW) : match.start()]
         bank = _nearest(_ACCOUNT_WORDS, before)
