@@ -30,6 +30,7 @@ from typing import Any
 import polars as pl
 
 from models import privacy
+from models.privacy import luhn_valid
 
 SPEC_PATH = Path(__file__).with_name("normalization_spec.json")
 
@@ -38,36 +39,14 @@ SPEC_PATH = Path(__file__).with_name("normalization_spec.json")
 _LEFT, _BODY, _RIGHT = "left", "body", "right"
 
 
-def luhn_valid(digits: str) -> bool:
-    """True when ``digits`` (separators ignored) pass the Luhn checksum used by payment cards."""
-    numbers = [ord(ch) - 48 for ch in digits if "0" <= ch <= "9"]
-    if not numbers:
-        return False
-    total = 0
-    for index, value in enumerate(reversed(numbers)):
-        if index % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
-
-
-_RRN_WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
-
-
 def rrn_valid(body: str) -> bool:
     """An RRN-shaped match (the date is already checked by the pattern): written with a separator it passes; a
     contiguous 13-digit run needs the pre-2020 check digit (barcodes and order numbers are contiguous too)."""
-    if not body.isdigit():
-        return True
-    total = sum((ord(ch) - 48) * weight for ch, weight in zip(body, _RRN_WEIGHTS))
-    return (11 - total % 11) % 10 == ord(body[12]) - 48
+    return not body.isdigit() or privacy.rrn_checksum_valid(body)
 
 
 def _card_valid(rule: Rule, body: str) -> bool:
-    digits = "".join(ch for ch in body if "0" <= ch <= "9")
-    return luhn_valid(digits) and rule.card_iin_regex.match(digits) is not None
+    return luhn_valid(body) and rule.card_iin_regex.match("".join(ch for ch in body if "0" <= ch <= "9")) is not None
 
 
 VALIDATORS: dict[str, Callable[[Rule, str], bool]] = {

@@ -193,7 +193,8 @@ _CARD_WORDS = re.compile(r"카드|[Cc]ard|[Vv]isa|[Mm]aster|[Aa]mex|신용|체�
 
 
 def luhn_valid(digits: str) -> bool:
-    numbers = [int(d) for d in digits]
+    """True when ``digits`` (separators ignored) pass the Luhn checksum used by payment cards."""
+    numbers = [ord(ch) - 48 for ch in digits if "0" <= ch <= "9"]
     total = 0
     for index, value in enumerate(reversed(numbers)):
         if index % 2 == 1:
