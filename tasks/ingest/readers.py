@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 from collections import deque
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import IO, Any
 
@@ -106,6 +107,14 @@ _NO_VALUES: tuple[None, ...] = (None,) * len(RAW_FIELDS)
 _STR_OR_NONE = frozenset({str, type(None)})
 
 
+Source = Path | IO[bytes]
+
+
+def _binary(source: Source) -> Any:
+    """A context manager giving a binary handle: ``source`` opened if it is a path, else as it is (left open)."""
+    return source.open("rb") if isinstance(source, Path) else nullcontext(source)
+
+
 def _escaped(raw: bytes) -> str:
     """Text of a raw line with invalid UTF-8 bytes shown as \\xNN escapes."""
     return raw.decode("utf-8", errors="backslashreplace").rstrip("\r\n")
@@ -130,11 +139,11 @@ def _wrong_type_values(values: tuple[Any, ...]) -> tuple[Any, ...]:
     return (*kept, values[-1] if type(values[-1]) is bool else None)
 
 
-def read_jsonl(path: Path, batch_rows: int) -> Iterator[pl.DataFrame]:
+def read_jsonl(source: Source, batch_rows: int) -> Iterator[pl.DataFrame]:
     """JSON Lines: one report object per line. Blank lines are not records and are not counted."""
     builder = _BatchBuilder()
     append = builder.rows.append
-    with path.open("rb") as handle:
+    with _binary(source) as handle:
         for line_no, raw in enumerate(handle, start=1):
             if line_no == 1 and raw.startswith(_UTF8_BOM):
                 raw = raw[len(_UTF8_BOM) :]  # a leading BOM is tolerated (docs/raw_log_schema.md)
@@ -226,7 +235,7 @@ def _csv_bool(value: str) -> bool | None:
     return None
 
 
-def read_csv(path: Path, batch_rows: int) -> Iterator[pl.DataFrame]:
+def read_csv(source: Source, batch_rows: int) -> Iterator[pl.DataFrame]:
     """CSV with a header row naming the raw log fields (any order; unknown columns are ignored).
 
     A record with the wrong field count is quarantined (csv_field_count). If it spans several lines, an
@@ -234,7 +243,7 @@ def read_csv(path: Path, batch_rows: int) -> Iterator[pl.DataFrame]:
     (csv_broken_quote) and the swallowed lines are parsed again as records of their own.
     """
     builder = _BatchBuilder()
-    with path.open("rb") as handle:
+    with _binary(source) as handle:
         feed = _CsvLineFeed(handle)
         reader = csv.reader(feed)
         header: list[str] | None = None
@@ -323,11 +332,11 @@ def _parquet_schema_problem(schema: pa.Schema) -> str | None:
     return None
 
 
-def read_parquet(path: Path, batch_rows: int) -> Iterator[pl.DataFrame]:
+def read_parquet(source: Source, batch_rows: int) -> Iterator[pl.DataFrame]:
     """Parquet with the raw log columns. A wrong schema quarantines every row (one reason, counted by the
     file's row count); an unreadable file is one quarantine entry with source_row 0."""
     try:
-        parquet = pq.ParquetFile(path)
+        parquet = pq.ParquetFile(source)
         schema = parquet.schema_arrow
         total_rows = parquet.metadata.num_rows
     except Exception as exc:  # pyarrow raises several types for corrupt files
@@ -383,12 +392,12 @@ def _whole_file_rows(first_row: int, count: int, reason: str, detail: str) -> pl
     ).select(list(RAW_BATCH_SCHEMA))
 
 
-def read_batches(path: Path, fmt: str, batch_rows: int) -> Iterator[pl.DataFrame]:
-    """Raw batches of one file, by format ("csv" | "jsonl" | "parquet")."""
+def read_batches(source: Source, fmt: str, batch_rows: int) -> Iterator[pl.DataFrame]:
+    """Raw batches of one file (a path or a seekable binary handle), by format ("csv" | "jsonl" | "parquet")."""
     if fmt == "jsonl":
-        return read_jsonl(path, batch_rows)
+        return read_jsonl(source, batch_rows)
     if fmt == "csv":
-        return read_csv(path, batch_rows)
+        return read_csv(source, batch_rows)
     if fmt == "parquet":
-        return read_parquet(path, batch_rows)
+        return read_parquet(source, batch_rows)
     raise ValueError(f"unsupported log format: {fmt!r}")

@@ -1,12 +1,17 @@
-"""Finding raw log files in a local folder or under an ``s3://bucket/prefix``, and fetching them.
+"""Finding raw log files in a local folder or under an ``s3://bucket/prefix``, and opening them.
 
 Every source file gets an identity (S3 ETag or local sha256, plus size) so the ledger can skip files
 that were already ingested. S3 objects are streamed to a temporary file under ``<state>/tmp`` and then
 parsed like a local file (Parquet needs a seekable file).
+
+Local file names are bytes: a name need not be valid UTF-8. ``SourceFile.uri`` is a printable form (bad
+bytes as ``\\xNN``) used in reports, quarantine and the ledger; the exact bytes travel base64-encoded
+(``root_b64``/``relative_b64``) and are what is opened.
 """
 
 from __future__ import annotations
 
+import base64
 import fnmatch
 import hashlib
 import os
@@ -14,7 +19,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import IO, Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -24,6 +29,8 @@ from tasks.ingest.errors import S3AccessError, S3UnavailableError, SourceNotFoun
 
 FileFormat = Literal["csv", "jsonl", "parquet"]
 _SUFFIX_FORMATS: dict[str, FileFormat] = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+# A compression suffix after the format's (reports.jsonl.gz); the content is recognised by its magic bytes.
+_COMPRESSION_SUFFIXES = frozenset({".gz", ".zst", ".zstd"})
 # Error codes with which S3 servers say "these credentials are not accepted here".
 _CREDENTIAL_ERROR_CODES = frozenset(
     {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "InvalidToken", "ExpiredToken", "403"}
@@ -35,19 +42,49 @@ _T = TypeVar("_T")
 class SourceFile(BaseModel):
     """One raw log file and the identity the ledger remembers it by."""
 
-    uri: str = Field(description="Absolute local path or s3://bucket/key.")
+    uri: str = Field(description="Absolute local path (undecodable bytes as \\xNN) or s3://bucket/key.")
     format: FileFormat = Field(description="Parser to use, from the file suffix.")
     size: int = Field(description="Size in bytes.")
     identity: str = Field(description="'etag:<etag>' for S3 objects, 'sha256:<hex>' for local files.")
+    root_b64: str | None = Field(default=None, description="Local files: the source root's path bytes, base64.")
+    relative_b64: str | None = Field(default=None, description="Local files: the file's path bytes under the root, base64.")
 
     @property
     def is_s3(self) -> bool:
         return self.uri.startswith("s3://")
 
+    @property
+    def uri_bytes_b64(self) -> str | None:
+        """The exact path bytes (base64) when ``uri`` had to escape some: what the ledger keeps to be lossless."""
+        if self.root_b64 is None or self.relative_b64 is None:
+            return None
+        raw = os.path.join(from_b64(self.root_b64), from_b64(self.relative_b64))
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return to_b64(raw)
+        return None
+
+
+def to_b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+def from_b64(text: str) -> bytes:
+    return base64.b64decode(text.encode("ascii"), validate=True)
+
+
+def printable_path(raw: bytes) -> str:
+    """A path's bytes as text: UTF-8, with any byte that is not valid UTF-8 written ``\\xNN``."""
+    return raw.decode("utf-8", errors="backslashreplace")
+
 
 def file_format(name: str) -> FileFormat | None:
     """The parser for a file name, or None when the suffix is not a supported log format."""
-    return _SUFFIX_FORMATS.get(Path(name).suffix.lower())
+    path = Path(name)
+    if path.suffix.lower() in _COMPRESSION_SUFFIXES:
+        path = path.with_suffix("")
+    return _SUFFIX_FORMATS.get(path.suffix.lower())
 
 
 def split_s3_uri(uri: str) -> tuple[str, str]:
@@ -117,11 +154,10 @@ def call_s3(s3: S3Config, what: str, fn: Callable[[], _T]) -> _T:
         raise S3UnavailableError(f"S3 endpoint {endpoint} unavailable while trying to {what}: {type(exc).__name__}") from None
 
 
-def _sha256_file(path: Path) -> str:
+def _sha256_handle(handle: IO[bytes]) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
+    for chunk in iter(lambda: handle.read(1 << 20), b""):
+        digest.update(chunk)
     return digest.hexdigest()
 
 
@@ -129,21 +165,54 @@ def _matches(name: str, patterns: list[str]) -> bool:
     return any(fnmatch.fnmatch(name, pattern) for pattern in patterns)
 
 
+def _local_source(root: bytes, relative: bytes, fmt: FileFormat) -> SourceFile:
+    with open_local(root, relative) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        identity = f"sha256:{_sha256_handle(handle)}"
+    return SourceFile(
+        uri=printable_path(os.path.join(root, relative)),
+        format=fmt,
+        size=size,
+        identity=identity,
+        root_b64=to_b64(root),
+        relative_b64=to_b64(relative),
+    )
+
+
 def discover_local(folder: Path, patterns: list[str]) -> list[SourceFile]:
-    """Log files under a local folder (recursively), or the one file if ``folder`` is a file."""
+    """Log files under a local folder (recursively, in path order), or the one file if ``folder`` is a file.
+
+    Names are handled as bytes throughout (``os.walk`` on a bytes path), so no file name can break a run.
+    """
     if not folder.exists():
         raise SourceNotFoundError(f"ingest source folder does not exist: {folder}")
-    candidates = [folder] if folder.is_file() else sorted(p for p in folder.rglob("*") if p.is_file())
+    resolved = os.fsencode(folder.resolve())
+    if not os.path.isdir(resolved):
+        root, name = os.path.split(resolved)
+        fmt = file_format(printable_path(name))
+        return [_local_source(root, name, fmt)] if fmt is not None and _matches(printable_path(name), patterns) else []
     found: list[SourceFile] = []
-    for path in candidates:
-        fmt = file_format(path.name)
-        if fmt is None or not _matches(path.name, patterns):
+    for relative in sorted(_walk_files(resolved)):
+        name = printable_path(os.path.basename(relative))
+        fmt = file_format(name)
+        if fmt is None or not _matches(name, patterns):
             continue
-        resolved = path.resolve()
-        found.append(
-            SourceFile(uri=str(resolved), format=fmt, size=resolved.stat().st_size, identity=f"sha256:{_sha256_file(resolved)}")
-        )
+        found.append(_local_source(resolved, relative, fmt))
     return found
+
+
+def _walk_files(root: bytes) -> Iterator[bytes]:
+    """Paths (relative to ``root``, bytes) of the files under it."""
+    for folder, _, names in os.walk(root):
+        for name in names:
+            yield os.path.relpath(os.path.join(folder, name), root)
+
+
+@contextmanager
+def open_local(root: bytes, relative: bytes) -> Iterator[IO[bytes]]:
+    """Open ``root/relative`` for reading (binary)."""
+    with open(os.path.join(root, relative), "rb") as handle:
+        yield handle
 
 
 def discover_s3(source: str, s3: S3Config, patterns: list[str], client: Any | None = None) -> list[SourceFile]:
@@ -179,11 +248,19 @@ def discover_sources(config: SpamloopConfig) -> list[SourceFile]:
 
 
 @contextmanager
-def local_copy(source: SourceFile, config: SpamloopConfig, client: Any | None = None) -> Iterator[Path]:
-    """A local, seekable path with the file's bytes; S3 objects are streamed to ``<state>/tmp`` and removed after."""
+def open_source(source: SourceFile, config: SpamloopConfig, client: Any | None = None) -> Iterator[IO[bytes]]:
+    """The file's bytes as a seekable binary handle; S3 objects are streamed to ``<state>/tmp`` first (removed after)."""
     if not source.is_s3:
-        yield Path(source.uri)
+        assert source.root_b64 is not None and source.relative_b64 is not None, "a local SourceFile carries its path bytes"
+        with open_local(from_b64(source.root_b64), from_b64(source.relative_b64)) as handle:
+            yield handle
         return
+    with _downloaded(source, config, client) as path, path.open("rb") as handle:
+        yield handle
+
+
+@contextmanager
+def _downloaded(source: SourceFile, config: SpamloopConfig, client: Any | None = None) -> Iterator[Path]:
     bucket, key = split_s3_uri(source.uri)
     tmp_dir = config.paths.tmp
     tmp_dir.mkdir(parents=True, exist_ok=True)

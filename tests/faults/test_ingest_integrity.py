@@ -1,0 +1,194 @@
+"""Ingest integrity under attack: kill -9 at every point of the commit, file names that are not UTF-8.
+
+Every crash case ends with the state one clean run leaves: the same report, message and quarantine rows,
+the same ledger lines, no orphan part and no pending commit. The killed runs are forked from one
+forkserver that has imported the ingest code once (a fresh interpreter per case would cost seconds each).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import shutil
+import signal
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tasks.ingest.commit import COMMIT_POINTS, commit_record_path
+from tasks.ingest.ledger import read_ledger
+from tasks.ingest.sources import from_b64
+from tests.code.tasks.ingest.conftest import FIXTURE_LOGS
+
+# A Latin-1 file name: not valid UTF-8, as files copied from old Windows shares often are.
+NON_UTF8_NAME = b"caf\xe9-\xff-reports.jsonl"
+NON_UTF8_ROWS = [
+    {"report_id": "n8-1", "received_at": "2026-11-20T09:00:00+09:00", "text": "이름이 깨진 파일의 정상 메시지"},
+    {"report_id": "n8-2", "received_at": "yesterday", "text": "이름이 깨진 파일의 잘못된 시각"},
+]
+
+
+def write_source(folder: Path) -> Path:
+    """The fixture logs (accepted, duplicate and quarantined rows, campaigns) plus one file with a non-UTF-8 name."""
+    shutil.copytree(FIXTURE_LOGS, folder)
+    lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in NON_UTF8_ROWS)
+    with open(os.path.join(os.fsencode(folder), NON_UTF8_NAME), "wb") as handle:
+        handle.write(lines.encode("utf-8"))
+    return folder
+
+
+def ingest_config(state_dir: Path, source: Path):
+    from spamloop.config import load_config
+
+    return load_config(state_dir=state_dir, ingest={"source": str(source)})
+
+
+def state_counts(config) -> dict[str, object]:
+    """What a run leaves, in numbers: rows of every kind, ledger lines, files, leftovers."""
+    from tasks.ingest.snapshot import latest_manifest, load_snapshot, load_snapshot_reports
+
+    paths = config.paths
+    manifest = latest_manifest(config)
+    parts = sorted(p.relative_to(paths.corpus).as_posix() for p in paths.corpus.rglob("*.parquet"))
+    return {
+        "messages": 0 if manifest is None else load_snapshot(config).height,
+        "reports": 0 if manifest is None else load_snapshot_reports(config).height,
+        "quarantine": sum(pl.read_parquet(p).height for p in paths.quarantine.glob("*.parquet")),
+        "quarantine_files": len(list(paths.quarantine.iterdir())),
+        "ledger": sorted((e.uri, e.read, e.accepted, e.duplicate, e.quarantined) for e in read_ledger(paths.ingest_ledger)),
+        "part_files": len(parts),
+        "campaigns": pl.read_parquet(paths.corpus / "campaigns.parquet").height if (paths.corpus / "campaigns.parquet").exists() else 0,
+        "snapshots": len(list(paths.snapshots.glob("*.json"))),
+        "pending_commit": commit_record_path(config).exists(),
+        "leftovers": sorted(p.name for p in paths.root.rglob("*.tmp")) + sorted(p.name for p in paths.tmp.iterdir()),
+    }
+
+
+def _killed_at(state_dir: str, source: str, point: str) -> None:
+    """Child process: ingest, and SIGKILL this process when the commit sequence passes ``point``."""
+    import tasks.ingest.commit as commit
+    from tasks.ingest.pipeline import run_ingest
+
+    def hook(reached: str) -> None:
+        if reached == point:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    commit.step_hook = hook
+    run_ingest(ingest_config(Path(state_dir), Path(source)))
+    os._exit(3)  # never reached the point
+
+
+def kill_at(state_dir: Path, source: Path, point: str) -> None:
+    context = multiprocessing.get_context("forkserver")
+    child = context.Process(target=_killed_at, args=(str(state_dir), str(source), point))
+    child.start()
+    child.join(timeout=120)
+    assert child.exitcode == -signal.SIGKILL, f"the child was not killed at {point!r} (exit {child.exitcode})"
+
+
+@pytest.fixture(scope="module")
+def forkserver():
+    multiprocessing.set_forkserver_preload(["tasks.ingest.pipeline", __name__])
+
+
+@pytest.fixture(scope="module")
+def clean_run(tmp_path_factory, forkserver):
+    """One uninterrupted run: the counts every crash case must end with, and the points its commit passed."""
+    import tasks.ingest.commit as commit
+    from tasks.ingest.pipeline import run_ingest
+
+    root = tmp_path_factory.mktemp("clean")
+    source = write_source(root / "logs")
+    config = ingest_config(root / "state", source)
+    passed: list[str] = []
+    commit.step_hook = passed.append
+    try:
+        result = run_ingest(config)
+    finally:
+        commit.step_hook = None
+    return source, result, state_counts(config), passed
+
+
+def test_clean_run_passes_every_commit_point(clean_run):
+    _, result, counts, passed = clean_run
+    assert passed == list(COMMIT_POINTS), "the crash cases below cover every point"
+    assert counts["pending_commit"] is False and counts["leftovers"] == []
+    assert counts["reports"] == result.accepted + result.duplicate and counts["quarantine"] == result.quarantined
+
+
+@pytest.mark.parametrize("point", COMMIT_POINTS)
+def test_kill_at_every_commit_point_then_rerun_gives_the_clean_runs_state(point, clean_run, tmp_path, fault_ledger):
+    from tasks.ingest.pipeline import run_ingest
+
+    source, clean_result, clean_counts, _ = clean_run
+    config = ingest_config(tmp_path / "state", source)
+    kill_at(config.state_dir, source, point)
+    committed = COMMIT_POINTS.index(point) >= COMMIT_POINTS.index("recorded")
+    assert commit_record_path(config).exists() == (committed and point != "done")
+
+    rerun = run_ingest(config)
+    assert state_counts(config) == clean_counts
+    # Killed before the commit point: nothing was visible, so the re-run reads every file again; after it, the
+    # re-run first finished the commit and then found every file in the ledger.
+    assert rerun.read == (0 if committed else clean_result.read)
+    fault_ledger.record(
+        "process death", f"kill -9 at ingest commit point '{point}', then re-run", faults_injected=1,
+        rows_in=clean_result.read, rows_accounted=clean_counts["reports"] + clean_counts["quarantine"],
+    )
+
+
+def test_kill_during_the_recovery_of_a_killed_commit(clean_run, tmp_path, fault_ledger):
+    from tasks.ingest.pipeline import run_ingest
+
+    source, clean_result, clean_counts, _ = clean_run
+    config = ingest_config(tmp_path / "state", source)
+    kill_at(config.state_dir, source, "recorded")
+    kill_at(config.state_dir, source, "renamed-reports")  # the next run dies while finishing that commit
+    run_ingest(config)
+    assert state_counts(config) == clean_counts
+    fault_ledger.record(
+        "process death", "kill -9 while finishing a killed run's ingest commit", faults_injected=2,
+        rows_in=clean_result.read, rows_accounted=clean_counts["reports"] + clean_counts["quarantine"],
+    )
+
+
+def test_orphan_parts_of_a_run_that_never_committed_are_removed_not_counted(clean_run, tmp_path, fault_ledger):
+    """What the ingest before the commit record could leave: parts renamed into place, no snapshot, no ledger."""
+    from tasks.ingest.pipeline import run_ingest
+
+    source, clean_result, clean_counts, _ = clean_run
+    config = ingest_config(tmp_path / "state", source)
+    paths = config.paths
+    run_ingest(config)
+    for folder in (paths.corpus / "messages", paths.corpus / "reports"):
+        shutil.copy(next(folder.glob("part-*.parquet")), folder / "part-20261101T000000Z-dead00.parquet")
+    shutil.copy(next(paths.quarantine.glob("*.parquet")), paths.quarantine / "20261101T000000Z-dead00.parquet")
+    again = run_ingest(config)
+    assert again.read == 0
+    assert state_counts(config) == clean_counts
+    fault_ledger.record("process death", "orphan parts of a run killed before its commit", faults_injected=3)
+
+
+def test_non_utf8_file_name_is_ingested_once_and_recorded_losslessly(clean_run, tmp_path, fault_ledger):
+    from tasks.ingest.pipeline import render_ingest_markdown, run_ingest
+    from tasks.ingest.snapshot import load_snapshot_reports
+
+    source, clean_result, clean_counts, _ = clean_run
+    config = ingest_config(tmp_path / "state", source)
+    first = run_ingest(config)
+    first.model_dump_json()  # the result is serialisable (Prefect stores it)
+    render_ingest_markdown(first)
+    entry = next(e for e in read_ledger(config.paths.ingest_ledger) if "caf" in e.uri)
+    exact = os.path.join(os.fsencode(source.resolve()), NON_UTF8_NAME)
+    assert entry.uri == exact.decode("utf-8", errors="backslashreplace") and "\\xe9" in entry.uri
+    assert entry.uri_b64 is not None and from_b64(entry.uri_b64) == exact
+    assert (entry.read, entry.accepted, entry.quarantined) == (2, 1, 1)
+    assert entry.uri in set(load_snapshot_reports(config)["source_uri"])
+    again = run_ingest(config)
+    assert again.read == 0 and state_counts(config) == clean_counts, "every later run skips it: reports never grow"
+    fault_ledger.record(
+        "bad input", "file name that is not UTF-8 (ingested once, ledger keeps its bytes)", bad_inputs=1,
+        rows_in=entry.read, rows_accounted=entry.accepted + entry.duplicate + entry.quarantined,
+    )
