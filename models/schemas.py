@@ -52,6 +52,7 @@ class QuarantineReason(StrEnum):
     REPORT_ID_CONFLICT = "report_id_conflict"
     PARQUET_SCHEMA_MISMATCH = "parquet_schema_mismatch"
     UNREADABLE_FILE = "unreadable_file"
+    RECORD_TOO_LARGE = "record_too_large"
 
 
 # --- quarantine/<run>.parquet ------------------------------------------------------------------------

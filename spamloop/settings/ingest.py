@@ -18,6 +18,16 @@ class IngestConfig(SettingsSection):
     max_text_chars: int = Field(
         default=2_000, ge=10, description="Longer texts are quarantined as text_too_long (SMS/MMS never get near this)."
     )
+    max_record_bytes: int = Field(
+        default=1 << 20,
+        ge=4_096,
+        le=1 << 30,
+        description=(
+            "Largest record (JSONL/CSV line, or a Parquet row's string fields) in bytes. Longer ones are quarantined as "
+            "record_too_large while streaming, without ever being held whole, so one huge line cannot exhaust memory. "
+            "Also the largest CSV field (the csv module's 128 KiB default is raised to it)."
+        ),
+    )
     max_future_skew_hours: float = Field(
         default=24.0, ge=0, description="received_at further than this in the future is quarantined as future_timestamp."
     )

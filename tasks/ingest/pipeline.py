@@ -280,7 +280,7 @@ class IngestRun:
         reasons: Counter[str] = Counter()
         try:
             with open_source(source, self.config, s3_client) as handle:
-                for raw in read_batches(handle, source.format, self.config.ingest.batch_rows):
+                for raw in read_batches(handle, source.format, self.config.ingest.batch_rows, self.config.ingest.max_record_bytes):
                     self._ingest_batch(raw, source.uri, writers, counts, reasons)
             writers.close()
         except BaseException:

@@ -2,8 +2,12 @@
 
 Each reader yields polars frames of at most ``batch_rows`` physical rows in ``RAW_BATCH_SCHEMA``: one
 row per physical record, with ``parse_reason`` set when the record could not be parsed at all (bad
-bytes, bad JSON, broken CSV quoting, wrong field types). Nothing here raises on bad data: a reader
-never crashes a run, and every physical row it reads comes out exactly once, so counts reconcile.
+bytes, bad JSON, broken CSV quoting, wrong field types, more than ``max_record_bytes``). Nothing here
+raises on bad data: a reader never crashes a run, and every physical row it reads comes out exactly once,
+so counts reconcile.
+
+Memory is bounded per record as well as per batch: a line is read at most ``max_record_bytes`` at a time,
+and the rest of a longer one is skipped in 1 MiB chunks, never held whole.
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ _FALSE = frozenset({"false", "0", "no", ""})
 MAX_CSV_RECORD_LINES = 50
 _EXCERPT_SOURCE_CHARS = 2_000
 _UTF8_BOM = b"\xef\xbb\xbf"
+DEFAULT_MAX_RECORD_BYTES = 1 << 20  # IngestConfig.max_record_bytes
+_SKIP_CHUNK = 1 << 20
 
 
 class _BatchBuilder:
@@ -115,6 +121,51 @@ def _binary(source: Source) -> Any:
     return source.open("rb") if isinstance(source, Path) else nullcontext(source)
 
 
+class _Lines:
+    """Physical lines of a binary stream, none held longer than ``max_record_bytes`` (plus its line ending).
+
+    Each item is ``(line, 0)``, or ``(first bytes, total bytes)`` for a line over the cap: its rest is read
+    and dropped in chunks, so a 200 MB line costs 1 MiB of memory. ``line_no`` is the last line's number.
+    """
+
+    def __init__(self, handle: IO[bytes], max_record_bytes: int) -> None:
+        self._readline = handle.readline
+        self.cap = max_record_bytes
+        self.limit = max_record_bytes + 2  # room for CRLF
+        self.line_no = 0
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> tuple[bytes, int]:
+        raw = self._readline(self.limit)
+        if not raw:
+            raise StopIteration
+        self.line_no += 1
+        if len(raw) <= self.cap + 1 and raw[-1] == 10:  # the common case: a short line ending in LF
+            return raw, 0
+        return self.measure(raw)
+
+    def measure(self, raw: bytes) -> tuple[bytes, int]:
+        """``(raw, 0)`` if the line read (at most ``limit`` bytes) is within the cap, else its head and full size."""
+        if raw.endswith(b"\n"):
+            content = len(raw) - (2 if raw.endswith(b"\r\n") else 1)
+            return (raw, 0) if content <= self.cap else (raw[:_EXCERPT_SOURCE_CHARS], len(raw))
+        if len(raw) <= self.cap:
+            return raw, 0  # the last line, without a line ending
+        total = len(raw)
+        if len(raw) == self.limit:
+            while chunk := self._readline(_SKIP_CHUNK):
+                total += len(chunk)
+                if chunk.endswith(b"\n"):
+                    break
+        return raw[:_EXCERPT_SOURCE_CHARS], total
+
+
+def _too_large(total: int, cap: int) -> str:
+    return f"record has {total:,} bytes, limit {cap:,} (ingest.max_record_bytes)"
+
+
 def _escaped(raw: bytes) -> str:
     """Text of a raw line with invalid UTF-8 bytes shown as \\xNN escapes."""
     return raw.decode("utf-8", errors="backslashreplace").rstrip("\r\n")
@@ -139,12 +190,25 @@ def _wrong_type_values(values: tuple[Any, ...]) -> tuple[Any, ...]:
     return (*kept, values[-1] if type(values[-1]) is bool else None)
 
 
-def read_jsonl(source: Source, batch_rows: int) -> Iterator[pl.DataFrame]:
+def read_jsonl(source: Source, batch_rows: int, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> Iterator[pl.DataFrame]:
     """JSON Lines: one report object per line. Blank lines are not records and are not counted."""
     builder = _BatchBuilder()
     append = builder.rows.append
     with _binary(source) as handle:
-        for line_no, raw in enumerate(handle, start=1):
+        lines = _Lines(handle, max_record_bytes)
+        readline, short, line_no = handle.readline, max_record_bytes + 1, 0
+        # The loop of _Lines, inlined: this is the hot path of JSONL ingest.
+        while raw := readline(lines.limit):
+            line_no += 1
+            oversize = 0
+            if len(raw) > short or raw[-1] != 10:
+                raw, oversize = lines.measure(raw)
+            if oversize:
+                builder.add(line_no, None, QuarantineReason.RECORD_TOO_LARGE, _too_large(oversize, max_record_bytes), _escaped(raw))
+                builder.maybe_flush()
+                if len(builder) >= batch_rows:
+                    yield builder.frame()
+                continue
             if line_no == 1 and raw.startswith(_UTF8_BOM):
                 raw = raw[len(_UTF8_BOM) :]  # a leading BOM is tolerated (docs/raw_log_schema.md)
             if not raw.strip():
@@ -193,19 +257,20 @@ class _CsvLineFeed:
     be pushed back to be parsed again.
     """
 
-    def __init__(self, handle: IO[bytes]) -> None:
-        self._handle = handle
-        self.line_no = 0
+    def __init__(self, handle: IO[bytes], max_record_bytes: int) -> None:
+        self._lines = _Lines(handle, max_record_bytes)
+        self.max_record_bytes = max_record_bytes
         self.pending: deque[tuple[int, str]] = deque()
         self.consumed: list[tuple[int, str]] = []
-        self.bad_lines: list[tuple[int, bytes]] = []
+        self.consumed_chars = 0
+        self.bad_lines: list[tuple[int, bytes, str, str]] = []  # (line, raw, reason, detail)
         self.hit_record_limit = False
 
     def __iter__(self) -> _CsvLineFeed:
         return self
 
     def __next__(self) -> str:
-        if len(self.consumed) >= MAX_CSV_RECORD_LINES:
+        if len(self.consumed) >= MAX_CSV_RECORD_LINES or self.consumed_chars > self.max_record_bytes:
             # Pretend the file ends here; the record then comes back broken and is handled as such.
             self.hit_record_limit = True
             raise StopIteration
@@ -213,16 +278,21 @@ class _CsvLineFeed:
             item = self.pending.popleft()
         else:
             while True:
-                raw = self._handle.readline()
-                if not raw:
-                    raise StopIteration
-                self.line_no += 1
                 try:
-                    item = (self.line_no, raw.decode("utf-8"))
+                    raw, oversize = next(self._lines)
+                except StopIteration:
+                    raise StopIteration from None
+                line_no = self._lines.line_no
+                if oversize:
+                    self.bad_lines.append((line_no, raw, QuarantineReason.RECORD_TOO_LARGE, _too_large(oversize, self.max_record_bytes)))
+                    continue
+                try:
+                    item = (line_no, raw.decode("utf-8"))
                     break
                 except UnicodeDecodeError:
-                    self.bad_lines.append((self.line_no, raw))
+                    self.bad_lines.append((line_no, raw, QuarantineReason.INVALID_UTF8, "invalid UTF-8 bytes"))
         self.consumed.append(item)
+        self.consumed_chars += len(item[1])
         return item[1]
 
 
@@ -235,22 +305,27 @@ def _csv_bool(value: str) -> bool | None:
     return None
 
 
-def read_csv(source: Source, batch_rows: int) -> Iterator[pl.DataFrame]:
+def read_csv(source: Source, batch_rows: int, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> Iterator[pl.DataFrame]:
     """CSV with a header row naming the raw log fields (any order; unknown columns are ignored).
 
     A record with the wrong field count is quarantined (csv_field_count). If it spans several lines, an
     unterminated quote swallowed the lines after it: only its first line is quarantined
-    (csv_broken_quote) and the swallowed lines are parsed again as records of their own.
+    (csv_broken_quote) and the swallowed lines are parsed again as records of their own. A line over
+    ``max_record_bytes`` is record_too_large; a field may be as long as a record (the csv module's own
+    128 KiB field limit is raised to the record cap).
     """
+    if csv.field_size_limit() < max_record_bytes:
+        csv.field_size_limit(max_record_bytes)  # process-wide; only ever raised
     builder = _BatchBuilder()
     with _binary(source) as handle:
-        feed = _CsvLineFeed(handle)
+        feed = _CsvLineFeed(handle, max_record_bytes)
         reader = csv.reader(feed)
         header: list[str] | None = None
         field_index: list[int | None] = []
         n_fields = 0
         while True:
             feed.consumed = []
+            feed.consumed_chars = 0
             feed.hit_record_limit = False
             try:
                 fields: list[str] | None = next(reader)
@@ -260,8 +335,8 @@ def read_csv(source: Source, batch_rows: int) -> Iterator[pl.DataFrame]:
                 fields = []  # e.g. a NUL byte: treated as a broken record below
                 reader = csv.reader(feed)
             consumed = feed.consumed
-            for bad_no, bad_raw in feed.bad_lines:
-                builder.add(bad_no, None, QuarantineReason.INVALID_UTF8, "invalid UTF-8 bytes", _escaped(bad_raw))
+            for bad_no, bad_raw, bad_reason, bad_detail in feed.bad_lines:
+                builder.add(bad_no, None, bad_reason, bad_detail, _escaped(bad_raw))
             feed.bad_lines = []
             if fields is None and not consumed:
                 break
@@ -282,7 +357,8 @@ def read_csv(source: Source, batch_rows: int) -> Iterator[pl.DataFrame]:
                         first_no,
                         None,
                         QuarantineReason.CSV_BROKEN_QUOTE,
-                        f"unterminated quote swallowed {len(consumed) - 1} following line(s); they were parsed again",
+                        f"unterminated quote swallowed {len(consumed) - 1} following line(s) "
+                        f"(a record ends within {MAX_CSV_RECORD_LINES} lines and ingest.max_record_bytes); they were parsed again",
                         first_text,
                     )
                     feed.pending.extendleft(reversed(consumed[1:]))
@@ -332,9 +408,11 @@ def _parquet_schema_problem(schema: pa.Schema) -> str | None:
     return None
 
 
-def read_parquet(source: Source, batch_rows: int) -> Iterator[pl.DataFrame]:
+def read_parquet(source: Source, batch_rows: int, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> Iterator[pl.DataFrame]:
     """Parquet with the raw log columns. A wrong schema quarantines every row (one reason, counted by the
-    file's row count); an unreadable file is one quarantine entry with source_row 0."""
+    file's row count); an unreadable file is one quarantine entry with source_row 0. A row whose string
+    fields hold more than ``max_record_bytes`` is record_too_large (Parquet is read by row group, so its
+    memory is bounded by the writer's row group size, not by this cap)."""
     try:
         parquet = pq.ParquetFile(source)
         schema = parquet.schema_arrow
@@ -377,7 +455,25 @@ def read_parquet(source: Source, batch_rows: int) -> Iterator[pl.DataFrame]:
             pl.int_range(next_row, next_row + n, dtype=pl.Int64).alias("source_row"),
         ).select([pl.col(name).cast(dtype) for name, dtype in RAW_BATCH_SCHEMA.items()])
         next_row += n
-        yield frame
+        yield _mark_too_large(frame, max_record_bytes)
+
+
+def _mark_too_large(frame: pl.DataFrame, max_record_bytes: int) -> pl.DataFrame:
+    """record_too_large for rows whose string fields add up to more than the cap (their values are dropped)."""
+    record_bytes = pl.sum_horizontal(
+        [pl.col(name).str.len_bytes().fill_null(0) for name, dtype in RAW_BATCH_SCHEMA.items() if dtype == pl.String() and name in RAW_FIELDS]
+    )
+    too_large = record_bytes > max_record_bytes
+    if not frame.select(too_large.any()).item():
+        return frame
+    return frame.with_columns(
+        *(pl.when(too_large).then(None).otherwise(pl.col(name)).alias(name) for name in RAW_FIELDS),
+        pl.when(too_large).then(pl.lit(QuarantineReason.RECORD_TOO_LARGE.value)).otherwise(pl.col("parse_reason")).alias("parse_reason"),
+        pl.when(too_large)
+        .then(pl.format("record has {} bytes, limit {} (ingest.max_record_bytes)", record_bytes, pl.lit(max_record_bytes)))
+        .otherwise(pl.col("parse_detail"))
+        .alias("parse_detail"),
+    )
 
 
 def _whole_file_rows(first_row: int, count: int, reason: str, detail: str) -> pl.DataFrame:
@@ -392,12 +488,14 @@ def _whole_file_rows(first_row: int, count: int, reason: str, detail: str) -> pl
     ).select(list(RAW_BATCH_SCHEMA))
 
 
-def read_batches(source: Source, fmt: str, batch_rows: int) -> Iterator[pl.DataFrame]:
+def read_batches(
+    source: Source, fmt: str, batch_rows: int, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
+) -> Iterator[pl.DataFrame]:
     """Raw batches of one file (a path or a seekable binary handle), by format ("csv" | "jsonl" | "parquet")."""
     if fmt == "jsonl":
-        return read_jsonl(source, batch_rows)
+        return read_jsonl(source, batch_rows, max_record_bytes)
     if fmt == "csv":
-        return read_csv(source, batch_rows)
+        return read_csv(source, batch_rows, max_record_bytes)
     if fmt == "parquet":
-        return read_parquet(source, batch_rows)
+        return read_parquet(source, batch_rows, max_record_bytes)
     raise ValueError(f"unsupported log format: {fmt!r}")

@@ -192,3 +192,42 @@ def test_non_utf8_file_name_is_ingested_once_and_recorded_losslessly(clean_run, 
         "bad input", "file name that is not UTF-8 (ingested once, ledger keeps its bytes)", bad_inputs=1,
         rows_in=entry.read, rows_accounted=entry.accepted + entry.duplicate + entry.quarantined,
     )
+
+
+# --- memory: one huge record ------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_200_mb_line_is_quarantined_with_peak_memory_under_300_mb(tmp_path, fault_ledger):
+    """In a fresh process (bench/ingest.py's child): the kernel's max RSS, imports included, stays under 300 MB."""
+    from bench.ingest import run_long_line
+
+    figures = run_long_line(200, tmp_path)
+    assert figures["line_bytes"] >= 200_000_000
+    assert (figures["read"], figures["accepted"], figures["quarantined"]) == (3, 2, 1)
+    assert figures["reasons"] == {"record_too_large": 1}
+    assert figures["max_rss_mib"] * 1.048576 < 300, f"peak {figures['max_rss_mib']:.0f} MiB"
+    fault_ledger.record(
+        "bad input", f"one 200 MB JSONL line (peak RSS {figures['max_rss_mib']:.0f} MiB)", bad_inputs=1,
+        rows_in=figures["read"], rows_accounted=figures["accepted"] + figures["quarantined"],
+    )
+
+
+def test_csv_field_over_128_kib_gets_a_clear_reason(tmp_path, fault_ledger):
+    from tasks.ingest.pipeline import run_ingest
+
+    source = tmp_path / "logs"
+    source.mkdir()
+    header = "report_id,received_at,text,user_verdict\n"
+    rows = [
+        f"f1,2026-11-20T09:00:00+09:00,{'광고 ' * 30_000},spam\n",  # 210 KB field, under the 1 MiB record cap
+        f"f2,2026-11-20T09:00:00+09:00,{'x' * 1_100_000},spam\n",  # over the record cap
+        "f3,2026-11-20T09:00:00+09:00,정상 메시지,ham\n",
+    ]
+    (source / "wide.csv").write_text(header + "".join(rows), encoding="utf-8")
+    result = run_ingest(ingest_config(tmp_path / "state", source))
+    assert result.reasons == {"text_too_long": 1, "record_too_large": 1} and result.accepted == 1
+    fault_ledger.record(
+        "bad input", "CSV field over 128 KiB / record over the byte cap", bad_inputs=2,
+        rows_in=result.read, rows_accounted=result.accepted + result.duplicate + result.quarantined,
+    )

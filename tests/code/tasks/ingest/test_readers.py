@@ -121,3 +121,67 @@ def test_unreadable_parquet_is_one_entry(tmp_path: Path):
     assert frame.height == 1
     assert frame["parse_reason"][0] == QuarantineReason.UNREADABLE_FILE
     assert frame["source_row"][0] == 0
+
+
+# --- the per-record byte cap ------------------------------------------------------------------------
+
+CAP = 4_096
+TS = "2026-11-20T00:00:00Z"
+
+
+def _jsonl_line(report_id: str, text: str) -> bytes:
+    return json.dumps({"report_id": report_id, "received_at": TS, "text": text}, ensure_ascii=False).encode() + b"\n"
+
+
+def _padded(report_id: str, content_bytes: int) -> bytes:
+    """A JSONL line of exactly ``content_bytes`` bytes before its newline."""
+    bare = _jsonl_line(report_id, "")
+    return _jsonl_line(report_id, "x" * (content_bytes - (len(bare) - 1)))
+
+
+def test_jsonl_record_over_the_cap_is_quarantined_and_its_neighbours_read(tmp_path: Path):
+    path = tmp_path / "long.jsonl"
+    at_cap, over_cap = _padded("at", CAP), _padded("over", CAP + 1)
+    assert len(at_cap) == CAP + 1 and len(over_cap) == CAP + 2
+    huge = b'{"report_id": "huge", "text": "' + b"y" * (CAP * 50) + b'"}\n'
+    crlf_at_cap = at_cap[:-1].replace(b'"at"', b'"cr"') + b"\r\n"
+    path.write_bytes(_jsonl_line("a", "before") + huge + at_cap + over_cap + crlf_at_cap + _jsonl_line("b", "after") + b'{"no": "newline at EOF", "pad": "' + b"z" * CAP + b'"}')
+    frame = _all(read_jsonl(path, batch_rows=3, max_record_bytes=CAP))
+    too_large = QuarantineReason.RECORD_TOO_LARGE
+    assert _reasons(frame) == {1: None, 2: too_large, 3: None, 4: too_large, 5: None, 6: None, 7: too_large}
+    assert frame["report_id"].to_list() == ["a", None, "at", None, "cr", "b", None]
+    detail = frame.filter(pl.col("source_row") == 2)["parse_detail"][0]
+    assert f"{len(huge):,} bytes" in detail and f"limit {CAP:,}" in detail
+    assert len(frame.filter(pl.col("source_row") == 2)["raw_excerpt"][0]) <= 2_000
+
+
+def test_csv_line_over_the_cap_is_record_too_large_and_a_long_field_under_it_parses(tmp_path: Path):
+    path = tmp_path / "long.csv"
+    long_field = "가" * 60_000  # 180 KB: over the csv module's 128 KiB default field limit, under the cap
+    path.write_text(
+        HEADER
+        + f"c1,{TS},{long_field},spam,1,ko\n"
+        + f"c2,{TS},{'x' * 300_000},spam,1,ko\n"
+        + f"c3,{TS},short,ham,1,ko\n",
+        encoding="utf-8",
+    )
+    frame = _all(read_csv(path, batch_rows=10, max_record_bytes=256_000))
+    assert _reasons(frame) == {2: None, 3: QuarantineReason.RECORD_TOO_LARGE, 4: None}
+    assert frame.filter(pl.col("source_row") == 2)["text"][0] == long_field
+
+
+def test_csv_quoted_record_over_the_cap_stops_at_the_cap(tmp_path: Path):
+    path = tmp_path / "quoted.csv"
+    body = "".join(f"line {i} " + "w" * 200 + "\n" for i in range(30))  # ~6 KB inside one open quote
+    path.write_text(HEADER + f'q1,{TS},"{body}",spam,1,ko\n' + f"q2,{TS},after,ham,1,ko\n", encoding="utf-8")
+    frame = _all(read_csv(path, batch_rows=100, max_record_bytes=CAP))
+    assert frame.filter(pl.col("source_row") == 2)["parse_reason"][0] == QuarantineReason.CSV_BROKEN_QUOTE
+    assert frame.filter(pl.col("report_id") == "q2").height == 1, "the row after it is still read"
+
+
+def test_parquet_row_over_the_cap_is_record_too_large(tmp_path: Path):
+    path = tmp_path / "big.parquet"
+    pq.write_table(pa.table({"report_id": ["p1", "p2"], "received_at": [TS, TS], "text": ["short", "x" * (CAP + 1)]}), path)
+    frame = _all(read_parquet(path, batch_rows=10, max_record_bytes=CAP))
+    assert _reasons(frame) == {1: None, 2: QuarantineReason.RECORD_TOO_LARGE}
+    assert frame.filter(pl.col("source_row") == 2)["text"][0] is None
