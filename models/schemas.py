@@ -53,6 +53,7 @@ class QuarantineReason(StrEnum):
     PARQUET_SCHEMA_MISMATCH = "parquet_schema_mismatch"
     UNREADABLE_FILE = "unreadable_file"
     RECORD_TOO_LARGE = "record_too_large"
+    OUTSIDE_SOURCE_ROOT = "outside_source_root"
 
 
 # --- quarantine/<run>.parquet ------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 import polars as pl
@@ -45,11 +45,11 @@ from tasks.ingest.dedupe import (
     message_keys,
     report_keys,
 )
-from tasks.ingest.errors import CountsMismatchError
+from tasks.ingest.errors import CountsMismatchError, SourceRejectedError
 from tasks.ingest.commit import CommitRecord, PendingRename, complete_pending_commit, record_commit, roll_forward
 from tasks.ingest.ledger import LedgerEntry, ingested_keys, read_ledger
 from tasks.ingest.lock import IngestLock
-from tasks.ingest.readers import read_batches
+from tasks.ingest.readers import read_batches, whole_file_rejection
 from tasks.ingest.snapshot import SnapshotManifest, SnapshotPart, all_manifests, latest_manifest, new_manifest, snapshot_path
 from tasks.ingest.sources import SourceFile, discover_sources, open_source
 from tasks.ingest.validate import quarantine_records, validate_batch
@@ -255,7 +255,7 @@ class IngestRun:
 
     def skip(self, source: SourceFile) -> FileResult:
         result = FileResult(
-            uri=source.uri, uri_b64=source.uri_bytes_b64, format=source.format, identity=source.identity, size=source.size, status="skipped"
+            uri=source.uri, uri_b64=source.uri_b64, format=source.format or "-", identity=source.identity, size=source.size, status="skipped"
         )
         self.files.append(result)
         return result
@@ -279,9 +279,8 @@ class IngestRun:
         counts = FileCounts()
         reasons: Counter[str] = Counter()
         try:
-            with open_source(source, self.config, s3_client) as handle:
-                for raw in read_batches(handle, source.format, self.config.ingest.batch_rows, self.config.ingest.max_record_bytes):
-                    self._ingest_batch(raw, source.uri, writers, counts, reasons)
+            for raw in self._raw_batches(source, s3_client):
+                self._ingest_batch(raw, source.uri, writers, counts, reasons)
             writers.close()
         except BaseException:
             writers.close()
@@ -298,11 +297,24 @@ class IngestRun:
         logger.info("%s: %s", source.uri, counts.summary())
         self._parts.append(parts)
         result = FileResult(
-            uri=source.uri, uri_b64=source.uri_bytes_b64, format=source.format, identity=source.identity, size=source.size,
+            uri=source.uri, uri_b64=source.uri_b64, format=source.format or "-", identity=source.identity, size=source.size,
             status="ingested", counts=counts,
         )
         self.files.append(result)
         return result
+
+    def _raw_batches(self, source: SourceFile, s3_client: Any | None) -> Iterator[pl.DataFrame]:
+        """The file's raw batches; a file that must not be read is one whole-file rejection row."""
+        if source.rejection is not None:
+            logger.warning("%s: not read (%s: %s)", source.uri, source.rejection, source.rejection_detail)
+            yield whole_file_rejection(source.rejection, source.rejection_detail or source.rejection)
+            return
+        try:
+            with open_source(source, self.config, s3_client) as handle:
+                yield from read_batches(handle, source.format or "", self.config.ingest.batch_rows, self.config.ingest.max_record_bytes)
+        except SourceRejectedError as rejected:  # raised on opening, before any row
+            logger.warning("%s: not read (%s: %s)", source.uri, rejected.reason, rejected.detail)
+            yield whole_file_rejection(rejected.reason, rejected.detail)
 
     def _ingest_batch(self, raw: pl.DataFrame, source_uri: str, writers: _Writers, counts: FileCounts, reasons: Counter[str]) -> None:
         from models.normalization import normalize_frame

@@ -476,6 +476,11 @@ def _mark_too_large(frame: pl.DataFrame, max_record_bytes: int) -> pl.DataFrame:
     )
 
 
+def whole_file_rejection(reason: str, detail: str) -> pl.DataFrame:
+    """The one row (source_row 0) of a file that is rejected as a whole without being read."""
+    return _whole_file_rows(0, 1, reason, detail)
+
+
 def _whole_file_rows(first_row: int, count: int, reason: str, detail: str) -> pl.DataFrame:
     """``count`` rows (source_row first_row..), all quarantined with one reason; count 1 with row 0 = the file."""
     rows = pl.int_range(first_row, first_row + count, dtype=pl.Int64, eager=True) if first_row > 0 else pl.Series([0], dtype=pl.Int64)

@@ -231,3 +231,87 @@ def test_csv_field_over_128_kib_gets_a_clear_reason(tmp_path, fault_ledger):
         "bad input", "CSV field over 128 KiB / record over the byte cap", bad_inputs=2,
         rows_in=result.read, rows_accounted=result.accepted + result.duplicate + result.quarantined,
     )
+
+
+# --- nothing outside the source folder ----------------------------------------------------------------
+
+OUTSIDE_MARKER = "OUTSIDE-SECRET-7f3a9c"
+
+
+def _outside_files(folder: Path) -> Path:
+    """A folder next to the source holding log-shaped files that must never be read."""
+    folder.mkdir(parents=True)
+    row = {"report_id": "outside-1", "received_at": "2026-11-20T09:00:00+09:00", "text": f"{OUTSIDE_MARKER} 바깥 파일"}
+    (folder / "secret.jsonl").write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    (folder / "passwd").write_text(f"root:x:0:0:{OUTSIDE_MARKER}:/root:/bin/bash\n", encoding="utf-8")
+    return folder
+
+
+def test_symlinks_out_of_the_source_folder_are_quarantined_and_never_read(tmp_path, fault_ledger):
+    from tasks.ingest.pipeline import run_ingest
+    from tests.faults.support import scan_for
+
+    outside = _outside_files(tmp_path / "outside")
+    source = tmp_path / "logs"
+    source.mkdir()
+    shutil.copy(FIXTURE_LOGS / "good.jsonl", source / "good.jsonl")
+    (source / "passwd.csv").symlink_to(outside / "passwd")  # absolute target
+    (source / "up.jsonl").symlink_to(Path("..") / "outside" / "secret.jsonl")  # relative, through ..
+    (source / "linked").symlink_to(outside, target_is_directory=True)  # a symlinked folder
+    (source / "latest.jsonl").symlink_to("good.jsonl")  # inside the folder: read
+    os.mkfifo(source / "pipe.jsonl")  # would block a reader for ever
+
+    config = ingest_config(tmp_path / "state", source)
+    result = run_ingest(config)
+    quarantine = pl.read_parquet(result.quarantine_path)
+    rejected = {Path(uri).name: (row, reason) for uri, row, reason in quarantine.select("source_uri", "source_row", "reason").iter_rows()}
+    assert rejected == {
+        "passwd.csv": (0, "outside_source_root"),
+        "up.jsonl": (0, "outside_source_root"),
+        "linked": (0, "outside_source_root"),
+        "pipe.jsonl": (0, "unreadable_file"),
+    }
+    assert "outside the source folder" in quarantine.filter(pl.col("source_uri").str.ends_with("up.jsonl"))["detail"][0]
+    by_file = {Path(f.uri).name: f.counts for f in result.files_ingested}
+    assert by_file["latest.jsonl"].read == by_file["good.jsonl"].read == 6, "a symlink inside the folder is read"
+    leaks = scan_for([OUTSIDE_MARKER], [config.state_dir])
+    assert leaks == [], leaks
+    assert run_ingest(config).read == 0, "rejected entries are in the ledger: not quarantined again every run"
+    fault_ledger.record(
+        "bad input", "symlinks out of the source (absolute, .., folder) + FIFO", bad_inputs=4,
+        rows_in=result.read, rows_accounted=result.accepted + result.duplicate + result.quarantined, leaks=len(leaks),
+    )
+
+
+def test_symlink_swapped_in_after_discovery_is_refused_at_open(tmp_path, fault_ledger):
+    from tasks.ingest.pipeline import IngestRun
+    from tasks.ingest.sources import discover_sources
+    from tests.faults.support import scan_for
+
+    outside = _outside_files(tmp_path / "outside")
+    source = tmp_path / "logs"
+    source.mkdir()
+    shutil.copy(FIXTURE_LOGS / "good.jsonl", source / "a.jsonl")
+    (source / "sub").mkdir()
+    shutil.copy(FIXTURE_LOGS / "good.jsonl", source / "sub" / "b.jsonl")
+    config = ingest_config(tmp_path / "state", source)
+    run = IngestRun(config)
+    try:
+        sources = discover_sources(config)
+        (source / "a.jsonl").unlink()
+        (source / "a.jsonl").symlink_to(outside / "secret.jsonl")  # the file itself
+        shutil.rmtree(source / "sub")
+        (source / "sub").symlink_to(outside, target_is_directory=True)  # a folder on its path
+        (outside / "b.jsonl").write_text((outside / "secret.jsonl").read_text(encoding="utf-8"), encoding="utf-8")
+        results = [run.ingest_file(found) for found in sources]
+        result = run.finalise()
+    except BaseException:
+        run.abort()
+        raise
+    assert [(r.counts.read, r.counts.quarantined, r.counts.reasons) for r in results] == [(1, 1, {"outside_source_root": 1})] * 2
+    leaks = scan_for([OUTSIDE_MARKER], [config.state_dir])
+    assert leaks == []
+    fault_ledger.record(
+        "bad input", "symlink swapped in between discovery and read", faults_injected=2, bad_inputs=2,
+        rows_in=result.read, rows_accounted=result.accepted + result.duplicate + result.quarantined, leaks=len(leaks),
+    )
