@@ -54,6 +54,7 @@ class QuarantineReason(StrEnum):
     UNREADABLE_FILE = "unreadable_file"
     RECORD_TOO_LARGE = "record_too_large"
     OUTSIDE_SOURCE_ROOT = "outside_source_root"
+    COMPRESSED = "compressed"
 
 
 # --- quarantine/<run>.parquet ------------------------------------------------------------------------

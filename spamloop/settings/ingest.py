@@ -36,6 +36,9 @@ class IngestConfig(SettingsSection):
     )
     minhash_num_perm: int = Field(default=64, ge=16, le=256, description="MinHash permutations for campaign grouping.")
     file_patterns: list[str] = Field(
-        default_factory=lambda: ["*.jsonl", "*.csv", "*.parquet"],
-        description="Glob patterns of log files picked up under the source.",
+        default_factory=lambda: ["*.jsonl", "*.csv", "*.parquet", "*.jsonl.gz", "*.csv.gz", "*.jsonl.zst", "*.csv.zst"],
+        description=(
+            "Glob patterns of log files picked up under the source. Compression is recognised by content (gzip, zstd), "
+            "so a compressed file may also carry a plain name."
+        ),
     )

@@ -311,7 +311,8 @@ class IngestRun:
             return
         try:
             with open_source(source, self.config, s3_client) as handle:
-                yield from read_batches(handle, source.format or "", self.config.ingest.batch_rows, self.config.ingest.max_record_bytes)
+                ingest = self.config.ingest
+                yield from read_batches(handle, source.format or "", ingest.batch_rows, ingest.max_record_bytes, spool_dir=self.work_dir)
         except SourceRejectedError as rejected:  # raised on opening, before any row
             logger.warning("%s: not read (%s: %s)", source.uri, rejected.reason, rejected.detail)
             yield whole_file_rejection(rejected.reason, rejected.detail)

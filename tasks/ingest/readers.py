@@ -8,11 +8,19 @@ so counts reconcile.
 
 Memory is bounded per record as well as per batch: a line is read at most ``max_record_bytes`` at a time,
 and the rest of a longer one is skipped in 1 MiB chunks, never held whole.
+
+``read_batches`` looks at a file's first bytes, whatever its name: gzip and zstd are decompressed while
+streaming (other compressions are one ``compressed`` entry), and a byte-order mark decides the text
+encoding of JSONL and CSV (UTF-8 BOM stripped; UTF-16 and UTF-32 transcoded to UTF-8 line by line).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
+import shutil
+import tempfile
 from collections import deque
 from collections.abc import Iterator
 from contextlib import nullcontext
@@ -45,6 +53,101 @@ _EXCERPT_SOURCE_CHARS = 2_000
 _UTF8_BOM = b"\xef\xbb\xbf"
 DEFAULT_MAX_RECORD_BYTES = 1 << 20  # IngestConfig.max_record_bytes
 _SKIP_CHUNK = 1 << 20
+_STREAM_BUFFER = 1 << 16
+
+# Compression, by magic bytes: read transparently (pyarrow's codecs, streaming), or rejected whole.
+_READABLE_CODECS = {b"\x1f\x8b": "gzip", b"\x28\xb5\x2f\xfd": "zstd"}
+_OTHER_COMPRESSIONS = {
+    b"\xfd7zXZ\x00": "xz", b"BZh": "bzip2", b"PK\x03\x04": "zip", b"7z\xbc\xaf\x27\x1c": "7z", b"\x04\x22\x4d\x18": "lz4",
+}
+# Byte-order marks, longest first (the UTF-32 LE mark starts with the UTF-16 LE one).
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+# A code unit that does not decode becomes U+DCFF, which re-encodes (surrogateescape) to the byte 0xFF: the
+# line is then not valid UTF-8 and is quarantined as invalid_utf8, like a bad byte in a UTF-8 file.
+codecs.register_error("spamloop.bad_unit", lambda error: ("\udcff", error.end))
+
+
+class _CorruptStream(Exception):
+    """A compressed stream that cannot be decompressed further (truncated or damaged)."""
+
+
+class _DecompressedRaw(io.RawIOBase):
+    """A gzip or zstd stream, decompressed as it is read (pyarrow's codec); damage raises _CorruptStream."""
+
+    def __init__(self, handle: IO[bytes], codec: str) -> None:
+        self.codec = codec
+        self._stream = pa.CompressedInputStream(pa.PythonFile(handle, mode="r"), codec)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        try:
+            data = self._stream.read(len(buffer))
+        except (OSError, pa.ArrowException) as exc:
+            raise _CorruptStream(f"{self.codec} data is damaged or truncated ({_short(str(exc), 80)})") from None
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class _TranscodedRaw(io.RawIOBase):
+    """A UTF-16/UTF-32 text stream re-encoded as UTF-8 bytes, decoded incrementally in 64 KiB chunks."""
+
+    def __init__(self, handle: IO[bytes], encoding: str) -> None:
+        self._read = handle.read
+        self._decoder = codecs.getincrementaldecoder(encoding)(errors="spamloop.bad_unit")
+        self._pending = memoryview(b"")
+        self._eof = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending and not self._eof:
+            chunk = self._read(_STREAM_BUFFER)
+            self._eof = not chunk
+            text = self._decoder.decode(chunk, final=self._eof)
+            self._pending = memoryview(text.encode("utf-8", errors="surrogateescape"))
+        count = min(len(buffer), len(self._pending))
+        buffer[:count] = self._pending[:count]
+        self._pending = self._pending[count:]
+        return count
+
+
+def _peekable(handle: IO[bytes]) -> Any:
+    return handle if hasattr(handle, "peek") else io.BufferedReader(handle, _STREAM_BUFFER)  # type: ignore[arg-type]
+
+
+def _head(handle: Any, size: int) -> bytes:
+    return bytes(handle.peek(size)[:size])
+
+
+def _text_encoding(head: bytes) -> tuple[str, int]:
+    """(encoding, BOM length) of a text file from its first bytes: a BOM, else UTF-16 by its NULs, else UTF-8."""
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return encoding, len(bom)
+    if len(head) >= 4 and head[1] == head[3] == 0 and head[0] and head[2]:
+        return "utf-16-le", 0  # ASCII in UTF-16 LE without a BOM ('{\0"\0')
+    if len(head) >= 4 and head[0] == head[2] == 0 and head[1] and head[3]:
+        return "utf-16-be", 0
+    return "utf-8", 0
+
+
+def _as_utf8(stream: Any) -> Any:
+    """The stream as UTF-8 bytes, without a byte-order mark."""
+    encoding, bom = _text_encoding(_head(stream, 4))
+    if bom:
+        stream.read(bom)
+    if encoding == "utf-8":
+        return stream
+    return io.BufferedReader(_TranscodedRaw(stream, encoding), _STREAM_BUFFER)
 
 
 class _BatchBuilder:
@@ -162,6 +265,15 @@ class _Lines:
         return raw[:_EXCERPT_SOURCE_CHARS], total
 
 
+def _read_or_mark_damage(readline: Any, limit: int, builder: _BatchBuilder, line_no: int) -> bytes:
+    """The next line; at damaged compressed data, one unreadable_file row for the rest and b"" (the end)."""
+    try:
+        return readline(limit)
+    except _CorruptStream as damage:
+        builder.add(line_no + 1, None, QuarantineReason.UNREADABLE_FILE, f"{damage}: the rest of the file after line {line_no} is not read")
+        return b""
+
+
 def _too_large(total: int, cap: int) -> str:
     return f"record has {total:,} bytes, limit {cap:,} (ingest.max_record_bytes)"
 
@@ -198,11 +310,15 @@ def read_jsonl(source: Source, batch_rows: int, max_record_bytes: int = DEFAULT_
         lines = _Lines(handle, max_record_bytes)
         readline, short, line_no = handle.readline, max_record_bytes + 1, 0
         # The loop of _Lines, inlined: this is the hot path of JSONL ingest.
-        while raw := readline(lines.limit):
+        while raw := _read_or_mark_damage(readline, lines.limit, builder, line_no):
             line_no += 1
             oversize = 0
             if len(raw) > short or raw[-1] != 10:
-                raw, oversize = lines.measure(raw)
+                try:
+                    raw, oversize = lines.measure(raw)
+                except _CorruptStream as damage:
+                    builder.add(line_no, None, QuarantineReason.UNREADABLE_FILE, f"{damage}: the rest of the file is not read")
+                    break
             if oversize:
                 builder.add(line_no, None, QuarantineReason.RECORD_TOO_LARGE, _too_large(oversize, max_record_bytes), _escaped(raw))
                 builder.maybe_flush()
@@ -258,7 +374,7 @@ class _CsvLineFeed:
     """
 
     def __init__(self, handle: IO[bytes], max_record_bytes: int) -> None:
-        self._lines = _Lines(handle, max_record_bytes)
+        self.lines = _Lines(handle, max_record_bytes)
         self.max_record_bytes = max_record_bytes
         self.pending: deque[tuple[int, str]] = deque()
         self.consumed: list[tuple[int, str]] = []
@@ -279,10 +395,10 @@ class _CsvLineFeed:
         else:
             while True:
                 try:
-                    raw, oversize = next(self._lines)
+                    raw, oversize = next(self.lines)
                 except StopIteration:
                     raise StopIteration from None
-                line_no = self._lines.line_no
+                line_no = self.lines.line_no
                 if oversize:
                     self.bad_lines.append((line_no, raw, QuarantineReason.RECORD_TOO_LARGE, _too_large(oversize, self.max_record_bytes)))
                     continue
@@ -334,6 +450,10 @@ def read_csv(source: Source, batch_rows: int, max_record_bytes: int = DEFAULT_MA
             except csv.Error:
                 fields = []  # e.g. a NUL byte: treated as a broken record below
                 reader = csv.reader(feed)
+            except _CorruptStream as damage:
+                first = feed.consumed[0][0] if feed.consumed else feed.lines.line_no + 1
+                builder.add(first, None, QuarantineReason.UNREADABLE_FILE, f"{damage}: the rest of the file from line {first} is not read")
+                break
             consumed = feed.consumed
             for bad_no, bad_raw, bad_reason, bad_detail in feed.bad_lines:
                 builder.add(bad_no, None, bad_reason, bad_detail, _escaped(bad_raw))
@@ -494,13 +614,49 @@ def _whole_file_rows(first_row: int, count: int, reason: str, detail: str) -> pl
 
 
 def read_batches(
-    source: Source, fmt: str, batch_rows: int, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
+    source: Source,
+    fmt: str,
+    batch_rows: int,
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
+    spool_dir: Path | None = None,
 ) -> Iterator[pl.DataFrame]:
-    """Raw batches of one file (a path or a seekable binary handle), by format ("csv" | "jsonl" | "parquet")."""
-    if fmt == "jsonl":
-        return read_jsonl(source, batch_rows, max_record_bytes)
-    if fmt == "csv":
-        return read_csv(source, batch_rows, max_record_bytes)
-    if fmt == "parquet":
-        return read_parquet(source, batch_rows, max_record_bytes)
-    raise ValueError(f"unsupported log format: {fmt!r}")
+    """Raw batches of one file (a path or a binary handle), by format ("csv" | "jsonl" | "parquet").
+
+    Compression is recognised by magic bytes, whatever the name: gzip and zstd are read transparently
+    (compressed Parquet is first spooled to an unnamed temporary file in ``spool_dir``: Parquet needs
+    seeking); another compression is one ``compressed`` entry. JSONL and CSV are decoded by their BOM.
+    """
+    if fmt not in ("jsonl", "csv", "parquet"):
+        raise ValueError(f"unsupported log format: {fmt!r}")
+    with _binary(source) as handle:
+        stream = _peekable(handle)
+        head = _head(stream, 8)
+        for magic, name in _OTHER_COMPRESSIONS.items():
+            if head.startswith(magic):
+                yield whole_file_rejection(
+                    QuarantineReason.COMPRESSED, f"{name}-compressed file: ingest reads gzip and zstd; decompress it or recompress it with one of those"
+                )
+                return
+        codec = next((name for magic, name in _READABLE_CODECS.items() if head.startswith(magic)), None)
+        if codec is not None:
+            stream = io.BufferedReader(_DecompressedRaw(stream, codec), _STREAM_BUFFER)
+        if fmt == "parquet":
+            if codec is None:
+                yield from read_parquet(stream, batch_rows, max_record_bytes)
+                return
+            with tempfile.TemporaryFile(dir=spool_dir) as spooled:
+                try:
+                    shutil.copyfileobj(stream, spooled, _SKIP_CHUNK)
+                except _CorruptStream as damage:
+                    yield whole_file_rejection(QuarantineReason.UNREADABLE_FILE, str(damage))
+                    return
+                spooled.seek(0)
+                yield from read_parquet(spooled, batch_rows, max_record_bytes)
+            return
+        try:
+            text = _as_utf8(stream)
+        except _CorruptStream as damage:
+            yield whole_file_rejection(QuarantineReason.UNREADABLE_FILE, str(damage))
+            return
+        reader = read_jsonl if fmt == "jsonl" else read_csv
+        yield from reader(text, batch_rows, max_record_bytes)

@@ -315,3 +315,46 @@ def test_symlink_swapped_in_after_discovery_is_refused_at_open(tmp_path, fault_l
         "bad input", "symlink swapped in between discovery and read", faults_injected=2, bad_inputs=2,
         rows_in=result.read, rows_accounted=result.accepted + result.duplicate + result.quarantined, leaks=len(leaks),
     )
+
+
+# --- encodings and compression ---------------------------------------------------------------------
+
+
+def test_utf16_csv_compressed_files_and_unknown_compression(tmp_path, fault_ledger):
+    import gzip
+    import lzma
+
+    import pyarrow as pa
+
+    from tasks.ingest.pipeline import run_ingest
+
+    def line(i: int) -> dict[str, str]:
+        return {"report_id": f"enc-{i}", "received_at": "2026-11-20T09:00:00+09:00", "text": f"인코딩 메시지 {i}번 확인"}
+
+    source = tmp_path / "logs"
+    source.mkdir()
+    csv_text = "report_id,received_at,text\r\n" + "".join(f"{r['report_id']},{r['received_at']},{r['text']}\r\n" for r in map(line, range(4)))
+    (source / "a-excel.csv").write_bytes(csv_text.encode("utf-16"))  # BOM + UTF-16 LE, as Excel saves it
+    jsonl = "".join(json.dumps(line(i), ensure_ascii=False) + "\n" for i in range(10, 14)).encode()
+    (source / "b-gzip-named-plain.jsonl").write_bytes(gzip.compress(jsonl))
+    sink = pa.BufferOutputStream()
+    with pa.CompressedOutputStream(sink, "zstd") as out:
+        out.write("".join(json.dumps(line(i), ensure_ascii=False) + "\n" for i in range(20, 23)).encode())
+    (source / "c-zstd.jsonl.zst").write_bytes(sink.getvalue().to_pybytes())
+    (source / "d-xz.jsonl").write_bytes(lzma.compress(jsonl))
+    big = "".join(json.dumps(line(i), ensure_ascii=False) + "\n" for i in range(30, 3_030)).encode()
+    packed = gzip.compress(big)
+    (source / "e-cut.jsonl.gz").write_bytes(packed[: len(packed) * 2 // 3])
+
+    result = run_ingest(ingest_config(tmp_path / "state", source))
+    by_file = {Path(f.uri).name: f.counts for f in result.files_ingested}
+    assert (by_file["a-excel.csv"].read, by_file["a-excel.csv"].accepted) == (4, 4), "every UTF-16 row, none lost to the header"
+    assert (by_file["b-gzip-named-plain.jsonl"].read, by_file["b-gzip-named-plain.jsonl"].accepted) == (4, 4)
+    assert (by_file["c-zstd.jsonl.zst"].read, by_file["c-zstd.jsonl.zst"].accepted) == (3, 3)
+    assert by_file["d-xz.jsonl"].reasons == {"compressed": 1} and by_file["d-xz.jsonl"].read == 1
+    cut = by_file["e-cut.jsonl.gz"]
+    assert cut.reasons == {"unreadable_file": 1} and 500 < cut.accepted < 3_000
+    fault_ledger.record(
+        "bad input", "UTF-16 CSV, gzip/zstd under any name, xz, truncated gzip", bad_inputs=5,
+        rows_in=result.read, rows_accounted=result.accepted + result.duplicate + result.quarantined,
+    )
