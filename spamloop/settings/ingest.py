@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from pydantic import Field
+from datetime import UTC, datetime
+
+from pydantic import AwareDatetime, Field
 
 from spamloop.settings import SettingsSection
 
@@ -30,6 +32,13 @@ class IngestConfig(SettingsSection):
     )
     max_future_skew_hours: float = Field(
         default=24.0, ge=0, description="received_at further than this in the future is quarantined as future_timestamp."
+    )
+    min_received_at: AwareDatetime = Field(
+        default=datetime(2000, 1, 1, tzinfo=UTC),
+        description=(
+            "received_at earlier than this (with a UTC offset) is quarantined as timestamp_too_old: no SMS report app "
+            "predates it, and year-1 dates break date arithmetic downstream."
+        ),
     )
     campaign_threshold: float = Field(
         default=0.7, gt=0, lt=1, description="MinHash Jaccard threshold above which two templates share a campaign."

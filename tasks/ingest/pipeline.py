@@ -321,7 +321,13 @@ class IngestRun:
         from models.normalization import normalize_frame
 
         ingest = self.config.ingest
-        checked = validate_batch(raw, max_text_chars=ingest.max_text_chars, max_future_skew_hours=ingest.max_future_skew_hours, now=self.now)
+        checked = validate_batch(
+            raw,
+            max_text_chars=ingest.max_text_chars,
+            max_future_skew_hours=ingest.max_future_skew_hours,
+            now=self.now,
+            min_received_at=ingest.min_received_at,
+        )
         rejected = [checked.filter(pl.col("reason").is_not_null())]
         valid = checked.filter(pl.col("reason").is_null())
 

@@ -358,3 +358,33 @@ def test_utf16_csv_compressed_files_and_unknown_compression(tmp_path, fault_ledg
         "bad input", "UTF-16 CSV, gzip/zstd under any name, xz, truncated gzip", bad_inputs=5,
         rows_in=result.read, rows_accounted=result.accepted + result.duplicate + result.quarantined,
     )
+
+
+# --- timestamps -------------------------------------------------------------------------------------
+
+
+def test_timestamps_out_of_range_are_quarantined_and_the_corpus_stays_usable(tmp_path, fault_ledger):
+    from tasks.ingest.pipeline import run_ingest
+    from tasks.ingest.snapshot import load_snapshot, load_snapshot_reports
+
+    stamps = {
+        "year-1": ("0001-01-01T00:00:00+00:00", "timestamp_too_old"),
+        "epoch": ("1970-01-01T00:00:00Z", "timestamp_too_old"),
+        "y1999": ("1999-12-31T23:59:59+00:00", "timestamp_too_old"),
+        "y9999": ("9999-12-31T23:59:59+00:00", "future_timestamp"),
+        "ok": ("2026-11-20T09:00:00+09:00", "accepted"),
+    }
+    source = tmp_path / "logs"
+    source.mkdir()
+    rows = [{"report_id": key, "received_at": ts, "text": f"시각 시험 {key}"} for key, (ts, _) in stamps.items()]
+    (source / "times.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    config = ingest_config(tmp_path / "state", source)
+    result = run_ingest(config)
+    assert result.reasons == {"timestamp_too_old": 3, "future_timestamp": 1} and result.accepted == 1
+    # What broke before: date columns of the corpus as Python values.
+    assert [ts.year for ts in load_snapshot_reports(config)["received_at"].to_list()] == [2026]
+    assert [ts.year for ts in load_snapshot(config)["first_seen_at"].to_list()] == [2026]
+    fault_ledger.record(
+        "bad input", "timestamps out of range (year 1, 1970, 9999)", bad_inputs=4,
+        rows_in=result.read, rows_accounted=result.accepted + result.duplicate + result.quarantined,
+    )
