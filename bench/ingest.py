@@ -154,10 +154,10 @@ def write_long_line_log(path: Path, megabytes: int) -> int:
     return size + 3
 
 
-def _rss_kib() -> int:
+def _rss_kib(field: str = "VmRSS") -> int:
     with open("/proc/self/status", encoding="ascii") as handle:
         for line in handle:
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1])
     return 0
 
@@ -196,8 +196,6 @@ def run_child(log_dir: Path, state_dir: Path, batch_rows: int | None, profile: P
     import models.normalization  # noqa: F401  (imports are part of the baseline, not of the run)
     import tasks.ingest.pipeline  # noqa: F401
 
-    import resource
-
     baseline = _rss_kib()
     started = time.perf_counter()
     with PeakRss() as rss:
@@ -221,8 +219,9 @@ def run_child(log_dir: Path, state_dir: Path, batch_rows: int | None, profile: P
         "baseline_mib": baseline / 1024,
         "peak_mib": rss.peak_kib / 1024,
         "peak_above_baseline_mib": (rss.peak_kib - baseline) / 1024,
-        # The kernel's high-water mark of this process (imports included): nothing between two samples is missed.
-        "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        # The kernel's RSS high-water mark of this process (imports included): nothing between two samples is
+        # missed. VmHWM, not getrusage's ru_maxrss: that one keeps the parent's peak across fork + exec.
+        "max_rss_mib": _rss_kib("VmHWM") / 1024,
         "reasons": result.reasons,
     }
 

@@ -199,7 +199,7 @@ def test_non_utf8_file_name_is_ingested_once_and_recorded_losslessly(clean_run, 
 
 @pytest.mark.slow
 def test_a_200_mb_line_is_quarantined_with_peak_memory_under_300_mb(tmp_path, fault_ledger):
-    """In a fresh process (bench/ingest.py's child): the kernel's max RSS, imports included, stays under 300 MB."""
+    """In a fresh process (bench/ingest.py's child): its RSS high-water mark (VmHWM), imports included, stays under 300 MB."""
     from bench.ingest import run_long_line
 
     figures = run_long_line(200, tmp_path)
