@@ -103,9 +103,10 @@ def label_run(
     state_dir: StateDirOption = None,
 ) -> None:
     """Run the label flow on the latest snapshot."""
+    config = _config(overrides, state_dir)  # prepares the runtime: Prefect reads its settings when first imported
     from flows.label import label as label_flow
 
-    result = label_flow(config=_config(overrides, state_dir), dry_run=dry_run)
+    result = label_flow(config=config, dry_run=dry_run)
     if result is None:
         console.print("no snapshot: run `spamloop ingest` first")
         raise typer.Exit(code=1)

@@ -45,11 +45,13 @@ PublishOption = Annotated[
 
 
 def _publish_champion(tracking_uri: str, model: str, state_dir: Path | None) -> None:
-    from flows.publish import publish_champion
     from spamloop.cli import build_config
 
     overrides = [f"mlflow_tracking_uri={tracking_uri}", f"evaluate.registered_model_name={model}"]
-    manifest = publish_champion(config=build_config(overrides, state_dir))
+    config = build_config(overrides, state_dir)  # prepares the runtime before any flow (and Prefect) is imported
+    from flows.publish import publish_champion
+
+    manifest = publish_champion(config=config)
     console.print(f"published: manifest -> {manifest.name} {manifest.version}")
 
 

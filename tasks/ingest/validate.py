@@ -35,13 +35,25 @@ def _parse_received_at(col: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     return parsed, has_offset, parses_naive
 
 
-def validate_batch(raw: pl.DataFrame, *, max_text_chars: int, max_future_skew_hours: float, now: datetime) -> pl.DataFrame:
+def validate_batch(
+    raw: pl.DataFrame,
+    *,
+    max_text_chars: int,
+    max_future_skew_hours: float,
+    now: datetime,
+    min_received_at: datetime | None = None,
+) -> pl.DataFrame:
     """The raw batch plus ``reason``/``detail`` (null when valid), ``received_at_ts`` and a clean ``user_verdict``.
 
     Rules, first failing one wins: parse errors from the reader, missing required field, empty text,
-    text too long, unparseable / timezone-less / future timestamp, unknown verdict.
+    text too long, unparseable / timezone-less / future / too old timestamp, unknown verdict.
     """
     parsed, has_offset, parses_naive = _parse_received_at(pl.col("received_at"))
+    if min_received_at is None:
+        too_old = pl.lit(False)
+    else:
+        earliest = pl.lit(min_received_at).dt.convert_time_zone("UTC").dt.cast_time_unit("us")
+        too_old = pl.col("received_at_ts") < earliest
     # Trimmed and case-insensitive (" Spam " is spam); "" means no verdict.
     verdict = pl.col("user_verdict").str.strip_chars().str.to_lowercase()
     verdict = pl.when(verdict == "").then(None).otherwise(verdict)
@@ -78,6 +90,8 @@ def validate_batch(raw: pl.DataFrame, *, max_text_chars: int, max_future_skew_ho
         .then(pl.lit(QuarantineReason.BAD_TIMESTAMP.value))
         .when(pl.col("received_at_ts") > pl.lit(latest_allowed).dt.convert_time_zone("UTC").dt.cast_time_unit("us"))
         .then(pl.lit(QuarantineReason.FUTURE_TIMESTAMP.value))
+        .when(too_old)
+        .then(pl.lit(QuarantineReason.TIMESTAMP_TOO_OLD.value))
         .when(pl.col("user_verdict").is_not_null() & ~pl.col("user_verdict").is_in(list(USER_VERDICTS)))
         .then(pl.lit(QuarantineReason.UNKNOWN_VERDICT.value))
     )
@@ -96,6 +110,8 @@ def validate_batch(raw: pl.DataFrame, *, max_text_chars: int, max_future_skew_ho
         .then(pl.lit("received_at is not an ISO-8601 timestamp with offset"))
         .when(pl.col("received_at_ts") > pl.lit(latest_allowed).dt.convert_time_zone("UTC").dt.cast_time_unit("us"))
         .then(pl.lit(f"received_at more than {max_future_skew_hours:g} h in the future"))
+        .when(too_old)
+        .then(pl.lit(f"received_at before {min_received_at:%Y-%m-%d %H:%M %Z} (ingest.min_received_at)" if min_received_at else ""))
         .when(pl.col("user_verdict").is_not_null() & ~pl.col("user_verdict").is_in(list(USER_VERDICTS)))
         .then(pl.lit("user_verdict is not spam, ham or empty"))
     )

@@ -261,6 +261,11 @@ class LabelStore:
                 (_now(), status, message, json.dumps(summary), run_id),
             )
 
+    def run_status(self, run_id: str) -> tuple[str, str | None] | None:
+        """(status, message) of a recorded run, or None if the store has never seen it."""
+        row = self._conn.execute("SELECT status, message FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        return None if row is None else (row[0], row[1])
+
     def put_cost_rows(self, run_id: str, rows: list[dict[str, Any]]) -> None:
         with self._tx() as conn:
             conn.executemany(

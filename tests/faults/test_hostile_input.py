@@ -25,7 +25,7 @@ from spamloop.settings.storage import S3Config
 from tasks.ingest.pipeline import render_ingest_markdown, run_ingest
 from tasks.ingest.snapshot import load_snapshot, load_snapshot_reports
 from tasks.label.pipeline import run_labeling
-from tasks.label.prompt import SYSTEM_PROMPT, PromptItem, build_user_message, short_ids
+from tasks.label.prompt import SYSTEM_PROMPT, PromptItem, build_user_message
 from tasks.label.store import final_labels
 from tests.faults.hostile import (
     BLANK_LOOKING,
@@ -157,7 +157,8 @@ def test_injection_and_pii_reach_the_llm_only_as_scrubbed_data(config, tmp_path,
         assert texts and set(texts) <= allowed, "only text_for_llm of selected messages leaves the process"
         system, user = _prompt_parts(request.api, request.json)
         assert system == SYSTEM_PROMPT, f"{request.api}: system prompt changed"
-        items = [PromptItem(sid, text) for sid, text in zip(short_ids(len(texts)), texts)]
+        ids = [item["id"] for item in json.loads(user.split("<messages>\n", 1)[1].rsplit("\n</messages>", 1)[0])]
+        items = [PromptItem(sid, text) for sid, text in zip(ids, texts)]  # ids are random per request
         assert user == build_user_message(items), f"{request.api}: the user turn is exactly the fixed template + data"
         sent += texts
     assert Counter(sent) == {text: 3 for text in allowed}, "each message sent once to each provider"
