@@ -28,6 +28,8 @@ from typing import Any
 import polars as pl
 from pydantic import SecretStr
 
+from models.privacy import scrub as scrub_pii
+
 from spamloop.settings.label import LabelConfig, LabelProviderConfig
 from tasks.label.cost import (
     ProviderUsage,
@@ -541,8 +543,10 @@ def plan_labeling(
         result.selected = to_label.height
         result.skipped_confident = len(selection.skipped_confident)
         result.audited = len(selection.audit_ids)
+        # The privacy pass runs again at send time: a snapshot ingested under an older normalisation stored a
+        # text_for_llm without today's rules, and nothing of it may reach a vendor (idempotent on scrubbed text).
         texts = {
-            mid: (text or "")[: label_config.max_text_chars]
+            mid: scrub_pii(text or "")[: label_config.max_text_chars]
             for mid, text in to_label.select("message_id", "text_for_llm").iter_rows()
         }
         rep_ids = list(texts)

@@ -118,3 +118,22 @@ def test_server_rejects_wrong_key(config, label_config):
         assert f"{provider}: " in result.message and "(HTTP 401) x1" in result.message
     with LabelStore.for_config(config) as store:
         assert store.run_status(result.run_id) == ("failed", result.message)
+
+
+def test_text_for_llm_stored_by_an_older_normalisation_is_scrubbed_at_send_time(config, llm_server, label_config):
+    # A snapshot written before today's privacy rules kept these in text_for_llm; they must still not be sent.
+    stale = [
+        "엄마 폰 고장 82-10-2345-6789 로 카톡해",
+        "입금은 농협 3020123456781 로 부탁해",
+        "문의는 hong@한국.kr 로",
+    ]
+    messages = _snapshot_like(["안부 문자 하나", "안부 문자 둘", "안부 문자 셋"]).with_columns(
+        pl.Series("text_for_llm", stale)
+    )
+    run_labeling(config, messages, label_config=label_config, include_seed=False)
+    bodies = [r.body for r in llm_server.requests_for()]
+    assert bodies
+    for body in bodies:
+        assert "2345-6789" not in body and "3020123456781" not in body and "hong@" not in body
+    sent = [t for r in llm_server.requests_for("openai") for t in prompt_texts(r)]
+    assert any("[PHONE]" in t for t in sent) and any("[ACCOUNT]" in t for t in sent) and any("[EMAIL]" in t for t in sent)
