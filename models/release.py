@@ -153,6 +153,16 @@ def _missing(error: MlflowException) -> bool:
     return error.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE", "NOT_FOUND")
 
 
+def alias_version(client: MlflowClient, name: str, alias: str) -> str | None:
+    """The version behind an alias, or None if the alias or the model does not exist."""
+    try:
+        return str(client.get_model_version_by_alias(name, alias).version)
+    except MlflowException as error:
+        if _missing(error):
+            return None
+        raise
+
+
 def version_release(client: MlflowClient, name: str, version: str) -> Release:
     """The checked release of ``name`` version ``version``; ReleaseRefused if it may not be published."""
     try:
@@ -198,12 +208,7 @@ def run_release(client: MlflowClient, name: str, run_id: str | None) -> Release:
             f"refused to publish: no version of {name} was registered from training run {run_id}; "
             "the evaluate flow registers every candidate it judges"
         )
-    try:
-        champion = str(client.get_model_version_by_alias(name, ALIAS_CHAMPION).version)
-    except MlflowException as error:
-        if not _missing(error):
-            raise
-        champion = None
+    champion = alias_version(client, name, ALIAS_CHAMPION)
     numbers = [str(v.version) for v in versions]
     chosen = champion if champion in numbers else max(numbers, key=int)
     return version_release(client, name, chosen)

@@ -7,7 +7,8 @@ line on stderr and exits 1.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, NoReturn
+from collections.abc import Callable
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -56,6 +57,17 @@ def refused(error: Exception) -> NoReturn:
     raise typer.Exit(code=1)
 
 
+def _decide(action: Callable[[Any, str], Any], tracking_uri: str | None, model: str | None, state_dir: Path | None) -> tuple[str, str, Any]:
+    """(tracking URI, model name, what ``action(client, name)`` returned); a PromotionRefused exits 1 with one line."""
+    from tasks.evaluate.registry import PromotionRefused
+
+    uri, name = registry_target(tracking_uri, model, state_dir)
+    try:
+        return uri, name, action(_client(uri), name)
+    except PromotionRefused as error:
+        refused(error)
+
+
 def _publish_champion(tracking_uri: str, model: str, state_dir: Path | None) -> None:
     from flows.publish import publish_champion
     from models.release import ReleaseRefused, alias_release
@@ -81,13 +93,11 @@ def approve_command(
     state_dir: StateDirOption = None,
 ) -> None:
     """Approve a version that passed every gate (or was overridden): it becomes champion."""
-    from tasks.evaluate.registry import PromotionRefused, approve
+    from tasks.evaluate.registry import approve
 
-    uri, name = registry_target(tracking_uri, model, state_dir)
-    try:
-        previous = approve(_client(uri), name, version, comment, reviewer)
-    except PromotionRefused as error:
-        refused(error)
+    uri, name, previous = _decide(
+        lambda client, name: approve(client, name, version, comment, reviewer), tracking_uri, model, state_dir
+    )
     console.print(f"{name} v{version} is champion (was {previous or 'none'})")
     if publish:
         _publish_champion(uri, name, state_dir)
@@ -107,13 +117,11 @@ def override_command(
 
     Records who, when, why and the verdict overridden as tags on the version; the manifest carries them.
     """
-    from tasks.evaluate.registry import PromotionRefused, override
+    from tasks.evaluate.registry import override
 
-    uri, name = registry_target(tracking_uri, model, state_dir)
-    try:
-        previous = override(_client(uri), name, version, reviewer, reason)
-    except PromotionRefused as error:
-        refused(error)
+    uri, name, previous = _decide(
+        lambda client, name: override(client, name, version, reviewer, reason), tracking_uri, model, state_dir
+    )
     console.print(f"{name} v{version} is champion by {reviewer.strip()}'s override of its gates (was {previous or 'none'})")
     if publish:
         _publish_champion(uri, name, state_dir)
@@ -129,13 +137,9 @@ def reject_command(
     state_dir: StateDirOption = None,
 ) -> None:
     """Reject a version: recorded on the version; no alias moves."""
-    from tasks.evaluate.registry import PromotionRefused, reject
+    from tasks.evaluate.registry import reject
 
-    uri, name = registry_target(tracking_uri, model, state_dir)
-    try:
-        reject(_client(uri), name, version, comment, reviewer)
-    except PromotionRefused as error:
-        refused(error)
+    _, name, _ = _decide(lambda client, name: reject(client, name, version, comment, reviewer), tracking_uri, model, state_dir)
     console.print(f"{name} v{version} rejected")
 
 
@@ -150,13 +154,11 @@ def rollback_command(
     state_dir: StateDirOption = None,
 ) -> None:
     """Move champion back to an earlier releasable version and republish it."""
-    from tasks.evaluate.registry import PromotionRefused, rollback
+    from tasks.evaluate.registry import rollback
 
-    uri, name = registry_target(tracking_uri, model, state_dir)
-    try:
-        result = rollback(_client(uri), name, version, comment, reviewer)
-    except PromotionRefused as error:
-        refused(error)
+    uri, name, result = _decide(
+        lambda client, name: rollback(client, name, version, comment, reviewer), tracking_uri, model, state_dir
+    )
     console.print(f"{name} champion: v{result.from_version} -> v{result.to_version}")
     if publish:
         _publish_champion(uri, name, state_dir)

@@ -27,6 +27,7 @@ from models.release import (
     TAG_GATES_SHA256,
     VERDICT_PASS,
     Override,
+    alias_version,
     failed_gate_names,
     gates_sha256,
     registry_client,  # noqa: F401 - re-exported: the evaluate stage's callers open their client here
@@ -90,16 +91,6 @@ def default_reviewer() -> str:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - no login name in some containers
         return "unknown"
-
-
-def alias_version(client: MlflowClient, name: str, alias: str) -> str | None:
-    """The version behind an alias, or None if the alias or the model does not exist."""
-    try:
-        return str(client.get_model_version_by_alias(name, alias).version)
-    except MlflowException as error:
-        if error.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE", "NOT_FOUND"):
-            return None
-        raise
 
 
 def current_aliases(client: MlflowClient, name: str) -> dict[str, str | None]:
