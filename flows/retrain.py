@@ -3,7 +3,9 @@
 ingest -> label -> train -> export (candidate bundle + parity) -> evaluate (gates, registry) -> approval -> publish
 
 Export runs before evaluate because the promotion gates include the on-device budget and parity.
-Nothing reaches phones unless every gate passed and the champion alias moved to the candidate.
+Nothing reaches phones unless every gate passed and the champion alias moved to the candidate (and the
+publish flow checks the registry verdict again). A run that publishes nothing ends in a named Completed
+state, ``Blocked`` or ``AwaitingReview``, whose message says why; its result is still the RetrainSummary.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger, tags
 from prefect.artifacts import create_markdown_artifact
+from prefect.states import Completed, State
 from pydantic import BaseModel, Field
 from rich.console import Console
 from rich.table import Table
@@ -33,6 +36,10 @@ from tasks.evaluate.pipeline import run_link
 from tasks.export.measure import ondevice_figures
 
 BOOTSTRAP_REVIEWER = "spamloop-bootstrap"
+# Final state names of a run that published nothing (state type stays COMPLETED: the loop worked as designed).
+STATE_BLOCKED = "Blocked"
+STATE_AWAITING_REVIEW = "AwaitingReview"
+PUBLISH_STATUS_STATES = {"blocked": STATE_BLOCKED, "awaiting-review": STATE_AWAITING_REVIEW}
 GOLD_METRICS = ("spam_f1", "ham_fpr", "spam_precision", "spam_recall", "pr_auc")
 
 
@@ -66,6 +73,10 @@ class RetrainSummary(BaseModel):
 
     def add(self, stage: str, status: str, summary: str, **figures: Any) -> None:
         self.stages.append(StageOutcome(stage=stage, status=status, summary=summary, figures=figures))
+
+    def stage(self, name: str) -> StageOutcome | None:
+        """The last outcome recorded for stage ``name``."""
+        return next((s for s in reversed(self.stages) if s.stage == name), None)
 
     def to_markdown(self) -> str:
         lines = ["# Weekly retrain", "", "| stage | status | summary |", "|---|---|---|"]
@@ -147,12 +158,25 @@ def _quality_rows(trained: Any) -> list[dict[str, Any]]:
     return rows
 
 
+def retrain_state(summary: RetrainSummary) -> RetrainSummary | State:
+    """The flow's return value: the summary when a model was published (state Completed); otherwise a Completed
+    state named Blocked (gates or parity failed) or AwaitingReview (passed, waiting for a reviewer) whose message is
+    the reason, carrying the same summary as its result."""
+    publish = summary.stage("publish")
+    name = PUBLISH_STATUS_STATES.get(publish.status) if publish is not None else None
+    if summary.published_version is not None or name is None:
+        return summary
+    return Completed(name=name, message=publish.summary, data=summary)
+
+
 @flow(name="weekly-retrain", flow_run_name=run_name("weekly-retrain"), log_prints=True)
-def weekly_retrain(config: SpamloopConfig | None = None) -> RetrainSummary:
+def weekly_retrain(config: SpamloopConfig | None = None) -> RetrainSummary | State:
     """Run the whole loop once: new reports in, a gated model out to phones.
 
     Re-running after a failure resumes (flows/resume.py): cached labels, a finished or checkpointed training
-    run, its bundle and its evaluation are found again, and publishing is idempotent.
+    run, its bundle and its evaluation are found again, and publishing is idempotent. Calling it returns the
+    RetrainSummary; when nothing was published the run's final state is named Blocked or AwaitingReview, with
+    the reason as its message (``return_state=True`` gives that state).
 
     Args:
         config: The whole spamloop configuration; empty means defaults, spamloop.yaml and SPAMLOOP_* variables.
@@ -167,7 +191,7 @@ def weekly_retrain(config: SpamloopConfig | None = None) -> RetrainSummary:
     create_markdown_artifact(key="retrain-summary", markdown=summary.to_markdown(), description="Weekly retrain")
     for stage in summary.stages:
         logger.info("%s: %s — %s", stage.stage, stage.status, stage.summary)
-    return summary
+    return retrain_state(summary)
 
 
 def _run_stages(config: SpamloopConfig) -> RetrainSummary:
@@ -272,9 +296,10 @@ def _run_stages(config: SpamloopConfig) -> RetrainSummary:
     if not promoted:
         status = "blocked" if evaluated.verdict != "pass" else "awaiting-review"
         hint = (
-            f"gates failed ({failed})"
+            f"version {evaluated.version} failed {len(evaluated.failed_gates)} gate(s): {failed}"
             if evaluated.verdict != "pass"
-            else f"approve with: spamloop registry approve {evaluated.version} --comment '...'"
+            else f"version {evaluated.version} passed every gate and awaits review: "
+            f"spamloop registry approve {evaluated.version} --comment '...'"
         )
         summary.add("publish", status, f"not published: {hint}")
     elif exported.bundle_dir is None:

@@ -313,7 +313,9 @@ def run_evaluation(
         "snapshot_id": lineage["snapshot_id"],
     }
     outcome = register_candidate(
-        client, tracking_uri, name, candidate_model_uri, verdict, version_tags, card, auto_promote=eval_config.auto_promote
+        client, tracking_uri, name, candidate_model_uri, verdict, version_tags, card,
+        gate_rows=[g.model_dump() for g in gates],  # the rows of evaluation/gates.json: tag gates_sha256
+        auto_promote=eval_config.auto_promote,
     )
     with mlflow.start_run(run_id=evaluation_run_id):
         mlflow.set_tags({"model_version": outcome.version, "promoted": str(outcome.promoted).lower()})
