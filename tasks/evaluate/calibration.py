@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.bootstrap import Resamples, rates_from_counts
-from tasks.evaluate.gates import GateResult
+from tasks.evaluate.gates import GateResult, comparison_gate, floor_gate
 from tasks.evaluate.metrics import GoldMeasurement
 
 
@@ -89,3 +89,40 @@ def measurements(
 def pass_rate(gates: list[GateResult]) -> float:
     """Share of the gates (one per simulated gold) that pass."""
     return sum(gate.verdict == "pass" for gate in gates) / len(gates)
+
+
+def comparison_pass_rate(
+    resamples: Resamples,
+    is_spam: np.ndarray,
+    scopes: Mapping[str, np.ndarray],
+    scope: str,
+    metric: str,
+    margin: float,
+    reference: TrueRates,
+    candidate: TrueRates,
+    churn: tuple[float, float] = (0.0, 0.0),
+    n_golds: int = 200,
+    seed: int = 0,
+) -> float:
+    """Share of simulated golds on which the comparison gate (regression / baseline rule) passes the candidate."""
+    flag_ref, flag_cand = draw_flags(is_spam, reference, candidate, churn, n_golds, seed)
+    wanted = {name: scopes[name] for name in (scope,)}
+    refs = measurements(resamples, is_spam, wanted, flag_ref)
+    cands = measurements(resamples, is_spam, wanted, flag_cand)
+    return pass_rate([comparison_gate("simulated", "regression", metric, c, r, scope, margin, "reference") for c, r in zip(cands, refs, strict=True)])
+
+
+def floor_pass_rate(
+    is_spam: np.ndarray, mask: np.ndarray, metric: str, limit: float, true_rate: float, n_golds: int = 2000, seed: int = 0
+) -> float:
+    """Share of simulated golds on which a floor on recall or ham FPR (decided on the point estimate) passes a
+    model whose true rate is ``true_rate``; the interval does not enter the verdict, so none is drawn."""
+    truth = np.asarray(is_spam, dtype=bool)
+    rows = int((np.asarray(mask, dtype=bool) & (truth if metric == "spam_recall" else ~truth)).sum())
+    hits = np.random.default_rng(seed).binomial(rows, true_rate, size=n_golds)
+    at_least = metric == "spam_recall"
+    gates = [
+        floor_gate("simulated", "floor", metric, hit / rows, limit, at_least, rows, count=f"{hit}/{rows}")
+        for hit in hits
+    ]
+    return pass_rate(gates)
