@@ -62,7 +62,7 @@ def cost(gold, config: EvaluateConfig) -> None:
     truth = np.asarray(gold.is_spam)
     scores = [np.clip(np.where(truth, rng.beta(6, 1, truth.size), rng.beta(1, 12, truth.size)), 0, 1) for _ in range(3)]
     started = time.perf_counter()
-    bootstrap = GoldBootstrap(gold.frame, config.bootstrap_resamples, config.bootstrap_seed, config.confidence_level)
+    bootstrap = GoldBootstrap(gold.frame, config.bootstrap_resamples, config.bootstrap_seed)
     resampled = time.perf_counter()
     bootstrap.measure(scores[0], 0.5)
     candidate = time.perf_counter()
@@ -212,7 +212,7 @@ def main() -> None:
     frame = pl.concat([gold.frame] * args.tile) if args.tile > 1 else gold.frame
     if args.tile > 1:
         print(f"Simulated golds below: gold {gold.version} tiled {args.tile} times ({frame.height} rows).\n")
-    bootstrap = GoldBootstrap(frame, config.bootstrap_resamples, config.bootstrap_seed, config.confidence_level)
+    bootstrap = GoldBootstrap(frame, config.bootstrap_resamples, config.bootstrap_seed)
     started = time.perf_counter()
     comparisons(bootstrap, config, args.golds)
     floors(bootstrap, config)

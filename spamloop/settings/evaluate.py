@@ -101,9 +101,6 @@ class EvaluateConfig(SettingsSection):
         description="Resamples of the stratified (language x class) bootstrap over gold messages behind every interval.",
     )
     bootstrap_seed: int = Field(default=20240607, description="Seed of the bootstrap: the same resamples every run.")
-    confidence_level: float = Field(
-        default=0.95, gt=0.5, lt=1, description="Coverage of the intervals that the comparison gates are decided on."
-    )
 
     # Behavioural tests (pass rates in [0, 1]).
     min_invariance_pass_rate: float | None = Field(

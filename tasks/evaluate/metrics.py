@@ -20,6 +20,8 @@ from tasks.train.evaluation import binary_metrics
 
 HEADLINE_METRICS: tuple[str, ...] = ("spam_precision", "spam_recall", "spam_f1", "ham_fpr", "pr_auc")
 ALL_SCOPE = "all"
+# The gates' semantics and their calibration (docs/evaluation.md) are stated for 95% intervals.
+CONFIDENCE_LEVEL = 0.95
 # The resamples keep each language's spam and ham counts fixed: gold's mix is a design choice, not a sample.
 STRATA_COLUMNS: tuple[str, ...] = ("lang", "label")
 
@@ -95,7 +97,7 @@ class GoldMeasurement:
 class GoldBootstrap:
     """The gold set's fixed resamples (stratified by language and class, fixed seed) and scope masks."""
 
-    def __init__(self, gold: pl.DataFrame, n_resamples: int, seed: int, confidence: float = 0.95):
+    def __init__(self, gold: pl.DataFrame, n_resamples: int, seed: int, confidence: float = CONFIDENCE_LEVEL):
         self.is_spam = (gold["label"] == "spam").to_numpy()
         self.scopes = {ALL_SCOPE: np.ones(gold.height, dtype=bool)} | slice_masks(gold)
         strata = gold.select(pl.concat_str([pl.col(c).cast(pl.String).fill_null("") for c in STRATA_COLUMNS], separator="/"))

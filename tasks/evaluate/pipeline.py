@@ -35,6 +35,7 @@ from tasks.evaluate.gates import (
 from tasks.evaluate.gold import GoldSet, load_gold
 from tasks.evaluate.metrics import (
     ALL_SCOPE,
+    CONFIDENCE_LEVEL,
     HEADLINE_METRICS,
     GoldBootstrap,
     GoldMeasurement,
@@ -266,9 +267,7 @@ def run_evaluation(
     candidate = mlflow.pyfunc.load_model(candidate_model_uri)
     scores = spam_scores(candidate, gold.frame["text"].to_list(), eval_config.predict_batch_size)
     # One set of resamples for every model: each comparison is paired on the same drawn messages.
-    bootstrap = GoldBootstrap(
-        gold.frame, eval_config.bootstrap_resamples, eval_config.bootstrap_seed, eval_config.confidence_level
-    )
+    bootstrap = GoldBootstrap(gold.frame, eval_config.bootstrap_resamples, eval_config.bootstrap_seed, CONFIDENCE_LEVEL)
     measured = bootstrap.measure(scores, threshold)
     overall, slices, intervals = measured.overall, measured.slices, measured.intervals()
     behavioural = run_behavioural_tests(
@@ -276,7 +275,7 @@ def run_evaluation(
         threshold,
         eval_config.behavioural_seed,
         n_resamples=eval_config.bootstrap_resamples,
-        confidence=eval_config.confidence_level,
+        confidence=CONFIDENCE_LEVEL,
     )
     champion_found = _champion_info(client, name, gold, eval_config.predict_batch_size, bootstrap)
     champion, champion_measured = champion_found if champion_found else (None, None)
@@ -299,7 +298,7 @@ def run_evaluation(
     verdict = overall_verdict(gates)
     lineage = _training_lineage(client, training_run_id)
     bootstrap_note = (
-        f"{eval_config.confidence_level:.0%} percentile bootstrap over gold messages, stratified by language and "
+        f"{CONFIDENCE_LEVEL:.0%} percentile bootstrap over gold messages, stratified by language and "
         f"class, {eval_config.bootstrap_resamples} resamples, seed {eval_config.bootstrap_seed}; comparisons with "
         "the champion and the baseline are paired on the same resamples"
     )
@@ -325,7 +324,7 @@ def run_evaluation(
                 "ondevice_report": ondevice is not None,
                 "bootstrap_resamples": eval_config.bootstrap_resamples,
                 "bootstrap_seed": eval_config.bootstrap_seed,
-                "confidence_level": eval_config.confidence_level,
+                "confidence_level": CONFIDENCE_LEVEL,
             }
         )
         run_metrics = flat_metrics(overall, slices, intervals)
