@@ -308,7 +308,7 @@ def print_summary(summary: RetrainSummary, console: Console) -> None:
     if summary.gates:
         gates = Table(title="promotion gates (gold set; comparisons: difference candidate - reference)")
         for column in GATE_COLUMNS:
-            gates.add_column(column)
+            gates.add_column(column, overflow="fold")  # on a narrow terminal wrap, never cut a figure or a name
         for gate, (name, value, interval, n, limit, verdict) in zip(summary.gates, gate_rows(summary.gates), strict=True):
             gates.add_row(name, value, interval, n, limit, _passed(gate, verdict).strip("*"))
         console.print(gates)
