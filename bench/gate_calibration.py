@@ -39,7 +39,7 @@ from tasks.evaluate.metrics import GoldBootstrap  # noqa: E402
 REFERENCE = TrueRates(recall=0.95, ham_fpr=0.008)  # about today's encoder on gold v1
 CHURNS = ((0.0, 0.0), (0.05, 0.005))
 RECALL_LOSSES = (0.0, 0.01, 0.02, 0.03, 0.04, 0.06, 0.08, 0.10, 0.15, 0.20)
-FPR_RISES = (0.0, 0.001, 0.002, 0.004, 0.006, 0.008, 0.012, 0.016)
+FPR_RISES = (0.0, 0.001, 0.002, 0.0025, 0.004, 0.006, 0.008, 0.012, 0.016)
 
 
 def _parse_args() -> argparse.Namespace:
