@@ -30,7 +30,7 @@ from flows.train import train
 from models.ondevice import TFLITE_INT8
 from spamloop.config import SpamloopConfig, load_config
 from spamloop.runtime import prepare_runtime
-from tasks.evaluate.gates import GateResult, OndeviceReport
+from tasks.evaluate.gates import GateResult, OndeviceReport, gate_rows
 from tasks.evaluate.gold import load_gold
 from tasks.evaluate.pipeline import run_link
 from tasks.export.measure import ondevice_figures
@@ -41,6 +41,8 @@ STATE_BLOCKED = "Blocked"
 STATE_AWAITING_REVIEW = "AwaitingReview"
 PUBLISH_STATUS_STATES = {"blocked": STATE_BLOCKED, "awaiting-review": STATE_AWAITING_REVIEW}
 GOLD_METRICS = ("spam_f1", "ham_fpr", "spam_precision", "spam_recall", "pr_auc")
+# Each gate's verdict beside its value, 95% interval and n (comparisons: the difference candidate - reference).
+GATE_COLUMNS = ("gate", "value", "95% interval", "n", "limit", "passed")
 
 
 class StageOutcome(BaseModel):
@@ -93,9 +95,10 @@ class RetrainSummary(BaseModel):
             lines += ["", "## Candidate on the gold set", "", "| metric | value |", "|---|---|"]
             lines += [f"| {name} | {value:.4f} |" for name, value in self.gold_metrics.items()]
         if self.gates:
-            lines += ["", "## Promotion gates", "", "| gate | value | threshold | passed |", "|---|---|---|---|"]
+            lines += ["", "## Promotion gates", "", f"| {' | '.join(GATE_COLUMNS)} |", "|---|---|---|---|---|---|"]
             lines += [
-                f"| {g.name} | {_figure(g.value)} | {_figure(g.limit)} | {_passed(g.verdict)} |" for g in self.gates
+                f"| {name} | {value} | {interval} | {n} | {limit} | {_passed(gate, verdict)} |"
+                for gate, (name, value, interval, n, limit, verdict) in zip(self.gates, gate_rows(self.gates), strict=True)
             ]
         lines += ["", f"**Published version:** {self.published_version or 'none (manifest unchanged)'}"]
         if self.links:
@@ -111,12 +114,11 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def _passed(verdict: str) -> str:
-    return {"pass": "yes", "fail": "**no**"}.get(verdict, verdict.replace("_", " "))
-
-
-def _figure(value: float | None) -> str:
-    return "–" if value is None else f"{value:.4g}"
+def _passed(gate: GateResult, label: str) -> str:
+    """yes / **no** / **undecided (n=12)**: a gate that blocks promotion is in bold."""
+    text = {"pass": "yes", "fail": "no"}.get(gate.verdict)
+    text = label if text is None else text if gate.required else f"{text} (info)"
+    return f"**{text}**" if gate.blocking else text
 
 
 def _link(value: str) -> str:
@@ -329,11 +331,11 @@ def print_summary(summary: RetrainSummary, console: Console) -> None:
             )
         console.print(quality)
     if summary.gates:
-        gates = Table(title="promotion gates (gold set)")
-        for column in ("gate", "value", "threshold", "passed"):
-            gates.add_column(column)
-        for gate in summary.gates:
-            gates.add_row(gate.name, _figure(gate.value), _figure(gate.limit), _passed(gate.verdict).strip("*"))
+        gates = Table(title="promotion gates (gold set; comparisons: difference candidate - reference)")
+        for column in GATE_COLUMNS:
+            gates.add_column(column, overflow="fold")  # on a narrow terminal wrap, never cut a figure or a name
+        for gate, (name, value, interval, n, limit, verdict) in zip(summary.gates, gate_rows(summary.gates), strict=True):
+            gates.add_row(name, value, interval, n, limit, _passed(gate, verdict).strip("*"))
         console.print(gates)
     console.print(f"published version: {summary.published_version or 'none (manifest unchanged)'}")
     for name, value in summary.links.items():

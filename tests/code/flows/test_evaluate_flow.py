@@ -48,7 +48,9 @@ def test_evaluate_approve_and_rollback_flows(prefect_harness, tmp_path):
     assert first.verdict == "pass" and first.promoted and first.version == "1"
     markdown = _latest_markdown("evaluation-gates")
     assert "Evaluation of spamloop-sms-spam v1: PASS" in markdown
-    assert "| regression_spam_f1 | regression | ➖ skipped | skipped: no champion |" in markdown
+    assert "| regression_spam_f1 | regression | ➖ skipped | – | – | – | – | skipped: no champion |" in markdown
+    floor = next(g for g in first.gates if g.name == "floor_ham_fpr")  # each verdict beside its interval and n
+    assert f"| floor_ham_fpr | floor | ✅ pass | {floor.value:.4g} | [{floor.ci_low:.4f}, {floor.ci_high:.4f}] | 1357 ({floor.count}) |" in markdown
     assert f"run id `{first.evaluation_run_id}`" in markdown  # SQLite tracking: no UI URL, the run id
 
     # Second candidate waits for review, then the approve flow promotes it.
