@@ -29,6 +29,8 @@ TAG_REVIEW = "review"
 TAG_REVIEWED_BY = "reviewed_by"
 TAG_GATES_SHA256 = "gates_sha256"
 GATE_TAG_PREFIX = "gate_"
+# Gate verdicts that keep a required gate from passing (tasks/evaluate/gates.py decides them).
+BLOCKING_VERDICTS: frozenset[str] = frozenset({"fail", "undecided"})
 REVIEW_REJECTED = "rejected"
 REVIEW_OVERRIDDEN = "overridden"
 TAG_OVERRIDE_BY = "override_by"
@@ -111,7 +113,12 @@ class Release(BaseModel):
 
 
 def failed_gate_names(tags: Mapping[str, str]) -> list[str]:
-    return sorted(key.removeprefix(GATE_TAG_PREFIX) for key, value in tags.items() if key.startswith(GATE_TAG_PREFIX) and value == "fail")
+    """Gates whose recorded verdict blocks promotion: failed, or too small to decide (``undecided``)."""
+    return sorted(
+        key.removeprefix(GATE_TAG_PREFIX)
+        for key, value in tags.items()
+        if key.startswith(GATE_TAG_PREFIX) and value in BLOCKING_VERDICTS
+    )
 
 
 def override_of(tags: Mapping[str, str]) -> Override | None:

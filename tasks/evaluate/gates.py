@@ -26,12 +26,12 @@ from mlflow.models.evaluation.validation import ModelValidationFailedException, 
 from pydantic import BaseModel, Field
 
 from models.bootstrap import percentile_interval
+from models.release import BLOCKING_VERDICTS
 from spamloop.settings.evaluate import EvaluateConfig
 from tasks.evaluate.behavioural import BehaviouralReport
 from tasks.evaluate.metrics import ALL_SCOPE, GoldMeasurement, metric_count
 
 Verdict = Literal["pass", "fail", "undecided", "skipped", "not_evaluated"]
-BLOCKING_VERDICTS: frozenset[str] = frozenset({"fail", "undecided"})
 GREATER_IS_BETTER: dict[str, bool] = {
     "spam_precision": True,
     "spam_recall": True,
