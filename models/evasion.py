@@ -427,15 +427,17 @@ def hangul_domain(text: str, rng: random.Random) -> str:
     return _RAW_URL.sub(raw, text)
 
 
+_HEADER = re.compile(r"\[Web발신\]\s+")
 EMOJIS = ("🎰", "💰", "🔥", "💯", "✅", "📈", "❤️", "💋", "🎁", "⚡", "🚀", "👉", "★", "♥", "♣", "💸", "🍀", "‼️", "🎲", "💎", "🏆", "📢", "☎️", "👑")
 
 
 def emoji(text: str, rng: random.Random) -> str:
     """Emoji and decorations before, after or inside the text: 🎰💰 카지노 ... 👉."""
-    header = "[Web발신] " if text.startswith("[Web발신] ") else ""  # the carrier adds it in front of everything
-    text = text[len(header) :]
+    header = _HEADER.match(text)  # the carrier adds it in front of everything
+    head = header.group() if header else ""
+    text = text[len(head) :]
     picked = "".join(rng.sample(EMOJIS, k=rng.randint(1, 3)))
-    return header + _decorate(text, picked, rng)
+    return head + _decorate(text, picked, rng)
 
 
 def _decorate(text: str, picked: str, rng: random.Random) -> str:
