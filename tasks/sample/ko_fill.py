@@ -49,6 +49,10 @@ GIVEN_MORE = [
     "수진", "민호", "지현", "영수", "순자", "정숙", "명수", "광수", "옥순", "진호", "보람", "슬기", "한결", "다인", "세아",
 ]
 ALL_GIVEN = GIVEN + GIVEN_MORE
+# Given names are two syllables from the common given-name syllables (about 1,500 combinations), as real names
+# are: a small fixed list would make each name frequent enough for a model to attach a label to it.
+_GIVEN_FIRST = "민서지하도예주시수현준은유채다건우연정영상혜경성동재소태승가나윤세진보한슬아미희호선"
+_GIVEN_SECOND = "준연윤우원은아호민서린빈현희진영수경숙훈석철정율인솔결람기혁욱"
 GAMBLING_BRANDS = [
     "벳365", "로얄", "마카오", "윈윈", "스타", "골드", "킹덤", "에볼루션", "타이거", "블루", "라칸", "더킹", "제우스", "올림푸스",
     "페라리", "벤츠", "샤넬", "맥스", "위너", "메가", "비트", "포세이돈", "황금성", "다이아", "크라운", "플래티넘", "드림", "썬시티",
@@ -121,12 +125,16 @@ def user(rng: random.Random) -> str:
     return "".join(rng.choice(_LOWER) for _ in range(rng.randint(4, 8))) + digits(rng, rng.randint(0, 3))
 
 
+def given(rng: random.Random) -> str:
+    return rng.choice(ALL_GIVEN) if rng.random() < 0.3 else rng.choice(_GIVEN_FIRST) + rng.choice(_GIVEN_SECOND)
+
+
 def name(rng: random.Random) -> str:
-    return rng.choice(SURNAMES) + rng.choice(ALL_GIVEN)
+    return rng.choice(SURNAMES) + given(rng)
 
 
 def name_masked(rng: random.Random) -> str:
-    return f"{rng.choice(SURNAMES)}*{rng.choice(ALL_GIVEN)[-1]}"
+    return f"{rng.choice(SURNAMES)}*{given(rng)[-1]}"
 
 
 def _has_final(syllable: str) -> bool:
@@ -135,14 +143,14 @@ def _has_final(syllable: str) -> bool:
 
 def given_vocative(rng: random.Random) -> str:
     """민준아 after a final consonant, 지우야 after a vowel."""
-    given = rng.choice(ALL_GIVEN)
-    return given + ("아" if _has_final(given) else "야")
+    first = given(rng)
+    return first + ("아" if _has_final(first) else "야")
 
 
 def given_self(rng: random.Random) -> str:
     """How one introduces oneself casually: 민준이야, 지우야."""
-    given = rng.choice(ALL_GIVEN)
-    return given + ("이야" if _has_final(given) else "야")
+    first = given(rng)
+    return first + ("이야" if _has_final(first) else "야")
 
 
 def mobile(rng: random.Random) -> str:
@@ -343,7 +351,7 @@ FILLS: dict[str, Fill] = {
     "name": name,
     "name2": name,
     "name_masked": name_masked,
-    "given": lambda r: r.choice(ALL_GIVEN),
+    "given": given,
     "given_voc": given_vocative,
     "given_self": given_self,
     "surname": lambda r: r.choice(SURNAMES),
@@ -422,7 +430,7 @@ FILLS: dict[str, Fill] = {
     "place": lambda r: r.choice(PLACES),
     "gbrand": lambda r: r.choice(GAMBLING_BRANDS) + r.choice(GAMBLING_SUFFIXES),
     "room_name": lambda r: r.choice(STOCK_ROOM_NAMES),
-    "expert": lambda r: r.choice(SURNAMES) + r.choice(ALL_GIVEN)[:1] + " " + r.choice(EXPERT_TITLES),
+    "expert": lambda r: r.choice(SURNAMES) + given(r)[:1] + " " + r.choice(EXPERT_TITLES),
     "job": lambda r: r.choice(JOBS),
     "loan_brand": lambda r: r.choice(LOAN_BRANDS),
     "apt_name": lambda r: r.choice(["래미안", "힐스테이트", "자이", "푸르지오", "e편한세상", "롯데캐슬", "아이파크", "더샵", "SK뷰", "센트레빌"]),

@@ -27,12 +27,12 @@ HAM_SUBTYPES: dict[str, dict] = {
         "category": "card_approval", "share": 9.0, "web_header": 0.6, "multiline": 0.45, "registers": ("formal",),
         "rules": {
             "msg": [
-                "{card}카드({last4})승인 {name_masked} {won_mid}원 {plan} {date} {time} {merchant} 누적{won_big}원",
-                "{card}체크승인 {name_masked} {won_small}원 {date} {time} {merchant} 잔액{won_big}원",
-                "[{card}카드] {name_masked}님 {date} {time} {won_mid}원 {merchant} {plan} 승인",
-                "{card}카드 승인\n{name_masked}\n{won_mid}원 {plan}\n{date} {time}\n{merchant}\n누적 {won_big}원",
-                "{card}카드 {name_masked} {won_small}원 승인 {merchant} {time}",
-                "[{card}카드] {name_masked}님 {date} 결제예정금액 {won_big}원 입니다. 상세 {legit_card}",
+                "{card}카드({last4})승인 {cust} {won_mid}원 {plan} {date} {time} {merchant} 누적{won_big}원",
+                "{card}체크승인 {cust} {won_small}원 {date} {time} {merchant} 잔액{won_big}원",
+                "[{card}카드] {cust}님 {date} {time} {won_mid}원 {merchant} {plan} 승인",
+                "{card}카드 승인\n{cust}\n{won_mid}원 {plan}\n{date} {time}\n{merchant}\n누적 {won_big}원",
+                "{card}카드 {cust} {won_small}원 승인 {merchant} {time}",
+                "[{card}카드] {cust}님 {date} 결제예정금액 {won_big}원 입니다. 상세 {legit_card}",
             ],
             "plan": ["일시불", "일시불", "{n_small}개월", "할부 {n_small}개월"],
         },
@@ -42,10 +42,10 @@ HAM_SUBTYPES: dict[str, dict] = {
         # The legitimate twin of the overseas-approval lure: same words, a real issuer, no call-this-number bait.
         "rules": {
             "msg": [
-                "[{card}카드] 해외승인 {name_masked} {usd}USD {date} {foreign_merchant}",
-                "{card}카드 승인취소 {name_masked} {won_mid}원 {date} {merchant}",
-                "[{card}카드] {name_masked}님 {foreign_merchant} {usd}USD 해외 이용 승인 {date} {time}",
-                "[{card}카드] {name_masked}님 카드가 발급되어 {date} 발송 예정입니다. 배송조회 {legit_card}",
+                "[{card}카드] 해외승인 {cust} {usd}USD {date} {foreign_merchant}",
+                "{card}카드 승인취소 {cust} {won_mid}원 {date} {merchant}",
+                "[{card}카드] {cust}님 {foreign_merchant} {usd}USD 해외 이용 승인 {date} {time}",
+                "[{card}카드] {cust}님 카드가 발급되어 {date} 발송 예정입니다. 배송조회 {legit_card}",
                 "[{card}카드] 해외결제 {usd}USD 승인 {foreign_merchant} 해외 이용 알림 서비스",
             ],
         },
@@ -56,10 +56,10 @@ HAM_SUBTYPES: dict[str, dict] = {
             "msg": [
                 "[{bank}] {date} {time} 입금 {won_mid}원 {name} 잔액 {won_big}원",
                 "{bank_short} {date} {time} {account_masked} 출금 {won_mid}원 {merchant} 잔액{won_big}원",
-                "[{bank}] {name_masked}님 {date} 급여 입금 {won_big}원",
+                "[{bank}] {cust}님 {date} 급여 입금 {won_big}원",
                 "{bank_short}\n{date} {time}\n{account_masked}\n입금 {won_mid}원\n{name}\n잔액 {won_big}원",
                 "[{bank}] 적금 만기 안내 {date} 만기 예정 원리금 {won_big}원",
-                "[{bank}] {name_masked}님 {date} 대출이자 {won_mid}원 출금 예정입니다.",
+                "[{bank}] {cust}님 {date} 대출이자 {won_mid}원 출금 예정입니다.",
                 "[{bank}] 자동이체 {won_mid}원 출금 예정 {date} 잔액 확인 바랍니다.",
             ],
         },
@@ -69,7 +69,7 @@ HAM_SUBTYPES: dict[str, dict] = {
         "rules": {
             "msg": [
                 "[토스] {name}님이 {won_small}원을 보냈어요.", "[카카오페이] {name}님이 {won_mid}원을 송금했습니다. 받기 {legit_kakao}",
-                "[{bank}] {name_masked}님 {account_masked}로 {won_mid}원 이체가 완료되었습니다.", "[네이버페이] {name}님에게 {won_small}원 송금 완료",
+                "[{bank}] {cust}님 {account_masked}로 {won_mid}원 이체가 완료되었습니다.", "[네이버페이] {name}님에게 {won_small}원 송금 완료",
                 "[토스] {name}님에게 {won_mid}원 보냈어요. 메모: {memo}",
             ],
             "memo": ["회비", "저녁값", "택시비", "월세", "생일선물", "모임비", "더치페이", "교통비"],
@@ -81,9 +81,9 @@ HAM_SUBTYPES: dict[str, dict] = {
         "rules": {
             "msg": [
                 "[{shop}] 주문하신 상품이 출고되었습니다. {courier} {tracking}",
-                "[{shop}] {name_masked}님 주문 상품 발송 완료 {courier} 운송장 {tracking} 배송조회 {legit_courier_url}",
-                "[CJ대한통운] {name_masked}님 상품 집하 완료 운송장번호 {tracking} 조회 {legit_cj}",
-                "[{shop}]\n{name_masked}님 주문하신 상품이 발송되었습니다\n택배사 {courier}\n송장번호 {tracking}",
+                "[{shop}] {cust}님 주문 상품 발송 완료 {courier} 운송장 {tracking} 배송조회 {legit_courier_url}",
+                "[CJ대한통운] {cust}님 상품 집하 완료 운송장번호 {tracking} 조회 {legit_cj}",
+                "[{shop}]\n{cust}님 주문하신 상품이 발송되었습니다\n택배사 {courier}\n송장번호 {tracking}",
                 "[쿠팡] 로켓배송 내일({date}) 도착 예정입니다. 주문 상세 {legit_coupang}",
             ],
             "legit_cj": ["https://trace.cjlogistics.com/next/tracking.html?wblNo={tracking}"],
@@ -94,7 +94,7 @@ HAM_SUBTYPES: dict[str, dict] = {
         "category": "delivery_notice", "share": 6.0, "web_header": 0.5, "multiline": 0.35, "registers": ("formal",),
         "rules": {
             "msg": [
-                "[CJ대한통운] {name_masked}님의 상품이 배송완료 되었습니다. 운송장 {tracking} 배송장소: {spot}",
+                "[CJ대한통운] {cust}님의 상품이 배송완료 되었습니다. 운송장 {tracking} 배송장소: {spot}",
                 "[쿠팡] 고객님의 주문 상품이 {time}에 배송 완료되었습니다. 배송사진 확인 {legit_coupang}",
                 "[{courier}] 고객님 상품({tracking})을 {spot}에 배송하였습니다. 배송조회 {legit_courier_url}",
                 "[우체국택배] {date} 배달완료 {tracking} {spot} 수령 확인 {legit_epost}",
@@ -123,7 +123,7 @@ HAM_SUBTYPES: dict[str, dict] = {
         "category": "delivery_notice", "share": 4.0, "web_header": 0.5, "multiline": 0.35, "registers": ("formal",),
         "rules": {
             "msg": [
-                "[{shop}] {name_masked}님 주문이 완료되었습니다. 결제금액 {won_mid}원 주문상세 {legit_shop}",
+                "[{shop}] {cust}님 주문이 완료되었습니다. 결제금액 {won_mid}원 주문상세 {legit_shop}",
                 "[배달의민족] 주문이 접수되었습니다. {menu} 도착 예정 {time}",
                 "[{shop}] 결제 완료 {won_mid}원 주문번호 {tracking}",
                 "[{shop}] 반품 접수 완료 {date} 회수 예정 환불금액 {won_mid}원",
@@ -136,10 +136,10 @@ HAM_SUBTYPES: dict[str, dict] = {
         "category": "appointment", "share": 4.0, "web_header": 0.5, "multiline": 0.35, "registers": ("formal",),
         "rules": {
             "msg": [
-                "[{clinic}] {name_masked}님 {date} {time} 진료 예약되었습니다. 변경/취소 {rep_phone}",
+                "[{clinic}] {cust}님 {date} {time} 진료 예약되었습니다. 변경/취소 {rep_phone}",
                 "[{clinic}] 내일 {time} 예약 잊지 마세요. 10분 전 도착 부탁드립니다.",
                 "[{clinic}] 건강검진 예약안내 {date} {time} 검진 전날 저녁 9시 이후 금식",
-                "[{clinic}] {name_masked}님 처방전 준비되었습니다 {date}까지 수령 바랍니다",
+                "[{clinic}] {cust}님 처방전 준비되었습니다 {date}까지 수령 바랍니다",
                 "[{clinic}] 예약 확정 {date} {time} 예약 확인 {legit_hospital}",
             ],
         },
@@ -161,13 +161,16 @@ HAM_SUBTYPES: dict[str, dict] = {
         "category": "utility_bill", "share": 4.0, "web_header": 0.6, "multiline": 0.35, "registers": ("formal",),
         "rules": {
             "msg": [
-                "[SKT] {month}월 이용요금 {won_bill}원 {date} 자동이체 예정입니다.",
-                "[KT] 고객님의 {month}월 청구금액은 {won_bill}원입니다. 상세내역 {legit_telecom}",
-                "[LG U+] {month}월 요금 {won_bill}원이 {card}카드로 결제될 예정입니다.",
-                "[한국전력] {month}월 전기요금 {won_bill}원 납기일 {date} 확인 {legit_utility}",
-                "[도시가스] {month}월 가스요금 {won_bill}원 청구 납부기한 {date}",
-                "[수도사업본부] {month}월 상하수도 요금 {won_small}원 {date} 자동납부",
+                "[{telco}] {month}월 이용요금 {won_bill}원 {date} {pay} 예정입니다.", "[{telco}] 고객님의 {month}월 청구금액은 {won_bill}원입니다. {detail}",
+                "[{telco}] {month}월 요금 {won_bill}원이 {card}카드로 결제될 예정입니다.", "[{telco}] {month}월 요금 납부가 완료되었습니다. 납부금액 {won_bill}원",
+                "[{utility}] {month}월 {bill_kind} {won_bill}원 납기일 {date} {detail}", "[{utility}] {month}월분 {bill_kind} {won_bill}원 {date} 자동납부 예정",
+                "[{telco}] 데이터 사용량 {n}GB 중 {pct}% 사용하셨습니다.", "[{telco}] 약정 만료 예정 안내 {date} 만료 {detail}",
             ],
+            "telco": ["SKT", "SK텔레콤", "KT", "LG U+", "LG유플러스", "SK브로드밴드", "KT 인터넷", "알뜰폰 헬로모바일"],
+            "utility": ["한국전력", "한전", "도시가스", "서울도시가스", "수도사업본부", "지역난방공사", "{apt_name} 관리사무소"],
+            "bill_kind": ["전기요금", "가스요금", "상하수도 요금", "난방비", "관리비"],
+            "pay": ["자동이체", "카드 자동결제", "계좌 출금"],
+            "detail": ["", "상세내역 {legit_telecom}", "확인 {legit_utility}", "자세한 내용은 고객센터 {rep_phone}", "청구서 확인 {legit_telecom}"],
         },
     },
     # ------------------------------------------------------------------ public agencies, schools, apartments
@@ -175,7 +178,7 @@ HAM_SUBTYPES: dict[str, dict] = {
         "category": "public_notice", "share": 2.5, "web_header": 0.7, "multiline": 0.4, "registers": ("formal",),
         "rules": {
             "msg": [
-                "[국민건강보험공단] {name_masked}님은 {year}년 일반건강검진 대상자입니다. 검진기관 찾기 {legit_nhis}",
+                "[국민건강보험공단] {cust}님은 {year}년 일반건강검진 대상자입니다. 검진기관 찾기 {legit_nhis}",
                 "[국민건강보험공단] 건강검진 결과가 {date} 발송되었습니다. 결과는 The건강보험 앱에서 확인하세요.",
                 "[질병관리청] 인플루엔자 예방접종 안내 {date}부터 가까운 위탁의료기관에서 접종 가능합니다.",
                 "[{district} 보건소] {date} {time} 예방접종 예약이 확정되었습니다. 문의 {landline}",
@@ -214,7 +217,7 @@ HAM_SUBTYPES: dict[str, dict] = {
                 "[{school}] {grade}학년 학부모님께 {notice} 자세한 내용은 {legit_school}",
                 "[{school}] {notice} 가정통신문 확인 부탁드립니다.",
                 "[{school}]\n{notice}\n{date}까지 회신 바랍니다\n{legit_school}",
-                "[{school}] {name_masked} 학생 {date} 결석 처리되었습니다. 문의 {landline}",
+                "[{school}] {cust} 학생 {date} 결석 처리되었습니다. 문의 {landline}",
             ],
             "notice": ["{date} 현장체험학습 안내", "방과후학교 수강신청 안내", "{month}월 급식 식단표 안내", "학부모 상담주간 신청 안내", "{date} 재량휴업일 안내", "우유급식 신청 안내", "수학여행 참가비 {won_mid}원 납부 안내"],
         },
@@ -282,6 +285,8 @@ HAM_SUBTYPES: dict[str, dict] = {
                 "주말에 {area} 갈래?", "{place}에서 기다릴게", "{time_spoken}까지 갈게", "약 챙겨 먹었어?", "김치 보냈다 받으면 연락해", "병원 예약 {date}로 잡았어",
                 "{menu} 시켜먹자", "내일 {weekday} 몇 시 출발이야?", "엄마 생신 선물 뭐 할까", "보일러 좀 켜놔", "차 키 어디 뒀어?", "수고했어 푹 쉬어",
                 "네 주민번호 {rrn} 맞지? 서류에 적을게", "보험 서류에 아빠 주민번호 {rrn} 적었어",
+                "내 번호 바뀌었어 {mobile} 저장해줘", "이모 번호 {mobile} 이야", "아빠 회사 번호 {landline}", "택배 기사님 번호 {mobile} 이래",
+                "급하면 이 번호로 전화해 {mobile}", "삼촌 새 번호 {mobile} 저장해놔",
             ],
             "talk2": ["사랑해", "조심히 와", "연락해", "도착하면 전화해", "배고파", "ㅋㅋ", "알겠지?", "천천히 와"],
             "end": ["", "", "", "~", "!", " ㅎㅎ", " ㅋㅋ", " ^^", ".", " 😊", "ㅎ", "??", " ㅠㅠ"],
@@ -296,6 +301,7 @@ HAM_SUBTYPES: dict[str, dict] = {
                 "오늘 {menu} 어때", "이거 봐봐 {legit_friend}", "나 지금 {place}이야", "영화 {time_spoken} 거 예매했어", "다음주 {weekday} 시간 돼?",
                 "시험 잘 봤어?", "퇴근했어? 한잔 할까", "여행 사진 보내줘", "이번에 {area}로 이사했어 집들이 와", "모임 장소 {place}로 바뀜",
                 "과제 자료 공유할게 {legit_friend}", "취직 축하한다 진짜", "아 늦잠잤다 10분 늦을듯", "택시 탔어 곧 도착",
+                "나 번호 바꿨어 {mobile} 저장해", "{name} 번호 {mobile} 이거 맞아", "식당 예약 번호 {landline} 여기로 전화해봐", "폰 꺼지면 이 번호로 연락해 {mobile}",
             ],
             "talk2": ["ㅋㅋㅋ", "답장 줘", "연락 기다릴게", "고마워", "미안 ㅠ", "ㄱㄱ", "콜?"],
             "end": ["", "", "", "~", "!", " ㅎㅎ", " ㅋㅋ", " ^^", "!!", "ㅋ", "??", " 👍"],
@@ -308,6 +314,7 @@ HAM_SUBTYPES: dict[str, dict] = {
                 "{name} 팀장님 보고서 메일로 보냈습니다 {email} 확인 부탁드립니다", "회의 {time}로 변경됐습니다", "회의실 {room}호로 옮겼습니다",
                 "오늘 회식 {time_spoken}부터입니다", "{name}님 내일 미팅 자료 공유드립니다 {legit_friend}", "출장 일정 {date}로 확정되었습니다",
                 "거래처 {name}입니다 견적서 보내드렸습니다 확인 부탁드립니다", "내일 오전 반차 사용하겠습니다",
+                "{name} 과장님 연락처 {mobile} 입니다", "외근 중이라 {mobile}로 연락 부탁드립니다", "사무실 대표번호 {landline} 입니다", "번호가 변경되어 알려드립니다 {mobile}",
             ],
             "msg@casual": ["{name} 대리 오늘 재택이야?", "점심 뭐 먹을래", "회의 끝나고 잠깐 얘기 좀 해요", "자료 확인했어요 수고했어요"],
         },

@@ -29,6 +29,8 @@ COMMON: dict[str, list[str]] = {
     "messenger": ["{kakao}", "{telegram}", "{kakao}", "{telegram}"],
     "bullet": ["▶", "■", "☞", "✔", "✅", "◆", "●", "-", "※", "★", "▣", "◎"],
     "hurry": ["", "", "선착순 마감", "마감 임박", "오늘까지", "금일 마감", "한정 수량", "이번주까지만", "서두르세요", "놓치지 마세요"],
+    # How a legitimate sender names its customer: masked (홍*동) as card and bank alerts do, or in full.
+    "cust": ["{name_masked}", "{name_masked}", "{name}"],
     "greet@formal": ["안녕하세요", "안녕하십니까", "고객님 안녕하세요", "회원님 안녕하세요", ""],
     "greet@casual": ["", "안녕하세요~", "ㅎㅇ", "하이~", "형님들", "사장님"],
 }
@@ -291,8 +293,19 @@ SPAM_SUBTYPES: dict[str, dict] = {
     "smishing_delivery": {
         "category": "smishing_delivery", "share": 0.3, "web_header": 0.4, "multiline": 0.3,
         "rules": {
-            "msg": ["[{courier}] {notice} {link}", "[국제발신] {notice} {url}", "{notice} {url}", "[{courier}]\n{notice}\n{url}"],
-            "notice": ["고객님 택배가 주소지 불일치로 보관중입니다 주소 확인", "운송장 {tracking} 배송 실패 주소 재확인 바랍니다", "도로명 주소 미기재로 배송 보류", "해외직구 상품 통관 보류 관세 {won_small}원 미납", "수취인 부재로 반송 예정 재배송 신청", "배송비 {won_small}원 미결제로 배송 지연", "우편번호 오류로 배달이 중단되었습니다"],
+            "msg": [
+                "[{sender}] {who}{problem} {deadline} {action} {link}", "[국제발신] {who}{problem} {action} {url}", "{who}{problem} {deadline} {url}",
+                "[{sender}]\n{who}{problem}\n{deadline}\n{action} {url}", "{sender} {who}{problem} {action} {url}", "{problem} {action} ▶ {url} -{sender}-",
+            ],
+            "sender": ["{courier}", "{courier}", "우체국", "우체국택배", "CJ대한통운", "해외배송센터", "택배 고객센터", "{shop} 배송"],
+            "who": ["", "", "고객님 ", "{name}님 ", "{name_masked}님 ", "고객님의 ", "{name}님의 "],
+            "problem": [
+                "택배가 주소지 불일치로 보관중입니다", "택배가 주소불명으로 반송 처리됩니다", "상품이 도로명 주소 미기재로 배송 보류되었습니다", "소포가 우편번호 오류로 배달 중단되었습니다",
+                "운송장 {tracking} 배송 실패", "택배 수취인 부재로 보관 중", "해외직구 상품 통관 보류 관세 {won_small}원 미납", "배송비 {won_small}원 미결제로 배송 지연",
+                "상품 보관기간 만료 예정", "주소 정보가 불완전하여 배송이 지연됩니다", "물품이 배송 불가 지역으로 분류되었습니다", "택배 주소 확인이 필요합니다",
+            ],
+            "deadline": ["", "{date} 반송 예정", "24시간 내 미확인 시 반송됩니다", "금일 중 확인 바랍니다", "{date}까지 수정하지 않으면 폐기", "재배송은 1회만 가능합니다"],
+            "action": ["주소 확인", "주소 수정", "재배송 신청", "정보 수정", "배송조회", "아래 링크에서 확인", "주소 재입력 바랍니다", "확인 후 재배송 요청"],
         },
     },
     "smishing_account_takeover": {
