@@ -18,6 +18,7 @@ import random
 from collections.abc import Callable
 
 from tasks.sample.ko_vocab import (
+    ACCOUNT_LAYOUTS,
     AREAS,
     BANK_SHORT,
     BANKS,
@@ -206,20 +207,17 @@ def rrn(rng: random.Random) -> str:
     return f"{body[:6]}-{body[6:]}{wrong}"
 
 
+def account_number(rng: random.Random, groups: tuple[str | int, ...]) -> str:
+    """An account number of one layout of ``ACCOUNT_LAYOUTS``: fixed prefixes kept, digit counts filled at random."""
+    return "-".join(group if isinstance(group, str) else digits(rng, group) for group in groups)
+
+
 def account(rng: random.Random) -> str:
     """Bank name + account number in that bank's layout (random digits)."""
-    layouts = [
-        ("신한은행", lambda: f"110-{digits(rng, 3)}-{digits(rng, 6)}"),
-        ("국민은행", lambda: f"{digits(rng, 6)}-{digits(rng, 2)}-{digits(rng, 6)}"),
-        ("우리은행", lambda: f"1002-{digits(rng, 3)}-{digits(rng, 6)}"),
-        ("하나은행", lambda: f"{digits(rng, 3)}-{digits(rng, 6)}-{digits(rng, 5)}"),
-        ("농협", lambda: f"302-{digits(rng, 4)}-{digits(rng, 4)}-{digits(rng, 2)}"),
-        ("카카오뱅크", lambda: f"3333-{digits(rng, 2)}-{digits(rng, 7)}"),
-        ("기업은행", lambda: f"{digits(rng, 3)}-{digits(rng, 6)}-{digits(rng, 2)}-{digits(rng, 3)}"),
-        ("토스뱅크", lambda: f"1000-{digits(rng, 4)}-{digits(rng, 4)}"),
-    ]
-    bank, number = rng.choice(layouts)
-    return f"{bank} {number()}" if rng.random() < 0.8 else f"{number()} {bank}"
+    bank, groups = rng.choice(ACCOUNT_LAYOUTS)
+    bank_first = rng.random() < 0.8
+    number = account_number(rng, groups)
+    return f"{bank} {number}" if bank_first else f"{number} {bank}"
 
 
 def account_masked(rng: random.Random) -> str:

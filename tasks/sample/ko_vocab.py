@@ -43,3 +43,14 @@ LOOKALIKE_STEMS = [
     "kakao-secure", "toss-verify", "coupang-kr", "apple-id-kr", "wooribank-kr", "court-kr", "kbank-help",
 ]
 EMAIL_DOMAINS = ["naver.com", "gmail.com", "daum.net", "kakao.com", "hanmail.net", "company.co.kr", "nate.com"]
+# Bank account layouts: bank name and the groups of its number (a fixed prefix, or a count of random digits).
+ACCOUNT_LAYOUTS: tuple[tuple[str, tuple[str | int, ...]], ...] = (
+    ("신한은행", ("110", 3, 6)),
+    ("국민은행", (6, 2, 6)),
+    ("우리은행", ("1002", 3, 6)),
+    ("하나은행", (3, 6, 5)),
+    ("농협", ("302", 4, 4, 2)),
+    ("카카오뱅크", ("3333", 2, 7)),
+    ("기업은행", (3, 6, 2, 3)),
+    ("토스뱅크", ("1000", 4, 4)),
+)

@@ -15,7 +15,9 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from tasks.sample.ko_fill import account_number
 from tasks.sample.ko_vocab import (
+    ACCOUNT_LAYOUTS,
     SURNAMES as _SURNAMES,
     GIVEN as _GIVEN,
     BANKS as _BANKS,
@@ -204,18 +206,9 @@ def _rrn(rng: random.Random) -> str:
 
 
 def _account(rng: random.Random) -> str:
-    """Bank name + account number in that bank's usual layout."""
-    layouts = [
-        ("신한은행", lambda: f"110-{_digits(rng, 3)}-{_digits(rng, 6)}"),
-        ("국민은행", lambda: f"{_digits(rng, 6)}-{_digits(rng, 2)}-{_digits(rng, 6)}"),
-        ("우리은행", lambda: f"1002-{_digits(rng, 3)}-{_digits(rng, 6)}"),
-        ("하나은행", lambda: f"{_digits(rng, 3)}-{_digits(rng, 6)}-{_digits(rng, 5)}"),
-        ("농협", lambda: f"302-{_digits(rng, 4)}-{_digits(rng, 4)}-{_digits(rng, 2)}"),
-        ("카카오뱅크", lambda: f"3333-{_digits(rng, 2)}-{_digits(rng, 7)}"),
-        ("기업은행", lambda: f"{_digits(rng, 3)}-{_digits(rng, 6)}-{_digits(rng, 2)}-{_digits(rng, 3)}"),
-    ]
-    bank, number = rng.choice(layouts)
-    return f"{bank} {number()}"
+    """Bank name + account number in that bank's usual layout (v1 knows the first seven layouts)."""
+    bank, groups = rng.choice(ACCOUNT_LAYOUTS[:7])
+    return f"{bank} {account_number(rng, groups)}"
 
 
 def _account_masked(rng: random.Random) -> str:
