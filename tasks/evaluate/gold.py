@@ -1,9 +1,11 @@
 """The gold set: a fixed, versioned, digest-checked evaluation set that training never sees.
 
-Build rule (``BUILD_RULE``): every row of the bundled seed corpora (``tasks.sample.seed.load_seed_labels``)
-whose message id falls in the fixed gold hash bucket (``is_gold_holdout``), one row per message id, sorted by
-message id. Labels are the corpora's own (human-verified) labels. Slice columns are derived here from the text
-and the corpus category. A version, once written, is never rewritten: ``build --version vN`` makes a new one.
+Build rule (``BUILD_RULES``): every row of the bundled seed corpora (``tasks.sample.seed.load_seed_labels``)
+that the version's holdout rule picks, one row per message id, sorted by message id. v1 picks the fixed hash
+bucket (``is_gold_holdout``); v2 and later pick ``is_gold_v2`` (the v1 bucket, whole held-out synthetic subtypes,
+half of the real spam). Labels are the corpora's own (human-verified) labels. Slice columns are derived here
+from the text and the corpus category. A version, once written, is never rewritten: ``build --version vN``
+makes a new one.
 
     python -m tasks.evaluate.gold build --version v2
     python -m tasks.evaluate.gold verify --version v1
@@ -26,17 +28,21 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.normalization import NORMALIZATION_VERSION, message_id, normalize, template_key, url_domains
-from tasks.sample.seed import is_gold_holdout, load_seed_labels
+from tasks.sample.seed import GOLD_V2_HELDOUT_SUBTYPES, is_gold_holdout, is_gold_v2, load_seed_labels
 
 DEFAULT_GOLD_DIR = Path("data/gold")
 # The checkout this module lives in: relative gold folders fall back to it when the working directory is elsewhere.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SEED_DIR = Path("data/seed")
-BUILD_RULE = (
-    "rows of load_seed_labels(data/seed) with is_gold_holdout(message_id); one row per message_id "
-    "(first by corpus name); sorted by message_id; label = corpus label; slice columns from "
+_ROW_RULE = (
+    "one row per message_id (first by corpus name); sorted by message_id; label = corpus label; slice columns from "
     "tasks/evaluate/gold.py (category_group, has_url, is_obfuscated)"
 )
+BUILD_RULES: dict[str, str] = {
+    "v1": f"rows of load_seed_labels(data/seed) with is_gold_holdout(message_id); {_ROW_RULE}",
+    "v2": "rows of load_seed_labels(data/seed) with is_gold_v2(message_id, corpus, label, subtype) (tasks/sample/seed.py: "
+    "the v1 bucket, every row of GOLD_V2_HELDOUT_SUBTYPES, GOLD_V2_EXTRA_BUCKETS of the real spam); " + _ROW_RULE,
+}
 
 GOLD_SCHEMA: dict[str, pl.DataType] = {
     "message_id": pl.String(),
@@ -46,6 +52,7 @@ GOLD_SCHEMA: dict[str, pl.DataType] = {
     "label": pl.String(),
     "lang": pl.String(),
     "category": pl.String(),
+    "subtype": pl.String(),
     "category_group": pl.String(),
     "has_url": pl.Boolean(),
     "is_obfuscated": pl.Boolean(),
@@ -53,8 +60,9 @@ GOLD_SCHEMA: dict[str, pl.DataType] = {
     "corpus": pl.String(),
 }
 
-# Corpus category (tasks/sample/synth_ko.py) -> slice group. Rows without a category (the real English and Korean
-# corpora) fall back by label: spam -> other_spam (UCI prize/premium-rate spam), ham -> personal.
+# Corpus category (generators v1 tasks/sample/synth_ko.py and v2 synth_ko_v2.py) -> slice group. Rows without a
+# category (the real English and Korean corpora) fall back by label: spam -> other_spam (UCI prize/premium-rate
+# spam), ham -> personal.
 CATEGORY_GROUP_BY_CATEGORY: dict[str, str] = {
     # credential theft, fraud and impersonation
     "impersonation": "smishing",
@@ -62,12 +70,17 @@ CATEGORY_GROUP_BY_CATEGORY: dict[str, str] = {
     "smishing_government": "smishing",
     "smishing_card": "smishing",
     "phishing": "smishing",
+    "smishing_agency": "smishing",
+    "smishing_acquaintance": "smishing",
+    "smishing_account": "smishing",
+    "payment_lure": "smishing",
     # promotion of goods and services, legal or not
     "advertising": "advertising",
     "gambling": "advertising",
     "loan": "advertising",
     "adult": "advertising",
     "investment": "advertising",
+    "job_ad": "advertising",
     # transactional ham a filter must never block
     "otp": "transactional",
     "card_approval": "transactional",
@@ -75,6 +88,9 @@ CATEGORY_GROUP_BY_CATEGORY: dict[str, str] = {
     "appointment": "transactional",
     "bank_transfer": "transactional",
     "utility_bill": "transactional",
+    "public_notice": "transactional",
+    "school_notice": "transactional",
+    "apartment_notice": "transactional",
     "personal": "personal",
 }
 CATEGORY_GROUPS: tuple[str, ...] = ("smishing", "advertising", "other_spam", "transactional", "personal")
@@ -124,6 +140,9 @@ class GoldManifest(BaseModel):
     rows: int = Field(description="Number of messages.")
     counts: dict[str, dict[str, int]] = Field(description="Row counts by label, lang, category_group, has_url, is_obfuscated.")
     build_rule: str = Field(description="How the rows were chosen.")
+    heldout_subtypes: list[str] = Field(
+        default_factory=list, description="Synthetic subtypes whose every message is in this version (none before v2)."
+    )
     normalization_version: str = Field(description="Text contract version used for text_norm and template_key.")
     sources: dict[str, str] = Field(description="Seed corpus file name -> sha256 of its bytes at build time.")
 
@@ -197,11 +216,26 @@ def add_slice_columns(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def select_gold_rows(seed: pl.DataFrame) -> pl.DataFrame:
-    """Apply the build rule to a seed-label frame: holdout ids only, one row per id, slice columns, sorted."""
-    holdout = seed.filter(pl.Series([is_gold_holdout(mid) for mid in seed["message_id"].to_list()], dtype=pl.Boolean))
-    if "category" not in holdout.columns:
-        holdout = holdout.with_columns(pl.lit(None, dtype=pl.String).alias("category"))
+def rule_of(version: str) -> str:
+    """The build rule a version uses: 'v1' for v1, 'v2' for v2 and later (until a newer rule is added)."""
+    return "v1" if version == "v1" else "v2"
+
+
+def select_gold_rows(seed: pl.DataFrame, rule: str = "v1") -> pl.DataFrame:
+    """Apply a build rule to a seed-label frame: holdout rows only, one row per id, slice columns, sorted."""
+    for optional in ("category", "subtype"):
+        if optional not in seed.columns:
+            seed = seed.with_columns(pl.lit(None, dtype=pl.String).alias(optional))
+    if rule == "v1":
+        picked = [is_gold_holdout(mid) for mid in seed["message_id"].to_list()]
+    elif rule == "v2":
+        picked = [
+            is_gold_v2(mid, corpus, label, subtype)
+            for mid, corpus, label, subtype in seed.select("message_id", "corpus", "label", "subtype").iter_rows()
+        ]
+    else:
+        raise ValueError(f"unknown gold build rule {rule!r}")
+    holdout = seed.filter(pl.Series(picked, dtype=pl.Boolean))
     holdout = holdout.sort(["message_id", "corpus"]).unique(subset="message_id", keep="first", maintain_order=True)
     gold = add_slice_columns(holdout)
     return gold.select([pl.col(name).cast(dtype) for name, dtype in GOLD_SCHEMA.items()])
@@ -226,7 +260,7 @@ def file_sha256(path: Path) -> str:
 
 def _counts(frame: pl.DataFrame) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = {}
-    for column in ("label", "lang", "category_group", "has_url", "is_obfuscated", "corpus"):
+    for column in ("label", "lang", "category_group", "has_url", "is_obfuscated", "corpus", "subtype"):
         values = frame[column].cast(pl.String).fill_null("null").to_list()
         column_counts: dict[str, int] = {}
         for value in values:
@@ -244,7 +278,8 @@ def build_gold(version: str, seed_dir: Path = DEFAULT_SEED_DIR, gold_dir: Path =
     parquet_path, manifest_path = gold_paths(version, gold_dir)
     if parquet_path.exists() or manifest_path.exists():
         raise FileExistsError(f"gold {version} already exists in {gold_dir}; build a new version instead")
-    gold = select_gold_rows(load_seed_labels(seed_dir))
+    rule = rule_of(version)
+    gold = select_gold_rows(load_seed_labels(seed_dir), rule)
     if gold.height == 0:
         raise ValueError(f"no gold-holdout rows in {seed_dir}")
     gold_dir.mkdir(parents=True, exist_ok=True)
@@ -258,7 +293,8 @@ def build_gold(version: str, seed_dir: Path = DEFAULT_SEED_DIR, gold_dir: Path =
         content_sha256=content_digest(gold),
         rows=gold.height,
         counts=_counts(gold),
-        build_rule=BUILD_RULE,
+        build_rule=BUILD_RULES[rule],
+        heldout_subtypes=sorted(GOLD_V2_HELDOUT_SUBTYPES) if rule == "v2" else [],
         normalization_version=NORMALIZATION_VERSION,
         sources=_seed_sources(seed_dir),
     )
@@ -295,6 +331,8 @@ def load_gold(version: str, gold_dir: Path = DEFAULT_GOLD_DIR) -> GoldSet:
     frame = pl.read_parquet(parquet_path)
     if frame.height != manifest.rows:
         raise GoldSetIntegrityError(f"gold {version} has {frame.height} rows, manifest says {manifest.rows}")
+    if "subtype" not in frame.columns:  # versions before v2 have no subtypes
+        frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias("subtype")).select(list(GOLD_SCHEMA))
     return GoldSet(manifest=manifest, frame=frame)
 
 
