@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import json
+import os
 import re
 from collections import Counter
 from datetime import datetime, timedelta, timezone
@@ -14,7 +16,15 @@ import pyarrow.parquet as pq
 import pytest
 
 from models.normalization import normalize, normalize_frame
-from tasks.sample.bad_logs import ACCEPTED, DUPLICATE_REPORT, QUARANTINE_REASONS, expected_outcomes
+from tasks.sample.bad_logs import (
+    ACCEPTED,
+    DUPLICATE_REPORT,
+    OUTSIDE_LINK,
+    OUTSIDE_LINK_TARGET,
+    QUARANTINE_REASONS,
+    XZ_ARCHIVE,
+    expected_outcomes,
+)
 from tasks.sample.build import RAW_LOG_SEED, SYNTH_ROWS, SYNTH_SPAM_RATIO, build
 from tasks.sample.seed import (
     GOLD_V2_HELDOUT_SUBTYPES,
@@ -256,8 +266,17 @@ def test_expected_json_matches_its_declaration_and_the_files():
             assert spec["reasons"] == {"unreadable_file": 1}
         elif path.suffix == ".parquet":
             assert pq.read_metadata(path).num_rows == spec["physical_rows"]
+        elif name == OUTSIDE_LINK:
+            assert path.is_symlink() and os.readlink(path) == OUTSIDE_LINK_TARGET
+            assert spec["reasons"] == {"outside_source_root": 1}
+        elif name == XZ_ARCHIVE:
+            assert path.read_bytes().startswith(b"\xfd7zXZ\x00")
+            assert spec["reasons"] == {"compressed": 1}
         else:
-            lines = path.read_bytes().split(b"\n")
+            raw = path.read_bytes()
+            if raw.startswith(b"\x1f\x8b"):
+                raw = gzip.decompress(raw)
+            lines = raw.split(b"\n")
             assert lines[-1] == b""
             rows = [line for line in lines[:-1] if line.strip()]
             assert len(rows) - (path.suffix == ".csv") == spec["physical_rows"] == len(spec["lines"]), name
@@ -281,8 +300,9 @@ def _check_accepted(record: dict) -> None:
 def test_bad_jsonl_lines_do_what_expected_says():
     expected = expected_outcomes()["files"]
     checked: Counter[str] = Counter()
-    for name in ("encoding.jsonl", "fields.jsonl", "values.jsonl"):
-        lines = (BAD_DIR / name).read_bytes().split(b"\n")
+    for name in ("encoding.jsonl", "fields.jsonl", "values.jsonl", "gzipped.jsonl"):
+        raw_file = (BAD_DIR / name).read_bytes()
+        lines = (gzip.decompress(raw_file) if raw_file.startswith(b"\x1f\x8b") else raw_file).split(b"\n")
         for line_no, outcome in expected[name]["lines"].items():
             raw = lines[int(line_no) - 1]
             checked[outcome] += 1
@@ -311,6 +331,10 @@ def test_bad_jsonl_lines_do_what_expected_says():
             elif outcome == "bad_timestamp":
                 with pytest.raises(ValueError):
                     datetime.fromisoformat(record["received_at"])
+            elif outcome == "timestamp_too_old":
+                assert datetime.fromisoformat(record["received_at"]) < datetime(2000, 1, 1, tzinfo=timezone.utc)
+            elif outcome == "record_too_large":
+                assert len(raw) > 1 << 20  # ingest.max_record_bytes
             elif outcome == "future_timestamp":
                 assert datetime.fromisoformat(record["received_at"]) > datetime.now(timezone.utc) + timedelta(days=365)
             elif outcome == "unknown_verdict":
@@ -356,8 +380,9 @@ def test_bad_csv_lines_do_what_expected_says():
 def test_accepted_bad_log_rows_are_distinct_messages():
     """So `accepted` (new messages, fresh state) equals the number of accepted rows."""
     texts = []
-    for name in ("encoding.jsonl", "fields.jsonl", "values.jsonl"):
-        lines = (BAD_DIR / name).read_bytes().split(b"\n")
+    for name in ("encoding.jsonl", "fields.jsonl", "values.jsonl", "gzipped.jsonl"):
+        raw_file = (BAD_DIR / name).read_bytes()
+        lines = (gzip.decompress(raw_file) if raw_file.startswith(b"\x1f\x8b") else raw_file).split(b"\n")
         for line_no, outcome in expected_outcomes()["files"][name]["lines"].items():
             if outcome == ACCEPTED:
                 texts.append(json.loads(lines[int(line_no) - 1].decode("utf-8").removeprefix("\ufeff"))["text"])
