@@ -54,7 +54,7 @@ def default_slice_floors() -> list[SliceFloor]:
 class EvaluateConfig(SettingsSection):
     """Gold set, gate thresholds, registry names and the promotion policy of the evaluate stage."""
 
-    gold_version: str = Field(default="v1", description="Gold set version evaluated against (data/gold/gold-<v>.parquet).")
+    gold_version: str = Field(default="v2", description="Gold set version evaluated against (data/gold/gold-<v>.parquet).")
     gold_dir: Path = Field(default=Path("data/gold"), description="Folder holding the versioned gold set files.")
     registered_model_name: str = Field(
         default="spamloop-sms-spam", description="MLflow registered model that every candidate becomes a version of."

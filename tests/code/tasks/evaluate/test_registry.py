@@ -57,7 +57,7 @@ def _evaluate(config, logged, which: str, name: str, **overrides):
     return run_evaluation(config, gate_config(registered_model_name=name, **overrides), uri, threshold, run_id)
 
 
-def test_first_model_worse_blocked_better_promoted_and_rollback(server_config, logged, mlflow_server, fair_model, gold, tmp_path):
+def test_first_model_worse_blocked_better_promoted_and_rollback(server_config, logged, mlflow_server, fair_model, default_gold, tmp_path):
     name = f"spam-{uuid.uuid4().hex[:8]}"
     client = registry_client(mlflow_server.url)
 
@@ -76,7 +76,7 @@ def test_first_model_worse_blocked_better_promoted_and_rollback(server_config, l
     assert first.run_link.startswith(f"{mlflow_server.url}/#/experiments/") and first.run_link.endswith(first.evaluation_run_id)
     run = mlflow.get_run(first.evaluation_run_id)
     assert run.data.metrics["gold_spam_f1"] == pytest.approx(first.metrics["spam_f1"])
-    assert run.data.params["gold_version"] == "v1" and run.data.tags["model_version"] == first.version
+    assert run.data.params["gold_version"] == default_gold.manifest.version and run.data.tags["model_version"] == first.version
     artifacts = {a.path for a in mlflow.MlflowClient(mlflow_server.url).list_artifacts(first.evaluation_run_id, "evaluation")}
     assert artifacts == {"evaluation/model_card.md", "evaluation/gates.json", "evaluation/behavioural.json"}
     # No message text (and so no phone number, even a fake one) reaches MLflow.
@@ -86,7 +86,7 @@ def test_first_model_worse_blocked_better_promoted_and_rollback(server_config, l
     # The gate-table digest recorded at registration is the sha256 of the evaluation run's gates.json, canonicalised.
     assert v1.tags["gates_sha256"] == gates_sha256(json.loads((folder / "gates.json").read_text(encoding="utf-8")))
     assert v1.tags["gates_sha256"] == gates_sha256([g.model_dump() for g in first.gates])
-    assert not [text for text in gold.frame["text"].to_list() if len(text) > 15 and text in logged_text]
+    assert not [text for text in default_gold.frame["text"].to_list() if len(text) > 15 and text in logged_text]
 
     # 2. A reviewer approves it.
     assert approve(client, name, first.version, "checked gates and slices", reviewer="alice") is None
