@@ -302,13 +302,15 @@ _MESSENGERS = f"{_MESSENGER_NAMES}|{_LATIN_WORD.format(_MESSENGER_LATIN)}"
 _AMBIGUOUS_NAMES, _AMBIGUOUS_LATIN = "라인|시그널", "(?i:line|signal|tele|tg|snap|twitter|x)"
 _AMBIGUOUS_MESSENGERS = f"{_AMBIGUOUS_NAMES}|{_LATIN_WORD.format(_AMBIGUOUS_LATIN)}"
 _ID_MARKER = "(?:(?i:id)|아이디|계정|친구 ?추가|추가|검색|오픈 ?채팅|주소)"
+# The same, with "id" never the inside of a placeholder: "LINE ID [ID] add me" stays as it is when scrubbed again.
+_ID_MARKER_OUTSIDE_PLACEHOLDERS = r"(?:(?<!\[)(?i:id)(?!\])|아이디|계정|친구 ?추가|추가|검색|오픈 ?채팅|주소)"
 _GAP = r"[ \t:：()\[\]=-]*"
 _ID_VALUE = r"(@?[A-Za-z0-9][A-Za-z0-9._-]{2,31})(?![A-Za-z0-9._-])"
 _MESSENGER_ID = re.compile(
-    rf"(?:{_MESSENGERS}){_GAP}(?:{_ID_MARKER}{_GAP})*{_ID_VALUE}"
-    rf"|(?:{_AMBIGUOUS_MESSENGERS}){_GAP}(?:{_ID_MARKER}{_GAP})+{_ID_VALUE}"
+    rf"(?:{_MESSENGERS}){_GAP}(?:{_ID_MARKER_OUTSIDE_PLACEHOLDERS}{_GAP})*{_ID_VALUE}"
+    rf"|(?:{_AMBIGUOUS_MESSENGERS}){_GAP}(?:{_ID_MARKER_OUTSIDE_PLACEHOLDERS}{_GAP})+{_ID_VALUE}"
 )
-_MARKED = re.compile(rf"{_ID_MARKER}{_GAP}$")
+_MARKED = re.compile(rf"{_ID_MARKER_OUTSIDE_PLACEHOLDERS}{_GAP}$")
 _HANDLE = re.compile(r"(?<![\w@.])@[A-Za-z][A-Za-z0-9_.]{3,31}(?![\w@])")
 _NOT_AN_ID = re.compile(r"(?:URL|EMAIL|PHONE|RRN|CARD|ACCOUNT|ID|[Ww]eb|https?|www|pay|talk|bank|channel|chat|story)$", re.IGNORECASE)
 

@@ -110,6 +110,14 @@ def test_engines_agree_on_the_corpus():
         assert {name: row[name] for name in record.__dataclass_fields__} == record.__dict__, text
 
 
+def test_scrubbing_a_scrubbed_text_changes_nothing():
+    """The label stage scrubs text_for_llm again at send time, so a placeholder must never read as PII context
+    (once "LINE ID [ID] add me" became "LINE ID [ID] [ID] me")."""
+    for case in CASES:
+        once = privacy.scrub(case["text"])
+        assert privacy.scrub(once) == once, case["text"]
+
+
 def test_the_privacy_pass_adds_to_the_spec_and_never_touches_model_text():
     raw = "상담 공일공-1234-5678 / 카톡 ID: abc123 / hong@한국.kr"
     assert model_text(raw) == normalize(raw) == raw  # the on-device rules do not see these
