@@ -137,7 +137,7 @@ def gold_candidates(overrides: SetOption = None, state_dir: StateDirOption = Non
     """Verified own-traffic messages waiting for the next `gold build`: counts by source and label."""
     candidates = _candidates(_config(overrides, state_dir))
     table = Table(title=f"gold candidates ({candidates.height})")
-    for header in ("source", "label", "messages", "reviewers", "verified from", "verified to"):
+    for header in ("source", "label", "messages", "reviewers", "verified (UTC)"):
         table.add_column(header, no_wrap=True)
     grouped = (
         candidates.group_by("source", "label")
@@ -150,5 +150,6 @@ def gold_candidates(overrides: SetOption = None, state_dir: StateDirOption = Non
         .sort("source", "label")
     )
     for row in grouped.iter_rows(named=True):
-        table.add_row(row["source"], row["label"], str(row["n"]), str(row["reviewers"]), row["first"], row["last"])
+        first, last = row["first"][:16].replace("T", " "), row["last"][:16].replace("T", " ")
+        table.add_row(row["source"], row["label"], str(row["n"]), str(row["reviewers"]), first if first == last else f"{first} – {last}")
     console.print(table)
