@@ -157,11 +157,13 @@ def retrain(
 
 def _mount_stage_commands() -> None:
     from spamloop.cli_export import export_app
+    from spamloop.cli_gold import gold_app
     from spamloop.cli_label import register as register_label_commands
     from spamloop.cli_registry import registry_app
 
     register_label_commands(app)
     app.add_typer(registry_app, name="registry")
+    app.add_typer(gold_app, name="gold")
     app.add_typer(export_app)  # `spamloop predict`, `verify-bundle`, `publish`, `rollback-model`
 
 

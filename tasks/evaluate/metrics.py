@@ -38,6 +38,9 @@ SLICES: dict[str, Callable[[pl.DataFrame], pl.Expr]] = {
     "advertising": lambda _: (pl.col("label") == "spam") & (pl.col("category_group") == "advertising"),
     "transactional_ham": lambda _: (pl.col("label") == "ham") & (pl.col("category_group") == "transactional"),
     "obfuscated": lambda _: pl.col("is_obfuscated"),
+    # Verified messages of the deployment's own traffic (tasks/evaluate/gold.py OWN_SOURCES); empty in bundled golds.
+    # Informational: no default limit (a slice floor on it can be configured once own gold is large enough).
+    "source_own": lambda gold: pl.col("source").str.starts_with("own:") if "source" in gold.columns else pl.repeat(False, pl.len()),
 }
 
 Interval = tuple[float, float]

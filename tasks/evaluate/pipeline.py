@@ -15,6 +15,7 @@ import numpy as np
 from mlflow import MlflowClient
 from pydantic import BaseModel, ConfigDict, Field
 
+from models.bootstrap import confusion_rate_samples, percentile_interval
 from models.normalization import model_text
 from spamloop.config import SpamloopConfig
 from spamloop.settings.evaluate import EvaluateConfig
@@ -40,6 +41,8 @@ from tasks.evaluate.metrics import (
     GoldBootstrap,
     GoldMeasurement,
     flat_metrics,
+    metric_cell,
+    metrics_at_threshold,
     metrics_table,
 )
 from tasks.evaluate.registry import (
@@ -167,8 +170,10 @@ def model_card(
     champion: ChampionInfo | None,
     intervals: dict[str, dict[str, tuple[float, float]]] | None = None,
     bootstrap_note: str = "",
+    sources_section: str = "",
 ) -> str:
-    """Short markdown model card: data, threshold, metrics with counts and intervals, behavioural pass rates, gates."""
+    """Short markdown model card: data, threshold, metrics with counts and intervals, gold by source (own traffic),
+    behavioural pass rates, gates."""
     champion_line = (
         f"v{champion.version} (threshold {champion.threshold:.4f}, F1 {champion.metrics['spam_f1']:.4f}, "
         f"ham FPR {champion.metrics['ham_fpr']:.4f})"
@@ -197,12 +202,47 @@ def model_card(
             "",
             metrics_table(metrics, slices, intervals),
             "",
+            *([sources_section, ""] if sources_section else []),
             "## Gates",
             "",
             gate_table(gates),
             "",
         ]
     )
+
+
+def own_traffic_share(gold: GoldSet) -> float:
+    """Share of the gold set's messages that are the deployment's own verified traffic (source own:*)."""
+    sources = gold.frame["source"].to_list()
+    return sum(source.startswith("own:") for source in sources) / max(len(sources), 1)
+
+
+def gold_sources_section(gold: GoldSet, scores: Sequence[float], threshold: float, bootstrap: GoldBootstrap) -> str:
+    """Model card section: what share of gold is own traffic, and the candidate's F1 and ham FPR on each source
+    (a bundled corpus, own:review, own:audit) with n, counts and intervals on the gates' resamples."""
+    sources = gold.frame["source"].to_list()
+    names = sorted(set(sources), key=lambda name: (name.startswith("own:"), name))
+    masks = {name: np.asarray([source == name for source in sources]) for name in names}
+    score_array = np.asarray(scores, dtype=np.float64)
+    samples = confusion_rate_samples(bootstrap.resamples, bootstrap.is_spam, score_array >= threshold, masks)
+    own = sum(int(mask.sum()) for name, mask in masks.items() if name.startswith("own:"))
+    lines = [
+        "## Gold by source",
+        "",
+        f"Own traffic: {own:,} of {len(sources):,} messages ({own_traffic_share(gold):.1%})"
+        + ("." if own else ": every gate judges this model on the bundled corpora only (`spamloop gold build`)."),
+        "",
+        "| source | n | spam | ham | F1 | ham FPR |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, mask in masks.items():
+        values = metrics_at_threshold(score_array[mask], bootstrap.is_spam[mask], threshold)
+        cells = [
+            metric_cell(values, metric, percentile_interval(samples[name][metric], bootstrap.confidence))
+            for metric in ("spam_f1", "ham_fpr")
+        ]
+        lines.append(f"| {name} | {int(values['n'])} | {int(values['n_spam'])} | {int(values['n_ham'])} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def _champion_info(
@@ -304,7 +344,7 @@ def run_evaluation(
     )
     card = model_card(
         name, candidate_model_uri, training_run_id, lineage, threshold, gold, overall, slices, behavioural, gates, verdict,
-        champion, intervals, bootstrap_note,
+        champion, intervals, bootstrap_note, gold_sources_section(gold, scores, threshold, bootstrap),
     )
 
     experiment = mlflow.set_experiment(config.mlflow_experiment)
@@ -328,6 +368,7 @@ def run_evaluation(
             }
         )
         run_metrics = flat_metrics(overall, slices, intervals)
+        run_metrics["gold_own_traffic_share"] = own_traffic_share(gold)
         run_metrics |= {f"behaviour_{kind}_pass_rate": rate for kind, rate in behavioural.pass_rates.items()}
         run_metrics |= {
             f"behaviour_{kind}_pass_rate_{end}": value
