@@ -542,7 +542,7 @@ def plan_labeling(
         return plan
 
     with LabelStore.for_config(config) as store:
-        existing = _existing_labels(store, include_seed, seed_dir)
+        existing = _existing_labels(store, include_seed, seed_dir or getattr(config, "seed_dir", None))
         selection: Selection = select_for_labelling(
             messages,
             existing,
