@@ -52,6 +52,12 @@ def main() -> int:
         os.environ.setdefault(name, value)
     logging.basicConfig(level=logging.WARNING)
 
+    # Before Prefect is imported: the embedded API's home in this state folder, and its server dies with us.
+    from spamloop.config import load_config
+    from spamloop.runtime import prepare_runtime
+
+    prepare_runtime(load_config(state_dir=state_dir))
+
     from rich.console import Console
 
     from flows.replay import ReplayOptions, run_replay, save_json

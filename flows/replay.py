@@ -99,6 +99,9 @@ class WeekRow(BaseModel):
     sent_to_llm: int = 0
     skipped_confident: int = 0
     cascade_contradicted: int = 0
+    cascade_champion_accuracy: float | None = None
+    cascade_llm_accuracy: float | None = None
+    input_tokens_without_cascade: int | None = None
     escalated: int = 0
     review_queue: int = 0
     wall_s: float = 0.0
@@ -237,6 +240,7 @@ def run_replay(options: ReplayOptions, state_dir: Path, console: Any | None = No
         source = Path(config.ingest.source)
         source.mkdir(parents=True, exist_ok=True)
         db = m.label_db(config)
+        seen_ids: set[str] = set()
         for week, (folder, truth) in enumerate(zip(folders, truths), start=1):
             row = WeekRow(week=week, new_subtypes=schedule.get(week, []))
             week_started = time.monotonic()
@@ -254,6 +258,9 @@ def run_replay(options: ReplayOptions, state_dir: Path, console: Any | None = No
             after = m.phone_model(config)
             runs = m.label_run_ids(db) - runs_before
             _fill_week(row, summary, truth, heldout, before, after, runs, db, config, options)
+            if options.cascade and summary is not None:
+                _check_cascade(row, config, truth, seen_ids, before, simulation, db, runs)
+            seen_ids |= set(truth["message_id"].to_list())
             row.wall_s = round(time.monotonic() - week_started, 1)
             report.rows.append(row)
             _campaign_progress(report, heldout, after, week)
@@ -329,6 +336,30 @@ def _fill_week(
     row.cost_per_1000 = row.cost_usd / messages * 1000
     row.naive_per_1000 = row.naive_cost_usd / max(len(new_texts), 1) * 1000
     row.krw_per_month = m.krw_per_month(row.cost_usd, row.reports, options.krw_per_usd)
+
+
+def _check_cascade(
+    row: WeekRow,
+    config: SpamloopConfig,
+    truth: pl.DataFrame,
+    seen_ids: set[str],
+    champion: m.PhoneModel | None,
+    simulation: Simulation,
+    db: Path,
+    runs: set[str],
+) -> None:
+    """Cascade on vs off for this week: the champion's accuracy on what it kept, the LLMs' on the same, tokens."""
+    from tasks.ingest.snapshot import load_snapshot
+    from tasks.label.store import load_seed_final_labels
+
+    fresh = truth.filter(~pl.col("message_id").is_in(sorted(seen_ids))).select("message_id", "truth", "llm_text")
+    messages = load_snapshot(config).select("message_id", "text", "is_campaign_rep").join(fresh, on="message_id")
+    seed_ids = set(load_seed_final_labels(config.seed_dir)["message_id"].to_list())
+    voted = set(m.week_votes(db, runs)["message_id"].to_list())
+    check = m.cascade_check(messages, voted, seed_ids, champion, simulation, config.label)
+    row.cascade_champion_accuracy = check["champion_accuracy"]
+    row.cascade_llm_accuracy = check["llm_accuracy"]
+    row.input_tokens_without_cascade = row.input_tokens + check["extra_input_tokens"]
 
 
 def _campaign_progress(report: ReplayReport, heldout: pl.DataFrame, after: m.PhoneModel | None, week: int) -> None:

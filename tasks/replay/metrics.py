@@ -226,3 +226,48 @@ def naive_cost_usd(providers: Sequence[Any], llm_texts_list: Sequence[str], outp
     batches = [[text] for text in llm_texts_list]
     return sum(estimate_provider(p, batches, output_per_message, "full").cost_usd for p in providers)
 
+
+
+def cascade_check(
+    week_messages: pl.DataFrame,
+    voted_ids: set[str],
+    seed_ids: set[str],
+    champion: PhoneModel | None,
+    simulation: Any,
+    label_config: Any,
+) -> dict[str, Any]:
+    """What the cascade saved this week and what it cost in accuracy, against sending everything to the LLMs.
+
+    ``week_messages``: the week's new snapshot messages with ``message_id, text, llm_text, truth, is_campaign_rep``.
+    Skipped = representatives without a seed label that no provider was asked about. Their would-be LLM labels are
+    the simulated providers' own verdicts (deterministic per message: what they answer when asked), voted like the
+    run would (routing included); their input tokens are counted on the exact prompts, in batches of K.
+    """
+    from tasks.label.cost import estimate_request_input_tokens
+
+    reps = week_messages.filter(pl.col("is_campaign_rep") & ~pl.col("message_id").is_in(sorted(seed_ids)))
+    skipped = reps.filter(~pl.col("message_id").is_in(sorted(voted_ids)) & pl.col("truth").is_not_null())
+    out: dict[str, Any] = {"skipped": skipped.height, "champion_accuracy": None, "llm_accuracy": None, "extra_input_tokens": 0}
+    if not skipped.height or champion is None:
+        return out
+    texts, llm, truth = skipped["text"].to_list(), skipped["llm_text"].to_list(), skipped["truth"].to_list()
+    champion_labels = ["spam" if flag else "ham" for flag in champion.spam(texts)]
+    out["champion_accuracy"] = sum(a == b for a, b in zip(champion_labels, truth)) / len(truth)
+    voters = [p.name for p in label_config.providers if p.name not in label_config.tiebreak_providers]
+    kinds = {p.name: p.kind for p in label_config.providers}
+    would, escalated = [], 0
+    for text in llm:
+        votes = [v for v in (simulation.verdict(kinds[name], text) for name in voters) if v is not None]
+        if label_config.tiebreak_providers and (len({v[0] for v in votes}) != 1 or len(votes) < len(voters)):
+            escalated += 1
+            votes += [v for v in (simulation.verdict(kinds[n], text) for n in label_config.tiebreak_providers) if v is not None]
+        labels = [v[0] for v in votes]
+        would.append(max(set(labels), key=labels.count) if labels else None)
+    out["llm_accuracy"] = sum(a == b for a, b in zip(would, truth)) / len(truth)
+    size = label_config.batch_size
+    per_provider = sum(
+        estimate_request_input_tokens(llm[i : i + size], label_config.answer_format) for i in range(0, len(llm), size)
+    )
+    share = escalated / len(llm) if label_config.tiebreak_providers else 0.0
+    out["extra_input_tokens"] = int(per_provider * (len(voters) + share * len(label_config.tiebreak_providers)))
+    return out

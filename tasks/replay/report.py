@@ -84,11 +84,20 @@ def markdown(report: Any) -> str:
         for campaign, weeks in sorted(report.time_to_block.items()):
             history = ", ".join(f"w{w}: {v:.2f}" for w, v in sorted(report.campaign_recall.get(campaign, {}).items()))
             lines.append(f"| {campaign} | {weeks if weeks is not None else 'not yet'} | {history} |")
+    cascade = [r for r in report.rows if r.input_tokens_without_cascade]
+    if cascade:
+        lines += ["", "## Cascade on vs off (the week's representatives the champion kept from the LLMs)", ""]
+        lines += ["| week | skipped | input tokens on | without cascade (est.) | ratio | champion acc on skipped | LLMs' acc on skipped |",
+                  "|---|---|---|---|---|---|---|"]
+        for r in cascade:
+            ratio = r.input_tokens_without_cascade / max(r.input_tokens, 1)
+            lines.append(f"| {r.week} | {r.skipped_confident} | {r.input_tokens:,} | {r.input_tokens_without_cascade:,} | "
+                         f"{ratio:.1f}x | {_cell_value(r.cascade_champion_accuracy)} | {_cell_value(r.cascade_llm_accuracy)} |")
     errors = [r for r in report.rows if r.error]
     for row in errors:
         lines.append(f"\n- week {row.week} failed: {row.error}")
     if report.plot:
-        lines += ["", f"![recall on new campaigns and cost by week]({Path(report.plot).name})", f"", f"plot: `{report.plot}`"]
+        lines += ["", f"![recall on new campaigns and cost by week]({Path(report.plot).name})", "", f"plot: `{report.plot}`"]
     return "\n".join(lines) + "\n"
 
 
@@ -124,6 +133,16 @@ def print_table(report: Any, console: Any) -> None:
             history = ", ".join(f"w{w}: {v:.2f}" for w, v in sorted(report.campaign_recall.get(campaign, {}).items()))
             ttb.add_row(campaign, str(weeks) if weeks is not None else "not yet", history)
         console.print(ttb)
+    cascade = [r for r in report.rows if r.input_tokens_without_cascade]
+    if cascade:
+        table = Table(title="cascade on vs off: representatives the champion kept from the LLMs")
+        for name in ("week", "skipped", "input tok on", "without cascade (est.)", "ratio", "champion acc", "LLMs' acc"):
+            table.add_column(name, justify="right")
+        for r in cascade:
+            table.add_row(str(r.week), str(r.skipped_confident), f"{r.input_tokens:,}", f"{r.input_tokens_without_cascade:,}",
+                          f"{r.input_tokens_without_cascade / max(r.input_tokens, 1):.1f}x",
+                          _cell_value(r.cascade_champion_accuracy), _cell_value(r.cascade_llm_accuracy))
+        console.print(table)
     for row in report.rows:
         if row.error:
             console.print(f"week {row.week} failed: {row.error}", soft_wrap=True)
@@ -170,7 +189,8 @@ def _metrics(row: Any) -> dict[str, float]:
         "reports", "new_messages", "recall_new_before", "recall_new_after", "ham_fpr_heldout", "gold_ham_fpr",
         "gold_spam_f1", "llm_requests", "input_tokens", "output_tokens", "cost_usd", "naive_cost_usd",
         "cost_per_1000", "naive_per_1000", "krw_per_month", "label_accuracy", "sent_to_llm", "skipped_confident",
-        "cascade_contradicted", "escalated", "review_queue", "wall_s",
+        "cascade_contradicted", "escalated", "review_queue", "wall_s", "cascade_champion_accuracy", "cascade_llm_accuracy",
+        "input_tokens_without_cascade",
     )
     out = {k: float(getattr(row, k)) for k in keys if getattr(row, k) is not None}
     for name, value in row.combined.items():
@@ -182,8 +202,6 @@ def _metrics(row: Any) -> dict[str, float]:
 def log_to_mlflow(report: Any, config: Any) -> str:
     """A parent run (table, plot, report JSON) and one child run per week (its metrics); returns the parent id."""
     from mlflow import MlflowClient
-
-    from tasks.replay.weeks import HELDOUT_FILE  # noqa: F401 - same package, documents the layout
 
     client = MlflowClient(tracking_uri=config.resolved_tracking_uri)
     experiment = client.get_experiment_by_name("spamloop-replay")
