@@ -68,16 +68,9 @@ def parse_answer(text: str | None, expected_ids: list[str]) -> tuple[dict[str, I
     is unknowable, and a message that injected a second answer for its neighbour must not win): the id is
     then missing, asked again or abstained. ``duplicate_ids_in`` counts them.
     """
-    problems: list[str] = []
-    if not text:
-        return {}, ["empty answer"]
-    try:
-        payload = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return {}, [f"answer is not JSON: {exc.msg}"]
-    entries = payload.get("labels") if isinstance(payload, dict) else payload
-    if not isinstance(entries, list):
-        return {}, ["answer has no 'labels' array"]
+    entries, problems = _entries(text, "labels")
+    if entries is None:
+        return {}, problems
     wanted = set(expected_ids)
     votes: dict[str, ItemVote] = {}
     answered: set[str] = set()
@@ -107,6 +100,29 @@ def parse_answer(text: str | None, expected_ids: list[str]) -> tuple[dict[str, I
             problems.append(f"invalid confidence for {short_id!r}")
             continue
         votes[short_id] = ItemVote(short_id, label, category, float(confidence))
+    return _drop_duplicates(votes, duplicates, problems, expected_ids)
+
+
+DUPLICATE_PROBLEM = "id answered more than once"
+
+
+def _entries(text: str | None, key: str) -> tuple[list[Any] | None, list[str]]:
+    """The answer's array under ``key`` (or a bare array), or None and why not."""
+    if not text:
+        return None, ["empty answer"]
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, [f"answer is not JSON: {exc.msg}"]
+    entries = payload.get(key) if isinstance(payload, dict) else payload
+    if not isinstance(entries, list):
+        return None, [f"answer has no '{key}' array"]
+    return entries, []
+
+
+def _drop_duplicates(
+    votes: dict[str, ItemVote], duplicates: set[str], problems: list[str], expected_ids: list[str]
+) -> tuple[dict[str, ItemVote], list[str]]:
     for short_id in sorted(duplicates):
         votes.pop(short_id, None)
         problems.append(f"{DUPLICATE_PROBLEM} {short_id!r}: every copy dropped")
@@ -114,9 +130,6 @@ def parse_answer(text: str | None, expected_ids: list[str]) -> tuple[dict[str, I
     if missing:
         problems.append(f"{len(missing)} id(s) missing")
     return votes, problems
-
-
-DUPLICATE_PROBLEM = "id answered more than once"
 
 _COMPACT_ITEM = re.compile(r"^(m[0-9]{6})([sh])([5-9])([a-z])$")
 
@@ -127,16 +140,9 @@ def parse_compact_answer(text: str | None, expected_ids: list[str]) -> tuple[dic
     Same rules as ``parse_answer``: bad items are dropped one by one, an id answered twice loses every copy.
     Confidence digit d means d/10; the category letter must fit the label.
     """
-    if not text:
-        return {}, ["empty answer"]
-    try:
-        payload = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return {}, [f"answer is not JSON: {exc.msg}"]
-    entries = payload.get("a") if isinstance(payload, dict) else payload
-    if not isinstance(entries, list):
-        return {}, ["answer has no 'a' array"]
-    problems: list[str] = []
+    entries, problems = _entries(text, "a")
+    if entries is None:
+        return {}, problems
     wanted = set(expected_ids)
     votes: dict[str, ItemVote] = {}
     answered: set[str] = set()
@@ -160,13 +166,7 @@ def parse_compact_answer(text: str | None, expected_ids: list[str]) -> tuple[dic
             problems.append(f"category does not fit label for {short_id!r}")
             continue
         votes[short_id] = ItemVote(short_id, label, category, int(digit) / 10)
-    for short_id in sorted(duplicates):
-        votes.pop(short_id, None)
-        problems.append(f"{DUPLICATE_PROBLEM} {short_id!r}: every copy dropped")
-    missing = [i for i in expected_ids if i not in votes]
-    if missing:
-        problems.append(f"{len(missing)} id(s) missing")
-    return votes, problems
+    return _drop_duplicates(votes, duplicates, problems, expected_ids)
 
 
 def parse_any_answer(

@@ -115,6 +115,7 @@ def default_sim_providers(accuracies: tuple[float, float, float] = (0.93, 0.92, 
     ]
 
 
+_KEY_ENV = {"openai": ["OPENAI_API_KEY"], "gemini": ["GEMINI_API_KEY", "GOOGLE_API_KEY"], "anthropic": ["ANTHROPIC_API_KEY"]}
 _WRONG_CATEGORY = {"spam": ("personal", "transactional"), "ham": ("advertising", "phishing_link")}
 _NORMAL = NormalDist()
 
@@ -467,49 +468,17 @@ class LLMServer:
             "max_concurrency": 2,
         }
         common.update(overrides)
-        if self.state.simulation is not None:
-            return [
-                LabelProviderConfig(
-                    name=p.name,
-                    kind=p.kind,  # type: ignore[arg-type]
-                    api_key_env=[],
-                    model=p.model,
-                    base_url=self.openai_base_url if p.kind == "openai" else self.base_url,
-                    input_price_per_mtok=p.input_price_per_mtok,
-                    output_price_per_mtok=p.output_price_per_mtok,
-                    **common,
-                )
-                for p in self.state.simulation.providers.values()
-            ]
+        simulated = self.state.simulation.providers.values() if self.state.simulation else default_sim_providers()
         return [
             LabelProviderConfig(
-                name="openai",
-                kind="openai",
-                api_key_env=["OPENAI_API_KEY"],
-                model="gpt-4.1-mini",
-                base_url=self.openai_base_url,
-                input_price_per_mtok=0.4,
-                output_price_per_mtok=1.6,
+                name=p.name,
+                kind=p.kind,  # type: ignore[arg-type]
+                api_key_env=_KEY_ENV.get(p.kind, []),
+                model=p.model,
+                base_url=self.openai_base_url if p.kind == "openai" else self.base_url,
+                input_price_per_mtok=p.input_price_per_mtok,
+                output_price_per_mtok=p.output_price_per_mtok,
                 **common,
-            ),
-            LabelProviderConfig(
-                name="gemini",
-                kind="gemini",
-                api_key_env=["GEMINI_API_KEY", "GOOGLE_API_KEY"],
-                model="gemini-2.5-flash",
-                base_url=self.base_url,
-                input_price_per_mtok=0.3,
-                output_price_per_mtok=2.5,
-                **common,
-            ),
-            LabelProviderConfig(
-                name="anthropic",
-                kind="anthropic",
-                api_key_env=["ANTHROPIC_API_KEY"],
-                model="claude-haiku-4-5",
-                base_url=self.base_url,
-                input_price_per_mtok=1.0,
-                output_price_per_mtok=5.0,
-                **common,
-            ),
+            )
+            for p in simulated
         ]

@@ -13,12 +13,12 @@ from tasks.label.store import final_labels
 from tests.support.llm_server import LLMServer, messages_frame, prompt_texts
 
 TEXTS = [
-    "바카라 첫충 30% 지급 [URL:bit.ly]",
-    "[Web발신] 인증번호 [482913]을 입력해 주세요",
+    "카지노 신규가입 첫충 20% [URL:vip.top]",
+    "[카카오] 인증번호 551203 타인 노출 금지",
     "저금리 대출 한도 조회 [PHONE]",
-    "내일 점심 같이 먹을래?",
-    "(광고) 겨울 세일 최대 70% 할인",
-    "주식 리딩방 수익 보장 무료 입장",
+    "오늘 저녁 뭐 먹을까",
+    "(광고) 봄맞이 쿠폰 할인 이벤트",
+    "코인 리딩방 수익 보장 무료 입장",
 ]
 
 
