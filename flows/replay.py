@@ -199,11 +199,14 @@ def run_replay(options: ReplayOptions, state_dir: Path, console: Any | None = No
     # prepare_runtime may already have made the Prefect home inside it; anything else means an earlier run's state.
     if state_dir.exists() and any(p.name != "prefect" for p in state_dir.iterdir()):
         raise ValueError(f"{state_dir} is not empty: a replay starts from a fresh state folder")
+    # Options are checked before anything is written: a refused replay leaves no state behind.
+    plan = plan_drift(options.weeks, seed=options.seed, new_subtypes=options.new_subtypes, **options.drift) if options.logs is None else None
+    if options.logs is not None and not Path(options.logs).is_dir():
+        raise ValueError(f"--logs {options.logs} is not a folder")
     work = state_dir / "replay"
     work.mkdir(parents=True)
     seed_dir: Path | None = None
-    if options.logs is None:
-        plan = plan_drift(options.weeks, seed=options.seed, new_subtypes=options.new_subtypes, **options.drift)
+    if plan is not None:
         logs_dir = work / "logs"
         write_weeks(plan, logs_dir)
         # 'Absent before' a subtype's week: its synthetic seed rows are not in what the first models learn from.
