@@ -267,6 +267,8 @@ def run_replay(options: ReplayOptions, state_dir: Path, console: Any | None = No
             row.wall_s = round(time.monotonic() - week_started, 1)
             report.rows.append(row)
             _campaign_progress(report, heldout, after, week)
+            # Written after every week: a long replay's finished weeks survive an interruption.
+            (work / "report.json").write_text(report.model_dump_json(indent=1), encoding="utf-8")
             if console is not None:
                 console.print(
                     f"week {week}: recall new {_f(row.recall_new_before)} -> {_f(row.recall_new_after)}, "

@@ -35,7 +35,7 @@ SMALL_WEEKS = {
 def test_two_week_replay_blocks_the_new_campaign_and_counts_the_cost(prefect_harness, tmp_path):
     options = ReplayOptions(
         weeks=2, seed=7, new_subtypes=["adult"], epochs=None, seed_rows=100, drift=SMALL_WEEKS,
-        overrides={"train": MINIMAL_MODEL, "evaluate": GATES_OFF, "export": {"int8": False, "seq_lengths": [32]}},
+        overrides={"train": MINIMAL_MODEL, "evaluate": GATES_OFF, "export": {"int8_min_agreement": 0.5, "seq_lengths": [32]}},
     )
     report = run_replay(options, tmp_path / "state")
 
