@@ -37,6 +37,11 @@ def main() -> int:
     parser.add_argument("--budget", type=float, default=5.0)
     parser.add_argument("--new-subtypes", default=None, help="comma-separated, for weeks 2, 3, ...")
     parser.add_argument("--logs", type=Path, default=None)
+    parser.add_argument(
+        "--gates-off", action="store_true",
+        help="switch every promotion gate off (loop mechanics with a quick model that cannot pass them; the table says so)",
+    )
+    parser.add_argument("--seed-rows", type=int, default=None, help="keep the first N rows of each seed corpus (quick runs)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--state-dir", type=Path, default=None, help="default: a temporary folder, deleted afterwards")
     parser.add_argument("--keep", action="store_true", help="keep the temporary state folder")
@@ -65,11 +70,17 @@ def main() -> int:
     from tasks.replay.report import markdown, print_table
 
     console = Console(width=max(Console().width, 200))
+    overrides = parse_overrides(args.overrides)
+    if args.gates_off:
+        from flows.replay import GATES_OFF
+
+        overrides.setdefault("evaluate", {}).update(GATES_OFF)
     options = ReplayOptions(
         weeks=args.weeks, seed=args.seed, logs=args.logs, epochs=args.epochs, preset=args.preset,
         accuracies=tuple(float(v) for v in args.accuracy.split(",")), correlation=args.correlation,
         cascade=not args.no_cascade, routing=not args.no_routing, answer_format=args.answer_format, budget_usd=args.budget,
-        new_subtypes=args.new_subtypes.split(",") if args.new_subtypes else None, overrides=parse_overrides(args.overrides),
+        new_subtypes=args.new_subtypes.split(",") if args.new_subtypes else None, overrides=overrides,
+        seed_rows=args.seed_rows,
     )
     try:
         report = run_replay(options, state_dir, console=console)
