@@ -22,6 +22,7 @@ from spamloop.settings.label import LabelConfig
 from tasks.label.champion import Champion, chunks, unlabelled_texts
 from tasks.label.pipeline import LabelingResult
 from tasks.label.steps import (
+    add_escalations_task,
     finish_labeling_task,
     find_champion_task,
     label_config_of,
@@ -146,7 +147,23 @@ def label(config: SpamloopConfig | None = None, dry_run: bool = False) -> Labeli
                 )
                 for name, share in plan.budget_shares().items()
             ]
-            result = finish_labeling_task(config, plan, [future.result() for future in futures])
+            outcomes = [future.result() for future in futures]
+            if plan.tiebreakers and not any(o.budget_exhausted for o in outcomes):
+                # Routing: the tie-breakers are asked only about what the voters left unsettled.
+                plan = add_escalations_task(config, plan, outcomes)
+                spent = sum(o.usage.cost_usd for o in outcomes)
+                left = None if label_config.budget_usd is None else max(label_config.budget_usd - spent, 0.0)
+                asked = [name for name in plan.tiebreakers if plan.work.get(name)]
+                shares = {name: None if left is None else left / len(asked) for name in asked}
+                futures = [
+                    runner.submit(
+                        request_provider_votes_task,
+                        {"config": config, "plan": plan.share(name), "provider_name": name, "budget_usd": share},
+                    )
+                    for name, share in shares.items()
+                ]
+                outcomes += [future.result() for future in futures]
+            result = finish_labeling_task(config, plan, outcomes)
     rows: list[dict[str, Any]] = result.cost_rows()
     if rows:
         create_table_artifact(

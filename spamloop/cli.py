@@ -162,6 +162,7 @@ def _mount_stage_commands() -> None:
     from spamloop.cli_registry import registry_app
 
     register_label_commands(app)
+    from spamloop.cli_replay import register as register_replay_command; register_replay_command(app)  # noqa: E702
     app.add_typer(registry_app, name="registry")
     app.add_typer(gold_app, name="gold")
     app.add_typer(export_app)  # `spamloop predict`, `verify-bundle`, `publish`, `rollback-model`

@@ -96,6 +96,11 @@ class SpamloopConfig(BaseSettings):
     )
     mlflow_experiment: str = Field(default="spamloop", description="MLflow experiment that every run is logged to.")
     seed: int = Field(default=13, description="Seed for every random choice (splits, sampling, training).")
+    seed_dir: Path | None = Field(
+        default=None,
+        description="Folder of the labelled seed corpora (*.tsv) that train every model and label known messages; "
+        "empty means the bundled data/seed. The loop replay points it at a copy without the subtypes it introduces.",
+    )
     ingest: IngestConfig = Field(default_factory=IngestConfig, description="Ingest stage settings.")
     s3: S3Config = Field(default_factory=S3Config, description="S3-compatible storage for s3:// sources and publishing.")
     label: LabelConfig = Field(default_factory=LabelConfig, description="Label stage: LLM providers, batching, budget.")

@@ -110,7 +110,23 @@ class LabelConfig(SettingsSection):
         default=5.0, ge=0, description="Spending cap per run in USD; the run stops cleanly before exceeding it."
     )
     estimated_output_tokens_per_message: int = Field(
-        default=30, ge=1, description="Output tokens per message assumed by dry runs and budget reservations."
+        default=30, ge=1, description="Output tokens per message assumed by dry runs and budget reservations (full answers)."
+    )
+    answer_format: Literal["full", "compact"] = Field(
+        default="full",
+        description="How the LLMs answer: 'full' JSON objects (id, label, category, confidence; ~30-40 output tokens "
+        "per message) or 'compact' strings 'm482913s9g' (id, s/h, confidence digit, category letter; ~7 tokens). "
+        "Output tokens dominate the cost of batched requests (docs/labeling.md, bench/labeling.py).",
+    )
+    compact_output_tokens_per_message: int = Field(
+        default=8, ge=1, description="Output tokens per message assumed by dry runs and reservations (compact answers)."
+    )
+    tiebreak_providers: list[str] = Field(
+        default_factory=list,
+        description="Routing: providers asked only about messages the other providers did not settle (they disagree, "
+        "one abstained, or a vote is below min_confidence). Two agreeing votes already decide a three-vote majority, "
+        "so naming the most expensive provider here cuts cost at the same majority label. Empty: every provider "
+        "votes on every message.",
     )
     min_agreement: float = Field(
         default=1.0,
@@ -152,3 +168,18 @@ class LabelConfig(SettingsSection):
         if self.backoff_max_s < self.backoff_base_s:
             raise ValueError("backoff_max_s must be >= backoff_base_s")
         return self
+
+    @model_validator(mode="after")
+    def _tiebreakers_known(self) -> "LabelConfig":
+        names = {p.name for p in self.providers}
+        unknown = [name for name in self.tiebreak_providers if name not in names]
+        if unknown:
+            raise ValueError(f"tiebreak_providers {unknown} are not configured providers {sorted(names)}")
+        return self
+
+    @property
+    def output_tokens_per_message(self) -> int:
+        """Output tokens per message assumed for the configured answer format."""
+        if self.answer_format == "compact":
+            return self.compact_output_tokens_per_message
+        return self.estimated_output_tokens_per_message

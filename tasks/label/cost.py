@@ -41,10 +41,10 @@ class ProviderUsage:
 _WRAPPER_TOKENS = 12
 
 
-def estimate_request_input_tokens(texts: list[str]) -> int:
+def estimate_request_input_tokens(texts: list[str], answer_format: str = "full") -> int:
     """Input tokens of one request carrying ``texts``, counted on the exact prompt that would be sent."""
     items = [PromptItem(sid, text) for sid, text in zip(short_ids(len(texts)), texts)]
-    return count_tokens(SYSTEM_PROMPT) + count_tokens(build_user_message(items)) + _WRAPPER_TOKENS
+    return count_tokens(SYSTEM_PROMPT) + count_tokens(build_user_message(items, answer_format)) + _WRAPPER_TOKENS
 
 
 def estimate_request_output_tokens(n_messages: int, per_message: int) -> int:
@@ -52,14 +52,14 @@ def estimate_request_output_tokens(n_messages: int, per_message: int) -> int:
 
 
 def estimate_provider(
-    provider: LabelProviderConfig, batches: list[list[str]], output_per_message: int
+    provider: LabelProviderConfig, batches: list[list[str]], output_per_message: int, answer_format: str = "full"
 ) -> ProviderUsage:
     """What sending ``batches`` (lists of texts) to ``provider`` would cost, without sending anything."""
     usage = ProviderUsage(provider.name, provider.model)
     for texts in batches:
         usage.add(
             provider,
-            estimate_request_input_tokens(texts),
+            estimate_request_input_tokens(texts, answer_format),
             estimate_request_output_tokens(len(texts), output_per_message),
         )
     return usage

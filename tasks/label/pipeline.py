@@ -38,7 +38,7 @@ from tasks.label.cost import (
     estimate_request_input_tokens,
     estimate_request_output_tokens,
 )
-from tasks.label.prompt import PROMPT_VERSION, PromptItem, short_ids
+from tasks.label.prompt import PromptItem, prompt_version, short_ids
 from tasks.label.providers import BatchAnswer, Labeler, make_labeler
 from tasks.label.selection import Selection, select_for_labelling
 from tasks.label.store import FINAL_LABEL_SCHEMA, CachedVote, LabelStore, load_seed_final_labels, merge_final_labels
@@ -48,7 +48,7 @@ logger = logging.getLogger(__name__)
 
 REQUIRED_COLUMNS = ("message_id", "text_for_llm")
 
-LabelerFactory = Callable[[LabelProviderConfig, SecretStr], Labeler]
+LabelerFactory = Callable[[LabelProviderConfig, SecretStr, str], Labeler]
 
 
 class LabelRunFailedError(RuntimeError):
@@ -76,6 +76,8 @@ class LabelingResult:
     cache_hits: int = 0
     pairs_requested: int = 0
     skipped_confident: int = 0
+    cascade_contradicted: int = 0
+    escalated: int = 0
     audited: int = 0
     deferred: int = 0
     providers_used: list[str] = field(default_factory=list)
@@ -122,6 +124,8 @@ class LabelingResult:
             "cache_hits": self.cache_hits,
             "pairs_requested": self.pairs_requested,
             "skipped_confident": self.skipped_confident,
+            "cascade_contradicted": self.cascade_contradicted,
+            "escalated": self.escalated,
             "audited": self.audited,
             "deferred": self.deferred,
             "requests": self.requests,
@@ -243,6 +247,7 @@ class _Engine:
     ) -> None:
         self.store = store
         self.config = config
+        self.prompt_version = prompt_version(config.answer_format)
         self.labelers = labelers
         self.texts = texts
         self.run_id = run_id
@@ -263,8 +268,8 @@ class _Engine:
         texts = [self.texts[m] for m in job.message_ids]
         return cost_usd(
             provider,
-            estimate_request_input_tokens(texts),
-            estimate_request_output_tokens(len(texts), self.config.estimated_output_tokens_per_message),
+            estimate_request_input_tokens(texts, self.config.answer_format),
+            estimate_request_output_tokens(len(texts), self.config.output_tokens_per_message),
         )
 
     def _spent(self) -> float:
@@ -344,7 +349,7 @@ class _Engine:
             CachedVote(by_short[sid], provider.name, provider.model, v.label, v.category, v.confidence)
             for sid, v in answer.votes.items()
         ]
-        self.store.put_votes(votes, PROMPT_VERSION, self.run_id)
+        self.store.put_votes(votes, self.prompt_version, self.run_id)
         self.answered[job.provider].update(v.message_id for v in votes)
         missing = [mid for sid, mid in by_short.items() if sid not in answer.votes]
         if answer.problems:
@@ -424,6 +429,16 @@ class LabelingPlan:
     selection: Selection | None = None
     existing: pl.DataFrame | None = None
     final: bool = False
+    # Routing: providers asked only about what the others left unsettled (work filled by ``add_escalations``).
+    tiebreakers: list[str] = field(default_factory=list)
+
+    @property
+    def prompt_version(self) -> str:
+        return prompt_version(self.label_config.answer_format)
+
+    @property
+    def voters(self) -> list[str]:
+        return [p.name for p in self.active if p.name not in self.tiebreakers]
 
     def provider(self, name: str) -> LabelProviderConfig:
         return next(p for p in self.active if p.name == name)
@@ -433,7 +448,7 @@ class LabelingPlan:
         ids = self.work.get(name, [])
         return replace(
             self,
-            result=LabelingResult(self.run_id, "ok", "", PROMPT_VERSION),
+            result=LabelingResult(self.run_id, "ok", "", self.prompt_version),
             active=[self.provider(name)],
             keys={name: self.keys[name]},
             texts={m: self.texts[m] for m in ids},
@@ -459,7 +474,7 @@ class LabelingPlan:
             ids = self.work[name]
             batches = [[self.texts[m] for m in ids[i : i + size]] for i in range(0, len(ids), size)]
             estimates[name] = estimate_provider(
-                self.provider(name), batches, self.label_config.estimated_output_tokens_per_message
+                self.provider(name), batches, self.label_config.output_tokens_per_message, self.label_config.answer_format
             ).cost_usd
         total = sum(estimates.values())
         if total <= 0:
@@ -499,7 +514,7 @@ def plan_labeling(
     if missing:
         raise ValueError(f"messages lack column(s) {missing}; pass the snapshot (docs/architecture.md)")
     run_id = run_id or f"label-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-    result = LabelingResult(run_id, "ok", "", PROMPT_VERSION, dry_run=dry_run)
+    result = LabelingResult(run_id, "ok", "", prompt_version(label_config.answer_format), dry_run=dry_run)
 
     enabled = [p for p in label_config.providers if p.enabled]
     keys: dict[str, SecretStr] = {}
@@ -516,6 +531,9 @@ def plan_labeling(
     active = enabled if dry_run else [p for p in enabled if p.name in keys]
     result.providers_used = [p.name for p in active]
     plan = LabelingPlan(run_id, result, label_config, active, keys, getattr(config, "seed", 13))
+    plan.tiebreakers = [name for name in label_config.tiebreak_providers if name in {p.name for p in active}]
+    if plan.tiebreakers and len(plan.voters) < 2:
+        plan.tiebreakers = []  # fewer than two voters cannot settle anything: every provider votes
     if not active:
         result.status = "no_labelers"
         result.message = "no labelers configured: existing labels kept, nothing sent"
@@ -524,7 +542,7 @@ def plan_labeling(
         return plan
 
     with LabelStore.for_config(config) as store:
-        existing = _existing_labels(store, include_seed, seed_dir)
+        existing = _existing_labels(store, include_seed, seed_dir or getattr(config, "seed_dir", None))
         selection: Selection = select_for_labelling(
             messages,
             existing,
@@ -542,6 +560,7 @@ def plan_labeling(
             to_label = to_label.head(label_config.max_messages_per_run)
         result.selected = to_label.height
         result.skipped_confident = len(selection.skipped_confident)
+        result.cascade_contradicted = len(selection.contradicted_ids)
         result.audited = len(selection.audit_ids)
         # The privacy pass runs again at send time: a snapshot ingested under an older normalisation stored a
         # text_for_llm without today's rules, and nothing of it may reach a vendor (idempotent on scrubbed text).
@@ -550,8 +569,12 @@ def plan_labeling(
             for mid, text in to_label.select("message_id", "text_for_llm").iter_rows()
         }
         rep_ids = list(texts)
-        cached = store.cached_votes(rep_ids, [(p.name, p.model) for p in active], PROMPT_VERSION)
-    work = {p.name: [m for m in rep_ids if p.name not in cached.get(m, {})] for p in active}
+        cached = store.cached_votes(rep_ids, [(p.name, p.model) for p in active], plan.prompt_version)
+    # Tie-breakers start with no work: ``add_escalations`` gives them what the voters leave unsettled.
+    work = {
+        p.name: [] if p.name in plan.tiebreakers else [m for m in rep_ids if p.name not in cached.get(m, {})]
+        for p in active
+    }
     result.cache_hits = sum(len(v) for v in cached.values())
     result.pairs_requested = sum(len(v) for v in work.values())
     plan.texts, plan.rep_ids, plan.work, plan.selection, plan.existing = texts, rep_ids, work, selection, existing
@@ -559,9 +582,14 @@ def plan_labeling(
     if dry_run:
         size = label_config.batch_size
         for provider in active:
-            ids = work[provider.name]
+            # A tie-breaker is priced as if asked about everything: an upper bound (disagreements are unknown yet).
+            ids = work[provider.name] if provider.name not in plan.tiebreakers else [
+                m for m in rep_ids if provider.name not in cached.get(m, {})
+            ]
             batches = [[texts[m] for m in ids[i : i + size]] for i in range(0, len(ids), size)]
-            result.usage.append(estimate_provider(provider, batches, label_config.estimated_output_tokens_per_message))
+            result.usage.append(
+                estimate_provider(provider, batches, label_config.output_tokens_per_message, label_config.answer_format)
+            )
         result.status = "dry_run"
         result.message = (
             f"dry run: {result.selected} message(s) to label, {result.requests} request(s), "
@@ -575,7 +603,7 @@ def plan_labeling(
 def start_labeling_run(config: Any, plan: LabelingPlan) -> None:
     """Record the run as started (before any request, so a killed run is visible in the store)."""
     with LabelStore.for_config(config) as store:
-        store.start_run(plan.run_id, PROMPT_VERSION)
+        store.start_run(plan.run_id, plan.prompt_version)
 
 
 def _outcomes(engine: _Engine) -> list[ProviderOutcome]:
@@ -610,7 +638,7 @@ def request_provider_votes(
     ids = plan.work.get(provider_name, [])
     label_config = plan.label_config.model_copy(update={"budget_usd": budget_usd})
     texts = {m: plan.texts[m] for m in ids}
-    labeler = labeler_factory(provider, plan.keys[provider_name])
+    labeler = labeler_factory(provider, plan.keys[provider_name], label_config.answer_format)
     with LabelStore.for_config(config) as store:
         engine = _Engine(store, label_config, {provider_name: labeler}, texts, plan.run_id, plan.seed)
         if ids:
@@ -642,13 +670,17 @@ def finish_labeling(config: Any, plan: LabelingPlan, outcomes: list[ProviderOutc
     with LabelStore.for_config(config) as store:
         store.put_cost_rows(run_id, result.cost_rows())
         # Vote on every representative every active provider has finished with (voted or abstained).
-        votes_by_message = store.cached_votes(rep_ids, [(p.name, p.model) for p in active], PROMPT_VERSION)
+        votes_by_message = store.cached_votes(rep_ids, [(p.name, p.model) for p in active], plan.prompt_version)
         ensemble_rows: list[dict[str, Any]] = []
         review_rows: list[dict[str, Any]] = []
         rep_labels: dict[str, dict[str, Any]] = {}
         for mid in rep_ids:
             have = votes_by_message.get(mid, {})
-            finished = all(p.name in have or mid in abstained[p.name] for p in active)
+            # A tie-breaker counts only where it was asked (or had answered before); the voters always.
+            asked = [
+                p for p in active if p.name not in plan.tiebreakers or mid in plan.work.get(p.name, ()) or p.name in have
+            ]
+            finished = all(p.name in have or mid in abstained[p.name] for p in asked)
             if not finished or not have:
                 continue  # unpaid (budget) or only errors: asked again next run
             votes = [Vote(v.provider, v.label, v.category, v.confidence) for v in have.values()]
@@ -673,7 +705,7 @@ def finish_labeling(config: Any, plan: LabelingPlan, outcomes: list[ProviderOutc
                 review_rows.append(_review_row(mid, texts[mid], decision, votes))
             else:
                 rep_labels[mid] = row
-        store.put_ensemble(ensemble_rows, PROMPT_VERSION, run_id)
+        store.put_ensemble(ensemble_rows, plan.prompt_version, run_id)
         store.put_review_items(review_rows, run_id)
         store.close_review_items(list(rep_labels))
         result.decided = len(rep_labels)
@@ -684,7 +716,7 @@ def finish_labeling(config: Any, plan: LabelingPlan, outcomes: list[ProviderOutc
             propagated += _propagation_rows(selection.waiting_members, rep_labels)
             existing_by_id = {row["message_id"]: row for row in existing.iter_rows(named=True)}
             propagated += _propagation_rows(selection.propagate_now, existing_by_id)
-            store.put_ensemble(propagated, PROMPT_VERSION, run_id)
+            store.put_ensemble(propagated, plan.prompt_version, run_id)
         result.propagated = len(propagated)
 
         failed = _every_request_failed(result, outcomes)
@@ -767,9 +799,51 @@ def run_labeling(
     if plan.final:
         return plan.result
     start_labeling_run(config, plan)
-    labelers = {p.name: labeler_factory(p, plan.keys[p.name]) for p in plan.active}
+    labelers = {p.name: labeler_factory(p, plan.keys[p.name], plan.label_config.answer_format) for p in plan.active}
     with LabelStore.for_config(config) as store:
         engine = _Engine(store, plan.label_config, labelers, plan.texts, plan.run_id, plan.seed)
         if plan.result.pairs_requested:
             engine.run({name: ids for name, ids in plan.work.items() if ids})
+        if not engine.budget_exhausted and add_escalations(config, plan, _outcomes(engine)):
+            engine.run({name: plan.work[name] for name in plan.tiebreakers if plan.work[name]})
     return finish_labeling(config, plan, _outcomes(engine))
+
+
+def unsettled(votes: list[Vote], n_voters: int, min_confidence: float) -> bool:
+    """True when the voters' votes do not settle a message: a missing vote, a disagreement or a hesitant vote."""
+    if len(votes) < n_voters:
+        return True
+    if len({v.label for v in votes}) > 1:
+        return True
+    return any(v.confidence < min_confidence for v in votes)
+
+
+def add_escalations(config: Any, plan: LabelingPlan, voter_outcomes: list[ProviderOutcome]) -> int:
+    """Routing, round two: give each tie-breaker the representatives the voters left unsettled; returns how many.
+
+    Messages whose voters were not all finished (budget) wait for the next run, as in ``finish_labeling``.
+    """
+    if not plan.tiebreakers or plan.selection is None:
+        return 0
+    voters = plan.voters
+    abstained: dict[str, set[str]] = {o.provider: o.abstained for o in voter_outcomes}
+    providers = [(p.name, p.model) for p in plan.active]
+    with LabelStore.for_config(config) as store:
+        cached = store.cached_votes(plan.rep_ids, providers, plan.prompt_version)
+    escalate: list[str] = []
+    for mid in plan.rep_ids:
+        have = cached.get(mid, {})
+        if not all(name in have or mid in abstained.get(name, set()) for name in voters):
+            continue
+        votes = [Vote(v.provider, v.label, v.category, v.confidence) for name, v in have.items() if name in voters]
+        if unsettled(votes, len(voters), plan.label_config.min_confidence):
+            escalate.append(mid)
+    total = 0
+    for name in plan.tiebreakers:
+        plan.work[name] = [mid for mid in escalate if name not in cached.get(mid, {})]
+        total += len(plan.work[name])
+    plan.result.pairs_requested += total
+    plan.result.escalated = len(escalate)
+    if escalate:
+        logger.info("routing: %d message(s) unsettled by %s go to %s", len(escalate), voters, plan.tiebreakers)
+    return total

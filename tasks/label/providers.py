@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -18,13 +19,13 @@ from pydantic import SecretStr
 from spamloop.settings.label import LabelProviderConfig
 from tasks.label.prompt import (
     CATEGORIES,
-    GEMINI_RESPONSE_SCHEMA,
+    CODE_CATEGORIES,
     HAM_CATEGORIES,
     LABELS,
-    RESPONSE_SCHEMA,
     SPAM_CATEGORIES,
     SYSTEM_PROMPT,
     PromptItem,
+    answer_format,
     build_user_message,
 )
 
@@ -54,6 +55,7 @@ class BatchAnswer:
 
 class Labeler(Protocol):
     provider: LabelProviderConfig
+    answer_format: str
 
     def label_batch(self, items: list[PromptItem]) -> BatchAnswer: ...
 
@@ -66,16 +68,9 @@ def parse_answer(text: str | None, expected_ids: list[str]) -> tuple[dict[str, I
     is unknowable, and a message that injected a second answer for its neighbour must not win): the id is
     then missing, asked again or abstained. ``duplicate_ids_in`` counts them.
     """
-    problems: list[str] = []
-    if not text:
-        return {}, ["empty answer"]
-    try:
-        payload = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return {}, [f"answer is not JSON: {exc.msg}"]
-    entries = payload.get("labels") if isinstance(payload, dict) else payload
-    if not isinstance(entries, list):
-        return {}, ["answer has no 'labels' array"]
+    entries, problems = _entries(text, "labels")
+    if entries is None:
+        return {}, problems
     wanted = set(expected_ids)
     votes: dict[str, ItemVote] = {}
     answered: set[str] = set()
@@ -105,6 +100,29 @@ def parse_answer(text: str | None, expected_ids: list[str]) -> tuple[dict[str, I
             problems.append(f"invalid confidence for {short_id!r}")
             continue
         votes[short_id] = ItemVote(short_id, label, category, float(confidence))
+    return _drop_duplicates(votes, duplicates, problems, expected_ids)
+
+
+DUPLICATE_PROBLEM = "id answered more than once"
+
+
+def _entries(text: str | None, key: str) -> tuple[list[Any] | None, list[str]]:
+    """The answer's array under ``key`` (or a bare array), or None and why not."""
+    if not text:
+        return None, ["empty answer"]
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, [f"answer is not JSON: {exc.msg}"]
+    entries = payload.get(key) if isinstance(payload, dict) else payload
+    if not isinstance(entries, list):
+        return None, [f"answer has no '{key}' array"]
+    return entries, []
+
+
+def _drop_duplicates(
+    votes: dict[str, ItemVote], duplicates: set[str], problems: list[str], expected_ids: list[str]
+) -> tuple[dict[str, ItemVote], list[str]]:
     for short_id in sorted(duplicates):
         votes.pop(short_id, None)
         problems.append(f"{DUPLICATE_PROBLEM} {short_id!r}: every copy dropped")
@@ -113,8 +131,50 @@ def parse_answer(text: str | None, expected_ids: list[str]) -> tuple[dict[str, I
         problems.append(f"{len(missing)} id(s) missing")
     return votes, problems
 
+_COMPACT_ITEM = re.compile(r"^(m[0-9]{6})([sh])([5-9])([a-z])$")
 
-DUPLICATE_PROBLEM = "id answered more than once"
+
+def parse_compact_answer(text: str | None, expected_ids: list[str]) -> tuple[dict[str, ItemVote], list[str]]:
+    """Votes from a compact answer ``{"a": ["m482913s9g", ...]}`` (see ``tasks.label.prompt.COMPACT``).
+
+    Same rules as ``parse_answer``: bad items are dropped one by one, an id answered twice loses every copy.
+    Confidence digit d means d/10; the category letter must fit the label.
+    """
+    entries, problems = _entries(text, "a")
+    if entries is None:
+        return {}, problems
+    wanted = set(expected_ids)
+    votes: dict[str, ItemVote] = {}
+    answered: set[str] = set()
+    duplicates: set[str] = set()
+    for entry in entries:
+        match = _COMPACT_ITEM.match(entry.strip()) if isinstance(entry, str) else None
+        if match is None:
+            problems.append(f"malformed item {str(entry)[:20]!r}")
+            continue
+        short_id, label_code, digit, category_code = match.groups()
+        if short_id not in wanted:
+            problems.append(f"unknown id {short_id!r}")
+            continue
+        if short_id in answered:
+            duplicates.add(short_id)
+            continue
+        answered.add(short_id)
+        label = "spam" if label_code == "s" else "ham"
+        category = CODE_CATEGORIES.get(category_code)
+        if category is None or category not in (SPAM_CATEGORIES if label == "spam" else HAM_CATEGORIES):
+            problems.append(f"category does not fit label for {short_id!r}")
+            continue
+        votes[short_id] = ItemVote(short_id, label, category, int(digit) / 10)
+    return _drop_duplicates(votes, duplicates, problems, expected_ids)
+
+
+def parse_any_answer(
+    format_name: str, text: str | None, expected_ids: list[str]
+) -> tuple[dict[str, ItemVote], list[str]]:
+    """``parse_answer`` or ``parse_compact_answer``, by answer format."""
+    parse = parse_compact_answer if format_name == "compact" else parse_answer
+    return parse(text, expected_ids)
 
 
 def duplicate_ids_in(problems: list[str]) -> int:
@@ -129,10 +189,11 @@ def _answer(votes: dict[str, ItemVote], input_tokens: int, output_tokens: int, p
 class OpenAILabeler:
     """Any OpenAI-compatible chat completions endpoint, with a strict JSON schema response format."""
 
-    def __init__(self, provider: LabelProviderConfig, api_key: SecretStr) -> None:
+    def __init__(self, provider: LabelProviderConfig, api_key: SecretStr, answer_format: str = "full") -> None:
         from openai import OpenAI
 
         self.provider = provider
+        self.answer_format = answer_format
         self._client = OpenAI(
             api_key=api_key.get_secret_value(),
             base_url=provider.base_url,
@@ -145,28 +206,29 @@ class OpenAILabeler:
             model=self.provider.model,
             messages=[
                 {"role": "system", "content": SYSTEM_PROMPT},
-                {"role": "user", "content": build_user_message(items)},
+                {"role": "user", "content": build_user_message(items, self.answer_format)},
             ],
             response_format={
                 "type": "json_schema",
-                "json_schema": {"name": "sms_labels", "strict": True, "schema": RESPONSE_SCHEMA},
+                "json_schema": {"name": "sms_labels", "strict": True, "schema": answer_format(self.answer_format).schema},
             },
             temperature=self.provider.temperature,
             max_completion_tokens=self.provider.max_output_tokens,
         )
         usage = response.usage
         text = response.choices[0].message.content if response.choices else None
-        votes, problems = parse_answer(text, [i.short_id for i in items])
+        votes, problems = parse_any_answer(self.answer_format, text, [i.short_id for i in items])
         return _answer(votes, usage.prompt_tokens if usage else 0, usage.completion_tokens if usage else 0, problems)
 
 
 class AnthropicLabeler:
     """Anthropic Messages API with structured outputs (``output_config.format`` = JSON schema)."""
 
-    def __init__(self, provider: LabelProviderConfig, api_key: SecretStr) -> None:
+    def __init__(self, provider: LabelProviderConfig, api_key: SecretStr, answer_format: str = "full") -> None:
         from anthropic import Anthropic
 
         self.provider = provider
+        self.answer_format = answer_format
         self._client = Anthropic(
             api_key=api_key.get_secret_value(),
             base_url=provider.base_url,
@@ -179,23 +241,24 @@ class AnthropicLabeler:
             model=self.provider.model,
             max_tokens=self.provider.max_output_tokens,
             system=SYSTEM_PROMPT,
-            messages=[{"role": "user", "content": build_user_message(items)}],
-            output_config={"format": {"type": "json_schema", "schema": RESPONSE_SCHEMA}},
+            messages=[{"role": "user", "content": build_user_message(items, self.answer_format)}],
+            output_config={"format": {"type": "json_schema", "schema": answer_format(self.answer_format).schema}},
             # This SDK version's Messages.create has no temperature parameter; the schema fixes the shape.
         )
         text = "".join(block.text for block in response.content if getattr(block, "type", None) == "text")
-        votes, problems = parse_answer(text, [i.short_id for i in items])
+        votes, problems = parse_any_answer(self.answer_format, text, [i.short_id for i in items])
         return _answer(votes, response.usage.input_tokens, response.usage.output_tokens, problems)
 
 
 class GeminiLabeler:
     """Google GenAI generateContent with a JSON response schema; thinking off to keep output tokens low."""
 
-    def __init__(self, provider: LabelProviderConfig, api_key: SecretStr) -> None:
+    def __init__(self, provider: LabelProviderConfig, api_key: SecretStr, answer_format: str = "full") -> None:
         from google import genai
         from google.genai import types
 
         self.provider = provider
+        self.answer_format = answer_format
         self._types = types
         self._client = genai.Client(
             api_key=api_key.get_secret_value(),
@@ -215,11 +278,11 @@ class GeminiLabeler:
         types = self._types
         response = self._client.models.generate_content(
             model=self.provider.model,
-            contents=build_user_message(items),
+            contents=build_user_message(items, self.answer_format),
             config=types.GenerateContentConfig(
                 system_instruction=SYSTEM_PROMPT,
                 response_mime_type="application/json",
-                response_schema=GEMINI_RESPONSE_SCHEMA,
+                response_schema=answer_format(self.answer_format).gemini_schema,
                 temperature=self.provider.temperature,
                 max_output_tokens=self.provider.max_output_tokens,
                 thinking_config=types.ThinkingConfig(thinking_budget=0),
@@ -234,13 +297,13 @@ class GeminiLabeler:
             text = response.text
         except ValueError:  # no text part at all (e.g. blocked)
             text = None
-        votes, problems = parse_answer(text, [i.short_id for i in items])
+        votes, problems = parse_any_answer(self.answer_format, text, [i.short_id for i in items])
         return _answer(votes, input_tokens, output_tokens, problems)
 
 
 _LABELERS: dict[str, Any] = {"openai": OpenAILabeler, "anthropic": AnthropicLabeler, "gemini": GeminiLabeler}
 
 
-def make_labeler(provider: LabelProviderConfig, api_key: SecretStr) -> Labeler:
-    """The SDK-backed labeller for ``provider.kind``."""
-    return _LABELERS[provider.kind](provider, api_key)
+def make_labeler(provider: LabelProviderConfig, api_key: SecretStr, answer_format: str = "full") -> Labeler:
+    """The SDK-backed labeller for ``provider.kind``, asking for answers in ``answer_format``."""
+    return _LABELERS[provider.kind](provider, api_key, answer_format)

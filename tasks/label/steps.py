@@ -15,6 +15,7 @@ from tasks.label.pipeline import (
     LabelingPlan,
     LabelingResult,
     ProviderOutcome,
+    add_escalations,
     finish_labeling,
     plan_labeling,
     request_provider_votes,
@@ -99,6 +100,16 @@ def request_provider_votes_task(
         provider_name, outcome.usage.requests, outcome.abstention_count, outcome.usage.cost_usd, outcome.process,
     )
     return outcome
+
+
+@task(name="label-route", cache_policy=NO_CACHE)
+def add_escalations_task(config: Any, plan: LabelingPlan, voter_outcomes: list[ProviderOutcome]) -> LabelingPlan:
+    """Routing, round two: the tie-breakers' work is what the voters left unsettled."""
+    pairs = add_escalations(config, plan, voter_outcomes)
+    get_run_logger().info(
+        "routing: %d message(s) unsettled, %d request pair(s) for tie-breaker(s) %s", plan.result.escalated, pairs, plan.tiebreakers
+    )
+    return plan
 
 
 @task(name="label-finish", cache_policy=NO_CACHE)

@@ -448,5 +448,6 @@ def final_labels(config: Any, seed_dir: Path | None = None, include_seed: bool =
     with LabelStore.for_config(config) as store:
         human = store.human_labels()
         ensemble = store.ensemble_final()
+    seed_dir = seed_dir or getattr(config, "seed_dir", None)
     seed = load_seed_final_labels(seed_dir) if include_seed else pl.DataFrame(schema=FINAL_LABEL_SCHEMA)
     return merge_final_labels(human, ensemble, seed)

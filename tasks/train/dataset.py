@@ -118,6 +118,7 @@ def load_training_data(config: Any, seed_dir: Path | None = None) -> tuple[pl.Da
     from tasks.evaluate.gold import assert_disjoint_from_gold, drop_gold_overlap, load_gold
     from tasks.ingest.snapshot import latest_snapshot_id, load_snapshot
 
+    seed_dir = seed_dir or getattr(config, "seed_dir", None)
     frame = training_set_from_seed(load_seed_frame(seed_dir))
     snapshot_id = latest_snapshot_id(config)
     if snapshot_id is not None:
