@@ -8,7 +8,8 @@ folder of report logs in the raw-log format (docs/raw_log_schema.md) with three 
 ``label`` (the truth), ``subtype`` and ``campaign``. ``spamloop replay --logs DIR`` reads a user's own folders
 in the same layout. Held-out variants of every new campaign and fresh ham (never ingested) measure the models.
 
-Switching to generator v2 (tasks/sample/synth_ko_v2.py) is the one line ``GENERATOR = SynthKoV2()`` below.
+The replay uses generator v2 (tasks/sample/synth_ko_v2.py) without gold v2's held-out subtypes; generator v1
+remains as ``SynthKoV1`` (the one line ``GENERATOR = ...`` below).
 """
 
 from __future__ import annotations
@@ -99,7 +100,12 @@ class SynthKoV2:
         self._gen = synth_ko_v2
 
     def spam_subtypes(self) -> list[str]:
-        return sorted(name for name, subtype in self._gen.SUBTYPES.items() if subtype.label == "spam")
+        # Gold v2 judges models on these as never seen; traffic carrying them would train on them.
+        from tasks.sample.seed import GOLD_V2_HELDOUT_SUBTYPES
+
+        return sorted(
+            name for name, subtype in self._gen.SUBTYPES.items() if subtype.label == "spam" and name not in GOLD_V2_HELDOUT_SUBTYPES
+        )
 
     def campaign_rows(self, subtype: str, index: int, n: int, seed: int) -> list[TaggedRow]:
         rows = self._gen.campaign_variants(subtype, n, seed=seed * 1000 + index)
@@ -114,7 +120,7 @@ class SynthKoV2:
         return [TaggedRow(r.text, r.label, r.category, r.subtype, "") for r in rows]
 
 
-GENERATOR: GeneratorAdapter = SynthKoV1()
+GENERATOR: GeneratorAdapter = SynthKoV2()
 
 
 @dataclass(frozen=True)
