@@ -28,7 +28,7 @@ from flows.publish import publish
 from flows.resume import existing_bundle, finished_evaluation, record_evaluation
 from flows.train import train
 from models.ondevice import TFLITE_INT8
-from spamloop.config import SpamloopConfig, load_config
+from spamloop.config import CONFIG_DEFAULTS, SpamloopConfig, resolve_config
 from spamloop.runtime import prepare_runtime
 from tasks.evaluate.gates import GateResult, OndeviceReport
 from tasks.evaluate.gold import load_gold
@@ -170,7 +170,7 @@ def retrain_state(summary: RetrainSummary) -> RetrainSummary | State:
 
 
 @flow(name="weekly-retrain", flow_run_name=run_name("weekly-retrain"), log_prints=True)
-def weekly_retrain(config: SpamloopConfig | None = None) -> RetrainSummary | State:
+def weekly_retrain(config: SpamloopConfig = CONFIG_DEFAULTS) -> RetrainSummary | State:
     """Run the whole loop once: new reports in, a gated model out to phones.
 
     Re-running after a failure resumes (flows/resume.py): cached labels, a finished or checkpointed training
@@ -179,9 +179,9 @@ def weekly_retrain(config: SpamloopConfig | None = None) -> RetrainSummary | Sta
     the reason as its message (``return_state=True`` gives that state).
 
     Args:
-        config: The whole spamloop configuration; empty means defaults, spamloop.yaml and SPAMLOOP_* variables.
+        config: The whole spamloop configuration. A field left as shown (its default) or empty takes the worker's SPAMLOOP_* environment and spamloop.yaml; a changed field sets it for this run.
     """
-    config = config or load_config()
+    config = resolve_config(config)
     tag_run("weekly")
     prepare_runtime(config)
     # Stage runs started from here carry "weekly"; the same flows started by hand carry their deployment's tags.

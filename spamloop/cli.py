@@ -64,7 +64,7 @@ def build_config(overrides: list[str] | None, state_dir: Path | None = None, **f
     # Merge section overrides onto the env/YAML-resolved sections, not replace them.
     base = load_config()
     merged = _deep_merge(base.model_dump(mode="python"), values)
-    config = SpamloopConfig.model_validate(merged)
+    config = SpamloopConfig.exactly(merged)
     prepare_runtime(config)
     return config
 
