@@ -23,12 +23,14 @@ from flows.evaluate import ApprovalRequest, approve_version, evaluate
 from flows.export import export
 from flows.ingest import ingest
 from flows.label import label
-from flows.orchestration import run_name, tag_run
+from flows.orchestration import run_log_of_deployment_run, run_name, tag_run
 from flows.publish import publish
 from flows.resume import existing_bundle, finished_evaluation, record_evaluation
 from flows.train import train
 from models.ondevice import TFLITE_INT8
 from spamloop.config import CONFIG_DEFAULTS, SpamloopConfig, resolve_config
+from spamloop.console import active_run_log
+from spamloop.progress import stage_finished, stage_started
 from spamloop.runtime import prepare_runtime
 from tasks.evaluate.gates import GateResult, OndeviceReport
 from tasks.evaluate.gold import load_gold
@@ -73,6 +75,7 @@ class RetrainSummary(BaseModel):
 
     def add(self, stage: str, status: str, summary: str, **figures: Any) -> None:
         self.stages.append(StageOutcome(stage=stage, status=status, summary=summary, figures=figures))
+        stage_finished(stage, status, summary)
 
     def stage(self, name: str) -> StageOutcome | None:
         """The last outcome recorded for stage ``name``."""
@@ -185,8 +188,10 @@ def weekly_retrain(config: SpamloopConfig = CONFIG_DEFAULTS) -> RetrainSummary |
     tag_run("weekly")
     prepare_runtime(config)
     # Stage runs started from here carry "weekly"; the same flows started by hand carry their deployment's tags.
-    with tags("weekly"):
+    # A worker's run writes library output to <state>/logs/ as the CLI does (spamloop/console.py).
+    with tags("weekly"), run_log_of_deployment_run(config, "weekly-retrain"):
         summary = _run_stages(config)
+        attach_run_log(config, summary)
     logger = get_run_logger()
     create_markdown_artifact(key="retrain-summary", markdown=summary.to_markdown(), description="Weekly retrain")
     for stage in summary.stages:
@@ -194,10 +199,18 @@ def weekly_retrain(config: SpamloopConfig = CONFIG_DEFAULTS) -> RetrainSummary |
     return retrain_state(summary)
 
 
+def attach_run_log(config: SpamloopConfig, summary: RetrainSummary) -> None:
+    """The run's log file (library output, spamloop/console.py) as an artifact of its MLflow training run."""
+    run_log, trained = active_run_log(), summary.stage("train")
+    if run_log is not None and trained is not None and trained.figures.get("run_id"):
+        run_log.attach_to_mlflow(config.resolved_tracking_uri, str(trained.figures["run_id"]))
+
+
 def _run_stages(config: SpamloopConfig) -> RetrainSummary:
     logger = get_run_logger()
     summary = RetrainSummary()
 
+    stage_started("ingest")
     ingested = ingest(config=config)
     summary.add(
         "ingest",
@@ -207,6 +220,7 @@ def _run_stages(config: SpamloopConfig) -> RetrainSummary:
         read=ingested.read, accepted=ingested.accepted, duplicate=ingested.duplicate, quarantined=ingested.quarantined,
     )
 
+    stage_started("label")
     labelled = label(config=config)
     if labelled is None:
         summary.add("label", "skipped", "no snapshot to label")
@@ -220,6 +234,7 @@ def _run_stages(config: SpamloopConfig) -> RetrainSummary:
             cost_usd=labelled.cost_usd,
         )
 
+    stage_started("train")
     trained = train(config=config)
     summary.quality = _quality_rows(trained)
     enc, base = trained.encoder_metrics.get("all", {}), trained.baseline_metrics.get("all", {})
@@ -231,6 +246,7 @@ def _run_stages(config: SpamloopConfig) -> RetrainSummary:
         run_id=trained.run_id,
     )
 
+    stage_started("export")
     exported = existing_bundle(config, trained.run_name, trained.run_id)
     if exported is not None:
         logger.info("bundle %s of this training run already exported: reusing it", exported.bundle_dir)
@@ -258,6 +274,7 @@ def _run_stages(config: SpamloopConfig) -> RetrainSummary:
         bundle=str(exported.bundle_dir) if exported.bundle_dir else None,
     )
 
+    stage_started("evaluate")
     evaluated = finished_evaluation(config, trained.run_name, trained.run_id)
     if evaluated is not None:
         logger.info("training run %s was already evaluated as version %s: reusing it", trained.run_id, evaluated.version)
@@ -284,6 +301,7 @@ def _run_stages(config: SpamloopConfig) -> RetrainSummary:
         version=evaluated.version, run_link=evaluated.run_link,
     )
 
+    stage_started("publish")
     promoted = evaluated.promoted
     if evaluated.verdict == "pass" and not promoted and evaluated.champion is None and config.evaluate.bootstrap_first_model:
         # Nothing is on phones yet, so there is no champion to protect: the first passing model ships.

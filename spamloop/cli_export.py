@@ -1,4 +1,4 @@
-"""CLI commands of the on-device side: predict with a bundle, verify a bundle, publish, roll back.
+"""CLI commands of the on-device side: export a bundle, predict with it, verify it, publish it, roll back.
 
 Mounted by spamloop/cli.py with ``app.add_typer(export_app)`` (no name: the commands sit at the top level,
 ``spamloop predict "..."``). ``predict`` and ``verify`` never import torch: they use the reference client.
@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-export_app = typer.Typer(help="On-device bundle: predict, verify, publish, roll back.", no_args_is_help=True)
+export_app = typer.Typer(help="On-device bundle: export, predict, verify, publish, roll back.", no_args_is_help=True)
 console = Console()
 
 
@@ -61,6 +61,57 @@ def verify_bundle_command(bundle: Annotated[Path, typer.Argument(help="Bundle fo
 
 TargetOption = Annotated[str | None, typer.Option(help="s3://bucket/prefix or file:///folder (default: state folder).")]
 StateDirOption = Annotated[Path | None, typer.Option("--state-dir", help="State folder (default ./.spamloop).")]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a config field, dotted: --set export.coreml=false (value parsed as YAML)."),
+]
+
+
+@export_app.command("export")
+def export_command(
+    model_dir: Annotated[Path, typer.Argument(help="Trained classifier folder (save_pretrained layout, with its tokenizer).")],
+    version: Annotated[str, typer.Option(help="Bundle version; <state>/exports/<version> must not exist yet.")],
+    threshold: Annotated[float, typer.Option(help="Operating threshold: spam iff probability >= threshold.")],
+    max_seq_len: Annotated[int | None, typer.Option(help="Truncation length the model was trained with.")] = None,
+    mlflow_run_id: Annotated[
+        str | None, typer.Option(help="Training run to attach the export figures to and record in bundle.json.")
+    ] = None,
+    eval_texts: Annotated[
+        Path | None, typer.Option(help="UTF-8 file, one raw text per line, to check parity on (default: the gold set).")
+    ] = None,
+    overrides: SetOption = None,
+    state_dir: StateDirOption = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show the converters' output instead of progress lines.")] = False,
+) -> None:
+    """Run the export flow: TFLite fp32 + int8 and Core ML, parity against PyTorch on the gold set, a versioned bundle."""
+    from spamloop.cli import build_config, quiet_run
+
+    config = build_config(overrides, state_dir)
+    with quiet_run(config, "export", verbose) as (run_log, out):
+        from flows.export import export
+        from spamloop.progress import stage_finished, stage_started
+        from tasks.evaluate.gold import load_gold
+
+        stage_started("export")
+        if eval_texts is not None:
+            texts = [line for line in eval_texts.read_text(encoding="utf-8").splitlines() if line.strip()]
+        else:
+            texts = load_gold(config.evaluate.gold_version, config.evaluate.gold_dir).frame["text"].to_list()
+        result = export(
+            model_dir=model_dir, version=version, threshold=threshold, eval_texts=texts,
+            config=config, max_seq_len=max_seq_len, mlflow_run_id=mlflow_run_id,
+        )
+        passed = result.bundle_dir is not None
+        stage_finished("export", "completed" if passed else "blocked", result.report.summary())
+        out.print(f"bundle: {result.bundle_dir}" if passed else f"parity gate failed; files kept in {result.rejected_dir}")
+        if mlflow_run_id:
+            run_log.attach_to_mlflow(config.resolved_tracking_uri, mlflow_run_id)
+        if not run_log.verbose:
+            out.print(f"log: {run_log.path}", soft_wrap=True)
+    if not passed:
+        raise typer.Exit(1)
+
+
 TrackingOption = Annotated[
     str | None, typer.Option("--tracking-uri", help="MLflow tracking URI of the registry (default: the config's).")
 ]
