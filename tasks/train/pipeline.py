@@ -187,7 +187,11 @@ def _log_figures(dev_split: pl.DataFrame, encoder_scores: np.ndarray, encoder_ch
         "plots/confusion_matrix.png": plots.confusion_matrix_figure(
             truth, {"encoder": (encoder_scores, encoder_choice.threshold), "baseline": (baseline_scores, baseline_choice.threshold)}
         ),
-        "plots/pr_curve.png": plots.pr_curve_figure(truth, {"encoder": encoder_scores, "baseline": baseline_scores}),
+        "plots/pr_curve.png": plots.pr_curve_figure(
+            truth,
+            {"encoder": encoder_scores, "baseline": baseline_scores},
+            {"encoder": encoder_choice.threshold, "baseline": baseline_choice.threshold},
+        ),
         "plots/threshold_vs_fpr.png": plots.threshold_fpr_figure(
             truth, encoder_scores, encoder_choice.threshold, encoder_choice.target_ham_fpr
         ),
