@@ -19,6 +19,7 @@ from mlflow.models import infer_signature
 from pydantic import BaseModel, ConfigDict, Field
 
 import models.encoder as encoder
+from models.misclassified import misclassified_table
 from models.normalization import NORMALIZATION_VERSION, model_text
 from models.pyfunc import HF_MODEL_ARTIFACT, SpamClassifierPyfunc
 from spamloop.settings.train import TrainConfig
@@ -167,17 +168,8 @@ def _log_datasets(train_split: pl.DataFrame, dev_split: pl.DataFrame, lineage: D
 def _log_misclassified(dev_split: pl.DataFrame, scores: np.ndarray, threshold: float, limit: int, artifact_file: str) -> None:
     if limit <= 0:
         return
-    truth = _is_spam(dev_split)
-    wrong = (scores >= threshold) != truth
-    table = (
-        dev_split.select("message_id", "text_model", "label", "lang")
-        .with_columns(pl.Series("spam_score", scores), pl.Series("wrong", wrong))
-        .filter(pl.col("wrong"))
-        .with_columns((pl.col("spam_score") - threshold).abs().alias("margin"))
-        .sort("margin", descending=True)
-        .head(limit)
-        .drop("wrong", "margin")
-    )
+    columns = ("message_id", "text_model", "label", "lang")
+    table = misclassified_table(dev_split, columns, _is_spam(dev_split), scores, threshold, limit)
     mlflow.log_table(data=table.to_pandas(), artifact_file=artifact_file)
 
 
