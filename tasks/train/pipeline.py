@@ -99,6 +99,9 @@ def run_name_for(train_config: TrainConfig, dataset_digest: str, seed: int) -> s
     return f"{model_name}-{hashlib.sha256(payload.encode()).hexdigest()[:12]}"
 
 
+EXPERIMENT_KIND_TAG, EXPERIMENT_KIND = "mlflow.experimentKind", "custom_model_development"
+
+
 def prepare_experiment(config: Any) -> str:
     """Point MLflow at the configured store; artifacts of a local SQLite store go under <state>/mlflow/artifacts."""
     config.paths.mlflow_dir.mkdir(parents=True, exist_ok=True)
@@ -111,6 +114,10 @@ def prepare_experiment(config: Any) -> str:
         if not config.mlflow_tracking_uri:
             artifact_location = (config.paths.mlflow_dir / "artifacts").resolve().as_uri()
         experiment_id = mlflow.create_experiment(config.mlflow_experiment, artifact_location=artifact_location)
+    if experiment is None or EXPERIMENT_KIND_TAG not in experiment.tags:
+        # MLflow 3's UI opens an experiment of unknown kind on the empty GenAI "Overview"; this one is model
+        # training, so it opens on its runs. A kind chosen in the UI afterwards is kept.
+        mlflow.MlflowClient().set_experiment_tag(experiment_id, EXPERIMENT_KIND_TAG, EXPERIMENT_KIND)
     mlflow.set_experiment(experiment_id=experiment_id)
     return experiment_id
 

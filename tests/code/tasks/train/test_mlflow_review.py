@@ -1,5 +1,6 @@
-"""The training run's figures are readable at a glance: rates never below zero, the PR curve not squashed into a
-corner, each model's operating point marked, confusion counts with their share of the true class."""
+"""What the reviewer sees of a training run in MLflow: the experiment opens on its runs, and the figures read at a
+glance (rates never below zero, the PR curve not squashed into a corner, each model's operating point marked,
+confusion counts with their share of the true class)."""
 
 from __future__ import annotations
 
@@ -63,3 +64,17 @@ def test_confusion_matrix_shows_counts_and_the_share_of_the_true_class():
     false_positives = int((predicted & ~truth).sum())
     assert f"{false_positives:,}\n{false_positives / 600:.1%}" in texts, texts
     plots.close(figure)
+
+
+def test_the_experiment_opens_on_its_training_runs_not_the_genai_overview(config):
+    """MLflow 3's UI picks the experiment's page from tag mlflow.experimentKind; a kind set by hand is kept."""
+    from mlflow import MlflowClient
+
+    from tasks.train.pipeline import prepare_experiment
+
+    experiment_id = prepare_experiment(config)
+    client = MlflowClient(tracking_uri=config.resolved_tracking_uri)
+    assert client.get_experiment(experiment_id).tags["mlflow.experimentKind"] == "custom_model_development"
+    client.set_experiment_tag(experiment_id, "mlflow.experimentKind", "genai_development")
+    assert prepare_experiment(config) == experiment_id
+    assert client.get_experiment(experiment_id).tags["mlflow.experimentKind"] == "genai_development"
