@@ -7,7 +7,7 @@ from prefect.artifacts import create_markdown_artifact
 from pydantic import BaseModel, Field
 
 from flows.orchestration import parameter, run_name, tag_run
-from spamloop.config import SpamloopConfig, load_config
+from spamloop.config import CONFIG_DEFAULTS, SpamloopConfig, resolve_config
 from spamloop.settings.evaluate import EvaluateConfig
 from tasks.evaluate.gates import OndeviceReport
 from tasks.evaluate.pipeline import EvaluationResult
@@ -26,7 +26,7 @@ def evaluate(
     candidate_model_uri: str,
     threshold: float | None = None,
     ondevice: OndeviceReport | None = None,
-    config: SpamloopConfig | None = None,
+    config: SpamloopConfig = CONFIG_DEFAULTS,
     eval_config: EvaluateConfig | None = None,
     baseline_model_uri: str | None = None,
     baseline_threshold: float | None = None,
@@ -38,12 +38,12 @@ def evaluate(
         candidate_model_uri: MLflow URI of the candidate pyfunc (raw texts in, spam probabilities out).
         threshold: Operating threshold; empty means the one the training run recorded.
         ondevice: Size, latency and parity of the exported on-device file; empty leaves those gates not evaluated.
-        config: The whole spamloop configuration; empty means defaults, spamloop.yaml and SPAMLOOP_* variables.
+        config: The whole spamloop configuration. A field left as shown (its default) or empty takes the worker's SPAMLOOP_* environment and spamloop.yaml; a changed field sets it for this run.
         eval_config: Evaluate settings for this run only; empty means ``config.evaluate``.
         baseline_model_uri: The TF-IDF baseline of the same training run, for the beat-the-baseline gates.
         baseline_threshold: The baseline's own operating threshold; empty means ``threshold``.
     """
-    config = config or load_config()
+    config = resolve_config(config)
     tag_run()
     eval_config = evaluate_config_of(config, eval_config)
     result = evaluate_candidate_task(
@@ -63,16 +63,16 @@ class ApprovalRequest(BaseModel):
 
 @flow(name="approve", flow_run_name=run_name("approve", lambda p: f"v{parameter(p, 'request', 'version')}"))
 def approve_version(
-    request: ApprovalRequest, config: SpamloopConfig | None = None, eval_config: EvaluateConfig | None = None
+    request: ApprovalRequest, config: SpamloopConfig = CONFIG_DEFAULTS, eval_config: EvaluateConfig | None = None
 ) -> str | None:
     """Promote a passing version to champion on a reviewer's approval; returns the previous champion.
 
     Args:
         request: The version to promote, the reviewer and what they checked.
-        config: The whole spamloop configuration; empty means defaults, spamloop.yaml and SPAMLOOP_* variables.
+        config: The whole spamloop configuration. A field left as shown (its default) or empty takes the worker's SPAMLOOP_* environment and spamloop.yaml; a changed field sets it for this run.
         eval_config: Evaluate settings for this run only; empty means ``config.evaluate``.
     """
-    config = config or load_config()
+    config = resolve_config(config)
     tag_run()
     eval_config = evaluate_config_of(config, eval_config)
     previous = approve_task(config, eval_config, request.version, request.comment, request.reviewer)

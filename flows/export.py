@@ -8,7 +8,7 @@ from typing import Any
 from prefect import flow
 
 from flows.orchestration import parameter, run_name, tag_run
-from spamloop.config import SpamloopConfig, load_config
+from spamloop.config import CONFIG_DEFAULTS, SpamloopConfig, resolve_config
 from spamloop.settings.export import ExportConfig
 from tasks.export.pipeline import ExportResult
 from tasks.export.steps import export_bundle_task, log_export_task
@@ -30,7 +30,7 @@ def export(
     version: str,
     threshold: float,
     eval_texts: list[str],
-    config: SpamloopConfig | None = None,
+    config: SpamloopConfig = CONFIG_DEFAULTS,
     export_config: ExportConfig | None = None,
     tokenizer_dir: Path | None = None,
     max_seq_len: int | None = None,
@@ -48,7 +48,7 @@ def export(
         version: Bundle version; the folder <state>/exports/<version> must not exist yet (bundles are immutable).
         threshold: Operating threshold: spam iff probability >= threshold.
         eval_texts: Raw texts the exported files are compared on (normally the gold set).
-        config: The whole spamloop configuration; empty means defaults, spamloop.yaml and SPAMLOOP_* variables.
+        config: The whole spamloop configuration. A field left as shown (its default) or empty takes the worker's SPAMLOOP_* environment and spamloop.yaml; a changed field sets it for this run.
         export_config: Export settings for this run only; empty means ``config.export``.
         tokenizer_dir: Tokenizer folder when it differs from model_dir.
         max_seq_len: Truncation length the model was trained with; empty means the largest configured length.
@@ -56,7 +56,7 @@ def export(
         registry_version: Registered model version to record in bundle.json, if already known.
         metrics: Headline metrics to copy into bundle.json.
     """
-    config = config or load_config()
+    config = resolve_config(config)
     tag_run()
     result = export_bundle_task(
         model_dir, version, threshold, eval_texts, exports_dir(config), export_config_of(config, export_config),

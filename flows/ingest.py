@@ -6,19 +6,19 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
 from flows.orchestration import run_name, tag_run
-from spamloop.config import SpamloopConfig, load_config
+from spamloop.config import CONFIG_DEFAULTS, SpamloopConfig, resolve_config
 from tasks.ingest.pipeline import IngestResult, IngestRun, render_ingest_markdown
 from tasks.ingest.steps import discover_sources_task, finalise_snapshot_task, ingest_file_task
 
 
 @flow(name="ingest", flow_run_name=run_name("ingest"))
-def ingest(config: SpamloopConfig | None = None) -> IngestResult:
+def ingest(config: SpamloopConfig = CONFIG_DEFAULTS) -> IngestResult:
     """Ingest every new log file under ``config.ingest.source`` into a new corpus snapshot.
 
     Args:
-        config: The whole spamloop configuration; empty means defaults, spamloop.yaml and SPAMLOOP_* variables.
+        config: The whole spamloop configuration. A field left as shown (its default) or empty takes the worker's SPAMLOOP_* environment and spamloop.yaml; a changed field sets it for this run.
     """
-    config = config or load_config()
+    config = resolve_config(config)
     tag_run()
     logger = get_run_logger()
     run = IngestRun(config)

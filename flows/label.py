@@ -17,7 +17,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.task_runners import TaskRunner
 
 from flows.orchestration import fan_out, run_name, tag_run
-from spamloop.config import SpamloopConfig, load_config
+from spamloop.config import CONFIG_DEFAULTS, SpamloopConfig, resolve_config
 from spamloop.settings.label import LabelConfig
 from tasks.label.champion import Champion, chunks, unlabelled_texts
 from tasks.label.pipeline import LabelingResult
@@ -117,14 +117,14 @@ def _label_run_detail(parameters: dict[str, Any]) -> str | None:
 
 
 @flow(name="label", flow_run_name=run_name("label", _label_run_detail))
-def label(config: SpamloopConfig | None = None, dry_run: bool = False) -> LabelingResult | None:
+def label(config: SpamloopConfig = CONFIG_DEFAULTS, dry_run: bool = False) -> LabelingResult | None:
     """Label the latest snapshot's unlabelled messages with the LLM ensemble.
 
     Args:
-        config: The whole spamloop configuration; empty means defaults, spamloop.yaml and SPAMLOOP_* variables.
+        config: The whole spamloop configuration. A field left as shown (its default) or empty takes the worker's SPAMLOOP_* environment and spamloop.yaml; a changed field sets it for this run.
         dry_run: Only estimate requests, tokens and USD per provider; nothing is sent and nothing is stored.
     """
-    config = config or load_config()
+    config = resolve_config(config)
     tag_run(*(["dry-run"] if dry_run else []))
     logger = get_run_logger()
     label_config = label_config_of(config)

@@ -1,7 +1,11 @@
-"""What every flow shares: templated run names, run tags, and the task runner its fan-out steps use."""
+"""What every flow shares: templated run names, run tags, the task runner its fan-out steps use, and where a run's
+progress lines and library output go."""
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -9,9 +13,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from prefect.client.orchestration import get_client
-from prefect.context import FlowRunContext
+from prefect.context import FlowRunContext, TaskRunContext
+from prefect.logging.handlers import APILogHandler
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
+from spamloop.config import SpamloopConfig
+from spamloop.console import RunLog
+from spamloop.progress import PROGRESS_LOGGER
 from spamloop.settings.orchestration import OrchestrationConfig
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -101,3 +109,34 @@ def parameter(parameters: dict[str, Any], name: str, attribute: str | None = Non
     if attribute is None or value is None:
         return value
     return value.get(attribute) if isinstance(value, dict) else getattr(value, attribute, None)
+
+
+class _ProgressToPrefect(APILogHandler):
+    """Sends ``spamloop.progress`` records (stage and training-epoch lines) to the Prefect API as the current run's
+    logs, so the UI shows them; outside a flow or task run (a bench, a plain call) it stays silent."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if FlowRunContext.get() is None and TaskRunContext.get() is None:
+            return
+        super().emit(record)
+
+
+def forward_progress_to_prefect() -> None:
+    """Attach the forwarding handler once per process (imported with the flows)."""
+    progress = logging.getLogger(PROGRESS_LOGGER)
+    if not any(isinstance(handler, _ProgressToPrefect) for handler in progress.handlers):
+        progress.addHandler(_ProgressToPrefect())
+
+
+forward_progress_to_prefect()
+
+
+def run_log_of_deployment_run(config: SpamloopConfig, name: str) -> contextlib.AbstractContextManager[Any]:
+    """A worker's run (one from a deployment) sends library output to <state>/logs/ as the CLI does; a direct call
+    (CLI, tests) leaves that to its caller. ``SPAMLOOP_VERBOSE=1`` in the worker's environment keeps it on the
+    worker's terminal."""
+    context = FlowRunContext.get()
+    from_deployment = context is not None and context.flow_run is not None and context.flow_run.deployment_id is not None
+    if not from_deployment:
+        return contextlib.nullcontext()
+    return RunLog(config.paths.root, name, verbose=os.environ.get("SPAMLOOP_VERBOSE", "") not in ("", "0", "false"))

@@ -14,7 +14,7 @@ from prefect.artifacts import create_markdown_artifact
 from flows.orchestration import parameter, run_name, tag_run
 from models.ondevice import read_bundle_index
 from models.release import ALIAS_CHAMPION
-from spamloop.config import SpamloopConfig, load_config
+from spamloop.config import CONFIG_DEFAULTS, SpamloopConfig, resolve_config
 from spamloop.settings.export import PublishConfig
 from tasks.export.parity import ParityReport
 from tasks.publish.champion import ChampionBundleError, find_bundle_for_run
@@ -71,7 +71,7 @@ def publish_config_of(config: SpamloopConfig, publish_config: PublishConfig | No
 @flow(name="publish", flow_run_name=run_name("publish", lambda p: Path(str(parameter(p, "bundle_dir"))).name))
 def publish(
     bundle_dir: Path,
-    config: SpamloopConfig | None = None,
+    config: SpamloopConfig = CONFIG_DEFAULTS,
     publish_config: PublishConfig | None = None,
     report: ParityReport | None = None,
 ) -> Manifest:
@@ -82,11 +82,11 @@ def publish(
 
     Args:
         bundle_dir: The exported bundle folder (<state>/exports/<version>).
-        config: The whole spamloop configuration; empty means defaults, spamloop.yaml and SPAMLOOP_* variables.
+        config: The whole spamloop configuration. A field left as shown (its default) or empty takes the worker's SPAMLOOP_* environment and spamloop.yaml; a changed field sets it for this run.
         publish_config: Publish settings for this run only; empty means ``config.publish``.
         report: The export's parity report, checked in addition to the one stored in the bundle.
     """
-    config = config or load_config()
+    config = resolve_config(config)
     tag_run()
     release = release_task(config, run_id=read_bundle_index(Path(bundle_dir)).get("mlflow_run_id"))
     manifest = publish_bundle_task(config, publish_config_of(config, publish_config), bundle_dir, release, report)
@@ -99,7 +99,7 @@ def publish(
     flow_run_name=run_name("publish-rollback", lambda p: f"{parameter(p, 'name')}-{parameter(p, 'version')}"),
 )
 def publish_rollback(
-    name: str, version: str, config: SpamloopConfig | None = None, publish_config: PublishConfig | None = None
+    name: str, version: str, config: SpamloopConfig = CONFIG_DEFAULTS, publish_config: PublishConfig | None = None
 ) -> Manifest:
     """Point the app's manifest back at an earlier published version (its files are checked first).
 
@@ -108,10 +108,10 @@ def publish_rollback(
     Args:
         name: Model name in the store (the manifest's name).
         version: Published version to point the manifest at.
-        config: The whole spamloop configuration; empty means defaults, spamloop.yaml and SPAMLOOP_* variables.
+        config: The whole spamloop configuration. A field left as shown (its default) or empty takes the worker's SPAMLOOP_* environment and spamloop.yaml; a changed field sets it for this run.
         publish_config: Publish settings for this run only; empty means ``config.publish``.
     """
-    config = config or load_config()
+    config = resolve_config(config)
     tag_run()
     manifest = rollback_task(config, publish_config_of(config, publish_config), name, version)
     _publish_artifact("Rolled back", manifest)
@@ -119,7 +119,7 @@ def publish_rollback(
 
 
 @flow(name="publish-champion", flow_run_name=run_name("publish-champion"))
-def publish_champion(config: SpamloopConfig | None = None, publish_config: PublishConfig | None = None) -> Manifest:
+def publish_champion(config: SpamloopConfig = CONFIG_DEFAULTS, publish_config: PublishConfig | None = None) -> Manifest:
     """Publish the version that holds alias ``champion`` (after an approval, override or registry rollback).
 
     Refused when that version did not pass its gates and no reviewer overrode them, whoever moved the alias
@@ -127,10 +127,10 @@ def publish_champion(config: SpamloopConfig | None = None, publish_config: Publi
     uploaded again; the manifest is re-pointed.
 
     Args:
-        config: The whole spamloop configuration; empty means defaults, spamloop.yaml and SPAMLOOP_* variables.
+        config: The whole spamloop configuration. A field left as shown (its default) or empty takes the worker's SPAMLOOP_* environment and spamloop.yaml; a changed field sets it for this run.
         publish_config: Publish settings for this run only; empty means ``config.publish``.
     """
-    config = config or load_config()
+    config = resolve_config(config)
     tag_run()
     release = release_task(config, alias=ALIAS_CHAMPION)
     if release.run_id is None:

@@ -23,12 +23,14 @@ from flows.evaluate import ApprovalRequest, approve_version, evaluate
 from flows.export import export
 from flows.ingest import ingest
 from flows.label import label
-from flows.orchestration import run_name, tag_run
+from flows.orchestration import run_log_of_deployment_run, run_name, tag_run
 from flows.publish import publish
 from flows.resume import existing_bundle, finished_evaluation, record_evaluation
 from flows.train import train
 from models.ondevice import TFLITE_INT8
-from spamloop.config import SpamloopConfig, load_config
+from spamloop.config import CONFIG_DEFAULTS, SpamloopConfig, resolve_config
+from spamloop.console import active_run_log
+from spamloop.progress import stage_finished, stage_started
 from spamloop.runtime import prepare_runtime
 from tasks.evaluate.gates import GateResult, OndeviceReport, gate_rows
 from tasks.evaluate.gold import load_gold
@@ -75,6 +77,7 @@ class RetrainSummary(BaseModel):
 
     def add(self, stage: str, status: str, summary: str, **figures: Any) -> None:
         self.stages.append(StageOutcome(stage=stage, status=status, summary=summary, figures=figures))
+        stage_finished(stage, status, summary)
 
     def stage(self, name: str) -> StageOutcome | None:
         """The last outcome recorded for stage ``name``."""
@@ -172,7 +175,7 @@ def retrain_state(summary: RetrainSummary) -> RetrainSummary | State:
 
 
 @flow(name="weekly-retrain", flow_run_name=run_name("weekly-retrain"), log_prints=True)
-def weekly_retrain(config: SpamloopConfig | None = None) -> RetrainSummary | State:
+def weekly_retrain(config: SpamloopConfig = CONFIG_DEFAULTS) -> RetrainSummary | State:
     """Run the whole loop once: new reports in, a gated model out to phones.
 
     Re-running after a failure resumes (flows/resume.py): cached labels, a finished or checkpointed training
@@ -181,14 +184,16 @@ def weekly_retrain(config: SpamloopConfig | None = None) -> RetrainSummary | Sta
     the reason as its message (``return_state=True`` gives that state).
 
     Args:
-        config: The whole spamloop configuration; empty means defaults, spamloop.yaml and SPAMLOOP_* variables.
+        config: The whole spamloop configuration. A field left as shown (its default) or empty takes the worker's SPAMLOOP_* environment and spamloop.yaml; a changed field sets it for this run.
     """
-    config = config or load_config()
+    config = resolve_config(config)
     tag_run("weekly")
     prepare_runtime(config)
     # Stage runs started from here carry "weekly"; the same flows started by hand carry their deployment's tags.
-    with tags("weekly"):
+    # A worker's run writes library output to <state>/logs/ as the CLI does (spamloop/console.py).
+    with tags("weekly"), run_log_of_deployment_run(config, "weekly-retrain"):
         summary = _run_stages(config)
+        attach_run_log(config, summary)
     logger = get_run_logger()
     create_markdown_artifact(key="retrain-summary", markdown=summary.to_markdown(), description="Weekly retrain")
     for stage in summary.stages:
@@ -196,10 +201,18 @@ def weekly_retrain(config: SpamloopConfig | None = None) -> RetrainSummary | Sta
     return retrain_state(summary)
 
 
+def attach_run_log(config: SpamloopConfig, summary: RetrainSummary) -> None:
+    """The run's log file (library output, spamloop/console.py) as an artifact of its MLflow training run."""
+    run_log, trained = active_run_log(), summary.stage("train")
+    if run_log is not None and trained is not None and trained.figures.get("run_id"):
+        run_log.attach_to_mlflow(config.resolved_tracking_uri, str(trained.figures["run_id"]))
+
+
 def _run_stages(config: SpamloopConfig) -> RetrainSummary:
     logger = get_run_logger()
     summary = RetrainSummary()
 
+    stage_started("ingest")
     ingested = ingest(config=config)
     summary.add(
         "ingest",
@@ -209,6 +222,7 @@ def _run_stages(config: SpamloopConfig) -> RetrainSummary:
         read=ingested.read, accepted=ingested.accepted, duplicate=ingested.duplicate, quarantined=ingested.quarantined,
     )
 
+    stage_started("label")
     labelled = label(config=config)
     if labelled is None:
         summary.add("label", "skipped", "no snapshot to label")
@@ -222,6 +236,7 @@ def _run_stages(config: SpamloopConfig) -> RetrainSummary:
             cost_usd=labelled.cost_usd,
         )
 
+    stage_started("train")
     trained = train(config=config)
     summary.quality = _quality_rows(trained)
     enc, base = trained.encoder_metrics.get("all", {}), trained.baseline_metrics.get("all", {})
@@ -233,6 +248,7 @@ def _run_stages(config: SpamloopConfig) -> RetrainSummary:
         run_id=trained.run_id,
     )
 
+    stage_started("export")
     exported = existing_bundle(config, trained.run_name, trained.run_id)
     if exported is not None:
         logger.info("bundle %s of this training run already exported: reusing it", exported.bundle_dir)
@@ -260,6 +276,7 @@ def _run_stages(config: SpamloopConfig) -> RetrainSummary:
         bundle=str(exported.bundle_dir) if exported.bundle_dir else None,
     )
 
+    stage_started("evaluate")
     evaluated = finished_evaluation(config, trained.run_name, trained.run_id)
     if evaluated is not None:
         logger.info("training run %s was already evaluated as version %s: reusing it", trained.run_id, evaluated.version)
@@ -286,6 +303,7 @@ def _run_stages(config: SpamloopConfig) -> RetrainSummary:
         version=evaluated.version, run_link=evaluated.run_link,
     )
 
+    stage_started("publish")
     promoted = evaluated.promoted
     if evaluated.verdict == "pass" and not promoted and evaluated.champion is None and config.evaluate.bootstrap_first_model:
         # Nothing is on phones yet, so there is no champion to protect: the first passing model ships.

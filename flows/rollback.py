@@ -7,7 +7,7 @@ from prefect.artifacts import create_markdown_artifact
 
 from flows.evaluate import evaluate_config_of
 from flows.orchestration import parameter, run_name, tag_run
-from spamloop.config import SpamloopConfig, load_config
+from spamloop.config import CONFIG_DEFAULTS, SpamloopConfig, resolve_config
 from spamloop.settings.evaluate import EvaluateConfig
 from tasks.evaluate.registry import RollbackResult
 from tasks.evaluate.steps import rollback_task
@@ -18,7 +18,7 @@ def rollback_champion(
     to_version: str | None = None,
     comment: str = "",
     reviewer: str | None = None,
-    config: SpamloopConfig | None = None,
+    config: SpamloopConfig = CONFIG_DEFAULTS,
     eval_config: EvaluateConfig | None = None,
 ) -> RollbackResult:
     """Move alias champion back to an earlier version; then run publish-champion to ship it.
@@ -27,10 +27,10 @@ def rollback_champion(
         to_version: Version to make champion; empty means the previous champion recorded on the current one.
         comment: Why (recorded on the version).
         reviewer: Who decides; empty means the login name.
-        config: The whole spamloop configuration; empty means defaults, spamloop.yaml and SPAMLOOP_* variables.
+        config: The whole spamloop configuration. A field left as shown (its default) or empty takes the worker's SPAMLOOP_* environment and spamloop.yaml; a changed field sets it for this run.
         eval_config: Evaluate settings for this run only; empty means ``config.evaluate``.
     """
-    config = config or load_config()
+    config = resolve_config(config)
     tag_run()
     eval_config = evaluate_config_of(config, eval_config)
     result = rollback_task(config, eval_config, to_version, comment, reviewer)

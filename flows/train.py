@@ -6,7 +6,7 @@ from prefect import flow, get_run_logger
 
 from flows.orchestration import run_name, tag_run
 from flows.resume import finished_training, record_training
-from spamloop.config import SpamloopConfig, load_config
+from spamloop.config import CONFIG_DEFAULTS, SpamloopConfig, resolve_config
 from spamloop.runtime import prepare_runtime
 from spamloop.settings.train import TrainConfig
 from tasks.train.pipeline import TrainingResult
@@ -19,17 +19,17 @@ def train_config_of(config: SpamloopConfig, train_config: TrainConfig | None) ->
 
 
 @flow(name="train", flow_run_name=run_name("train"))
-def train(config: SpamloopConfig | None = None, train_config: TrainConfig | None = None) -> TrainingResult:
+def train(config: SpamloopConfig = CONFIG_DEFAULTS, train_config: TrainConfig | None = None) -> TrainingResult:
     """Train on the newest snapshot's final labels (seed labels before the first ingest); never on the gold set.
 
     With ``train.resume`` (default), a run that already finished on the same data and settings is returned
     as it was, and an interrupted one continues from its newest checkpoint.
 
     Args:
-        config: The whole spamloop configuration; empty means defaults, spamloop.yaml and SPAMLOOP_* variables.
+        config: The whole spamloop configuration. A field left as shown (its default) or empty takes the worker's SPAMLOOP_* environment and spamloop.yaml; a changed field sets it for this run.
         train_config: Train settings for this run only; empty means ``config.train``.
     """
-    config = config or load_config()
+    config = resolve_config(config)
     tag_run()
     prepare_runtime(config)
     train_config = train_config_of(config, train_config)

@@ -11,7 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
+import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -103,11 +106,40 @@ class ReferenceClient:
         return cls(bundle_dir, model=model)
 
 
+class DownloadError(RuntimeError):
+    """A manifest or bundle file could not be fetched; the message is one line, without the URL's signature."""
+
+
+def _where(url: str) -> str:
+    """The URL without its query string: a presigned URL's signature is a credential and stays out of messages."""
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def _s3_error(body: bytes) -> str:
+    """``AccessDenied: Request has expired`` from an S3 XML error body, or "" when it is not one."""
+    text = body[:4096].decode("utf-8", "replace")
+    found = [re.search(f"<{tag}>([^<]{{1,200}})</{tag}>", text) for tag in ("Code", "Message")]
+    return ": ".join(match.group(1).strip() for match in found if match)
+
+
 def _fetch(url: str) -> bytes:
     if not url.startswith(("https://", "http://", "file://")):
         raise ValueError(f"unsupported URL scheme in {url[:40]!r}")
-    with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:  # noqa: S310 (scheme checked)
-        return response.read()
+    try:
+        with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:  # noqa: S310 (scheme checked)
+            return response.read()
+    except urllib.error.HTTPError as error:
+        detail = _s3_error(error.read() or b"") or error.reason
+        hint = (
+            " (the URL is unsigned, expired or altered: ask for a fresh one, `spamloop publish url`)"
+            if error.code in (401, 403)
+            else ""
+        )
+        raise DownloadError(f"GET {_where(url)} refused: HTTP {error.code} {detail}{hint}") from None
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        raise DownloadError(f"GET {_where(url)} failed: {reason}") from None
 
 
 def _safe_relative(path: str) -> PurePosixPath:

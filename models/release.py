@@ -28,7 +28,9 @@ TAG_VERDICT = "verdict"
 TAG_REVIEW = "review"
 TAG_REVIEWED_BY = "reviewed_by"
 TAG_GATES_SHA256 = "gates_sha256"
-GATE_TAG_PREFIX = "gate_"
+GATE_TAG_PREFIX = "gate_"  # one tag per gate: versions registered before TAG_FAILED_GATES; still read
+TAG_FAILED_GATES = "failed_gates"  # comma-separated names of the gates that blocked the version, "none" if none
+NO_FAILED_GATES = "none"
 # Gate verdicts that keep a required gate from passing (tasks/evaluate/gates.py decides them).
 BLOCKING_VERDICTS: frozenset[str] = frozenset({"fail", "undecided"})
 REVIEW_REJECTED = "rejected"
@@ -121,6 +123,21 @@ def failed_gate_names(tags: Mapping[str, str]) -> list[str]:
     )
 
 
+def failed_gates_tag(gate_rows: Sequence[Mapping[str, Any]]) -> str:
+    """Value of tag ``failed_gates`` for a gate table (evaluation/gates.json rows): one compact tag on the version
+    instead of one ``gate_<name>`` tag per gate; the whole table is the evaluation run's artifact."""
+    failed = failed_gate_names({GATE_TAG_PREFIX + str(row["name"]): str(row["verdict"]) for row in gate_rows})
+    return ",".join(failed) or NO_FAILED_GATES
+
+
+def recorded_failed_gates(tags: Mapping[str, str]) -> list[str]:
+    """The failed gates a version's tags record: tag ``failed_gates``, or the per-gate tags of older versions."""
+    if TAG_FAILED_GATES not in tags:
+        return failed_gate_names(tags)
+    value = tags[TAG_FAILED_GATES].strip()
+    return [] if value == NO_FAILED_GATES else sorted(name for name in value.split(",") if name)
+
+
 def override_of(tags: Mapping[str, str]) -> Override | None:
     """The override recorded in a version's tags; None unless it names both a reviewer and a reason."""
     reviewer, reason = tags.get(TAG_OVERRIDE_BY, "").strip(), tags.get(TAG_OVERRIDE_REASON, "").strip()
@@ -145,7 +162,7 @@ def release_of(model_version: ModelVersion) -> Release:
         run_id=model_version.run_id or None,
         verdict=tags.get(TAG_VERDICT),
         gates_sha256=tags.get(TAG_GATES_SHA256),
-        failed_gates=failed_gate_names(tags),
+        failed_gates=recorded_failed_gates(tags),
         review=tags.get(TAG_REVIEW),
         override=override_of(tags),
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,6 +14,8 @@ import yaml
 from rich.console import Console
 
 from spamloop.config import SpamloopConfig, load_config
+from spamloop.console import RunLog, ShowProgress
+from spamloop.progress import stage_finished, stage_started
 from spamloop.runtime import prepare_runtime
 
 app = typer.Typer(help="spamloop: the retraining loop behind an on-device SMS spam filter.", no_args_is_help=True)
@@ -30,6 +34,15 @@ SetOption = Annotated[
     ),
 ]
 StateDirOption = Annotated[Path | None, typer.Option("--state-dir", help="State folder (default ./.spamloop).")]
+VerboseOption = Annotated[
+    bool,
+    typer.Option(
+        "--verbose",
+        "-v",
+        help="Show every library's output (converters, warnings, Prefect's logs) instead of progress lines; "
+        "without it that output goes to <state>/logs/ and the MLflow run.",
+    ),
+]
 
 # Exit codes of `spamloop retrain` when the run worked but published nothing (docs/operations.md).
 # 1 stays "error or refused command", 2 is click's usage error.
@@ -64,7 +77,7 @@ def build_config(overrides: list[str] | None, state_dir: Path | None = None, **f
     # Merge section overrides onto the env/YAML-resolved sections, not replace them.
     base = load_config()
     merged = _deep_merge(base.model_dump(mode="python"), values)
-    config = SpamloopConfig.model_validate(merged)
+    config = SpamloopConfig.exactly(merged)
     prepare_runtime(config)
     return config
 
@@ -103,34 +116,58 @@ def sample_build(
         console.print(f"wrote {path}")
 
 
+@contextmanager
+def quiet_run(config: SpamloopConfig, name: str, verbose: bool) -> Iterator[tuple[RunLog, Console]]:
+    """Library output to <state>/logs/<name>-<time>.log (unless verbose); progress lines on the terminal."""
+    with RunLog(config.paths.root, name, verbose) as run_log:
+        out = run_log.console()
+        with ShowProgress(out):
+            yield run_log, out
+
+
+def _log_line(run_log: RunLog, out: Console) -> None:
+    if not run_log.verbose:
+        out.print(f"log: {run_log.path}", soft_wrap=True)
+
+
 @app.command()
 def ingest(
     source: Annotated[str | None, typer.Option(help="Folder or s3://bucket/prefix of report logs.")] = None,
     overrides: SetOption = None,
     state_dir: StateDirOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Run the ingest flow: validate, normalise, dedupe, scrub PII, write a snapshot."""
     config = build_config(overrides, state_dir, ingest__source=source)
-    from flows.ingest import ingest as ingest_flow
+    with quiet_run(config, "ingest", verbose) as (run_log, out):
+        from flows.ingest import ingest as ingest_flow
 
-    result = ingest_flow(config=config)
-    console.print(
-        f"snapshot {result.snapshot_id}: read {result.read} = accepted {result.accepted} "
-        f"+ duplicate {result.duplicate} + quarantined {result.quarantined}"
-    )
+        stage_started("ingest")
+        result = ingest_flow(config=config)
+        stage_finished("ingest", "completed", f"snapshot {result.snapshot_id}")
+        out.print(
+            f"snapshot {result.snapshot_id}: read {result.read} = accepted {result.accepted} "
+            f"+ duplicate {result.duplicate} + quarantined {result.quarantined}"
+        )
+        _log_line(run_log, out)
 
 
 @app.command()
-def train(overrides: SetOption = None, state_dir: StateDirOption = None) -> None:
+def train(overrides: SetOption = None, state_dir: StateDirOption = None, verbose: VerboseOption = False) -> None:
     """Run the train flow: encoder + TF-IDF baseline on the latest labels, tracked in MLflow."""
     config = build_config(overrides, state_dir)
-    from flows.train import train as train_flow
+    with quiet_run(config, "train", verbose) as (run_log, out):
+        from flows.train import train as train_flow
 
-    result = train_flow(config=config)
-    console.print(f"MLflow run {result.run_id}: model {result.model_uri}, threshold {result.threshold:.4f}")
-    for model, metrics in (("encoder", result.encoder_metrics), ("baseline", result.baseline_metrics)):
-        overall = metrics.get("all", {})
-        console.print(f"  {model}: dev F1 {overall.get('spam_f1', 0):.4f}, ham FPR {overall.get('ham_fpr', 0):.4f}")
+        stage_started("train")
+        result = train_flow(config=config)
+        stage_finished("train", "completed", f"MLflow run {result.run_id}")
+        out.print(f"MLflow run {result.run_id}: model {result.model_uri}, threshold {result.threshold:.4f}")
+        for model, metrics in (("encoder", result.encoder_metrics), ("baseline", result.baseline_metrics)):
+            overall = metrics.get("all", {})
+            out.print(f"  {model}: dev F1 {overall.get('spam_f1', 0):.4f}, ham FPR {overall.get('ham_fpr', 0):.4f}")
+        run_log.attach_to_mlflow(config.resolved_tracking_uri, result.run_id)
+        _log_line(run_log, out)
 
 
 @app.command()
@@ -138,21 +175,27 @@ def retrain(
     source: Annotated[str | None, typer.Option(help="Folder or s3://bucket/prefix of report logs.")] = None,
     overrides: SetOption = None,
     state_dir: StateDirOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Run the weekly retrain flow once, locally (embedded Prefect API, SQLite MLflow).
+
+    Prints one line per stage (and per training epoch), then the summary tables; library output goes to
+    <state>/logs/ and the MLflow training run (--verbose shows it instead).
 
     Exit code: 0 published, 3 blocked (a gate failed: nothing published), 4 awaiting review (passed every gate,
     not published until approved), 1 error.
     """
     config = build_config(overrides, state_dir, ingest__source=source)
-    from flows.retrain import STATE_AWAITING_REVIEW, STATE_BLOCKED, print_summary, weekly_retrain
+    with quiet_run(config, "retrain", verbose) as (run_log, out):
+        from flows.retrain import STATE_AWAITING_REVIEW, STATE_BLOCKED, print_summary, weekly_retrain
 
-    state = weekly_retrain(config=config, return_state=True)
-    print_summary(state.result(), console)
-    code = {STATE_BLOCKED: EXIT_BLOCKED, STATE_AWAITING_REVIEW: EXIT_AWAITING_REVIEW}.get(state.name or "")
-    if code is not None:
-        console.print(f"[bold yellow]{state.name}[/]: {state.message} (exit {code})", highlight=False, soft_wrap=True)
-        raise typer.Exit(code)
+        state = weekly_retrain(config=config, return_state=True)
+        print_summary(state.result(), out)
+        _log_line(run_log, out)
+        code = {STATE_BLOCKED: EXIT_BLOCKED, STATE_AWAITING_REVIEW: EXIT_AWAITING_REVIEW}.get(state.name or "")
+        if code is not None:
+            out.print(f"[bold yellow]{state.name}[/]: {state.message} (exit {code})", highlight=False, soft_wrap=True)
+            raise typer.Exit(code)
 
 
 def _mount_stage_commands() -> None:
@@ -160,12 +203,13 @@ def _mount_stage_commands() -> None:
     from spamloop.cli_gold import gold_app
     from spamloop.cli_label import register as register_label_commands
     from spamloop.cli_registry import registry_app
+    from spamloop.cli_replay import register as register_replay_command
 
     register_label_commands(app)
-    from spamloop.cli_replay import register as register_replay_command; register_replay_command(app)  # noqa: E702
+    register_replay_command(app)
     app.add_typer(registry_app, name="registry")
     app.add_typer(gold_app, name="gold")
-    app.add_typer(export_app)  # `spamloop predict`, `verify-bundle`, `publish`, `rollback-model`
+    app.add_typer(export_app)  # `spamloop export`, `predict`, `verify-bundle`, `publish`, `publish url`, `rollback-model`
 
 
 _mount_stage_commands()

@@ -1,4 +1,5 @@
-"""CLI commands of the on-device side: predict with a bundle, verify a bundle, publish, roll back.
+"""CLI commands of the on-device side: export a bundle, predict with it, verify it, publish it (and issue the
+manifest URL the app downloads from), roll back.
 
 Mounted by spamloop/cli.py with ``app.add_typer(export_app)`` (no name: the commands sit at the top level,
 ``spamloop predict "..."``). ``predict`` and ``verify`` never import torch: they use the reference client.
@@ -6,15 +7,21 @@ Mounted by spamloop/cli.py with ``app.add_typer(export_app)`` (no name: the comm
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperGroup
 
-export_app = typer.Typer(help="On-device bundle: predict, verify, publish, roll back.", no_args_is_help=True)
+export_app = typer.Typer(help="On-device bundle: export, predict, verify, publish, roll back.", no_args_is_help=True)
 console = Console()
+error_console = Console(stderr=True)
 
 
 @export_app.command("predict")
@@ -28,15 +35,20 @@ def predict(
     cache_dir: Annotated[Path | None, typer.Option(help="Download folder for --manifest-url.")] = None,
 ) -> None:
     """Score texts exactly as the phone does (normalise, WordPiece, LiteRT), from a bundle or a manifest."""
-    from models.reference_client import ReferenceClient
+    from models.ondevice import BundleIntegrityError
+    from models.reference_client import DownloadError, ReferenceClient
 
     if (bundle is None) == (manifest_url is None):
         raise typer.BadParameter("give exactly one of --bundle or --manifest-url")
-    client = (
-        ReferenceClient(bundle, model=model)
-        if bundle is not None
-        else ReferenceClient.from_manifest_url(manifest_url, cache_dir=cache_dir, model=model)  # type: ignore[arg-type]
-    )
+    try:
+        client = (
+            ReferenceClient(bundle, model=model)
+            if bundle is not None
+            else ReferenceClient.from_manifest_url(manifest_url, cache_dir=cache_dir, model=model)  # type: ignore[arg-type]
+        )
+    except (DownloadError, BundleIntegrityError) as error:  # a 403/expired URL or a bad file: one line, no traceback
+        error_console.print(f"[red]{escape(str(error))}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from None
     table = Table(title=f"{client.index['name']} {client.version} ({model}, threshold {client.threshold:.4f})")
     table.add_column("label")
     table.add_column("spam probability", justify="right")
@@ -61,6 +73,57 @@ def verify_bundle_command(bundle: Annotated[Path, typer.Argument(help="Bundle fo
 
 TargetOption = Annotated[str | None, typer.Option(help="s3://bucket/prefix or file:///folder (default: state folder).")]
 StateDirOption = Annotated[Path | None, typer.Option("--state-dir", help="State folder (default ./.spamloop).")]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a config field, dotted: --set export.coreml=false (value parsed as YAML)."),
+]
+
+
+@export_app.command("export")
+def export_command(
+    model_dir: Annotated[Path, typer.Argument(help="Trained classifier folder (save_pretrained layout, with its tokenizer).")],
+    version: Annotated[str, typer.Option(help="Bundle version; <state>/exports/<version> must not exist yet.")],
+    threshold: Annotated[float, typer.Option(help="Operating threshold: spam iff probability >= threshold.")],
+    max_seq_len: Annotated[int | None, typer.Option(help="Truncation length the model was trained with.")] = None,
+    mlflow_run_id: Annotated[
+        str | None, typer.Option(help="Training run to attach the export figures to and record in bundle.json.")
+    ] = None,
+    eval_texts: Annotated[
+        Path | None, typer.Option(help="UTF-8 file, one raw text per line, to check parity on (default: the gold set).")
+    ] = None,
+    overrides: SetOption = None,
+    state_dir: StateDirOption = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show the converters' output instead of progress lines.")] = False,
+) -> None:
+    """Run the export flow: TFLite fp32 + int8 and Core ML, parity against PyTorch on the gold set, a versioned bundle."""
+    from spamloop.cli import build_config, quiet_run
+
+    config = build_config(overrides, state_dir)
+    with quiet_run(config, "export", verbose) as (run_log, out):
+        from flows.export import export
+        from spamloop.progress import stage_finished, stage_started
+        from tasks.evaluate.gold import load_gold
+
+        stage_started("export")
+        if eval_texts is not None:
+            texts = [line for line in eval_texts.read_text(encoding="utf-8").splitlines() if line.strip()]
+        else:
+            texts = load_gold(config.evaluate.gold_version, config.evaluate.gold_dir).frame["text"].to_list()
+        result = export(
+            model_dir=model_dir, version=version, threshold=threshold, eval_texts=texts,
+            config=config, max_seq_len=max_seq_len, mlflow_run_id=mlflow_run_id,
+        )
+        passed = result.bundle_dir is not None
+        stage_finished("export", "completed" if passed else "blocked", result.report.summary())
+        out.print(f"bundle: {result.bundle_dir}" if passed else f"parity gate failed; files kept in {result.rejected_dir}")
+        if mlflow_run_id:
+            run_log.attach_to_mlflow(config.resolved_tracking_uri, mlflow_run_id)
+        if not run_log.verbose:
+            out.print(f"log: {run_log.path}", soft_wrap=True)
+    if not passed:
+        raise typer.Exit(1)
+
+
 TrackingOption = Annotated[
     str | None, typer.Option("--tracking-uri", help="MLflow tracking URI of the registry (default: the config's).")
 ]
@@ -93,7 +156,26 @@ def _release(run_id: str | None, tracking_uri: str | None, model: str | None, st
         refused(error)
 
 
-@export_app.command("publish")
+class _PublishGroup(TyperGroup):
+    """``spamloop publish BUNDLE`` stays the publish command (``publish bundle`` by default); ``publish url`` is
+    the other subcommand."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = ["bundle", *args]
+        return super().parse_args(ctx, args)
+
+
+publish_app = typer.Typer(
+    cls=_PublishGroup,
+    no_args_is_help=True,
+    help="Publish a bundle (spamloop publish BUNDLE) or issue the manifest URL the app downloads from "
+    "(spamloop publish url).",
+)
+export_app.add_typer(publish_app, name="publish")
+
+
+@publish_app.command("bundle")
 def publish_command(
     bundle: Annotated[Path, typer.Argument(help="Bundle folder to publish.")],
     target: TargetOption = None,
@@ -117,6 +199,60 @@ def publish_command(
         f"{', OVERRIDE by ' + release.override.reviewer if release.override else ''}) to {store.describe()} "
         f"(previous {manifest.previous_version})"
     )
+
+
+DURATION = re.compile(r"^(\d+)\s*([smhd]?)$")
+DURATION_UNIT_S = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _seconds(duration: str) -> int:
+    match = DURATION.match(duration.strip().lower())
+    if match is None:
+        raise typer.BadParameter(f"{duration!r} is not a duration such as 90m, 12h or 7d")
+    return int(match.group(1)) * DURATION_UNIT_S[match.group(2)]
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+@publish_app.command("url")
+def publish_url_command(
+    name: Annotated[str | None, typer.Argument(help="Model name (default: export.model_name, spam-encoder).")] = None,
+    expires_in: Annotated[
+        str | None,
+        typer.Option("--expires-in", help="How long the URL works: 90m, 12h, 7d (at most 7d; default publish.presign_expiry_s)."),
+    ] = None,
+    target: TargetOption = None,
+    overrides: SetOption = None,
+    state_dir: StateDirOption = None,
+) -> None:
+    """Print the URL the app downloads the manifest from: presigned by the configured S3 store, with its expiry.
+
+    The URL alone goes to stdout (URL=$(spamloop publish url)); when it and the manifest's file URLs expire goes to
+    stderr. Refused (exit 1) for a local-folder store, missing S3 credentials, or nothing published yet.
+    """
+    from spamloop.cli import build_config
+    from tasks.publish.publish import PublishError, manifest_link
+    from tasks.publish.stores import ObjectStoreError, open_store
+
+    lifetime = _seconds(expires_in) if expires_in is not None else None
+    try:
+        config = build_config(overrides, state_dir)
+        publish_config = config.publish.model_copy(update={"target": target}) if target else config.publish
+        store = open_store(publish_config, config.s3, config.paths.root)
+        link = manifest_link(store, name or config.export.model_name, publish_config, lifetime)
+    except (PublishError, ObjectStoreError, ValueError) as error:
+        error_console.print(f"[red]refused: {escape(str(error))}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from None
+    typer.echo(link.url)
+    lasts = "no expiry (public-read)" if link.expires_at is None else f"valid until {_utc(link.expires_at)}"
+    files = (
+        f"; the files it lists until {_utc(link.files_expire_at)} (the next publish renews them)"
+        if link.files_expire_at is not None
+        else ""
+    )
+    error_console.print(f"{link.name} {link.version}: manifest URL {lasts}{files}", highlight=False, soft_wrap=True)
 
 
 @export_app.command("rollback-model")

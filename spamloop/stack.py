@@ -522,9 +522,15 @@ class Stack:
             "SPAMLOOP_PUBLISH__TARGET": f"s3://{s.bucket}/published",
         }
 
+    def path_line(self) -> str:
+        """The env file's PATH line: this checkout's .venv/bin first, so a bare `prefect`, `mlflow` or `spamloop`
+        (as docs/operations.md writes them) runs the pinned tools without activating the venv."""
+        return f'export PATH={shlex.quote(str(Path(sys.executable).parent))}:"$PATH"'
+
     def write_env_file(self) -> None:
         lines = [
             "# Written by `scripts/stack.sh up`. `source` it to point Prefect, MLflow and spamloop at the local stack.",
+            self.path_line(),
             *(f"export {name}={shlex.quote(value)}" for name, value in self.exports().items()),
         ]
         _write_private(self.settings.env_file, "\n".join(lines) + "\n")
@@ -605,6 +611,7 @@ class Stack:
             f"\nPoint Prefect, MLflow and spamloop at it ({s.env_file} has these, secret included):\n"
             f"  source {shlex.quote(str(s.env_file))}\n"
         )
+        print(f"  {self.path_line()}")
         for name, value in self.exports().items():
             shown = "<see env file>" if "SECRET" in name else shlex.quote(value)
             print(f"  export {name}={shown}")

@@ -60,6 +60,12 @@ class EvaluateConfig(SettingsSection):
         default="spamloop-sms-spam", description="MLflow registered model that every candidate becomes a version of."
     )
     predict_batch_size: int = Field(default=512, ge=1, description="Texts per predict() call when scoring the gold set.")
+    misclassified_examples: int = Field(
+        default=50,
+        ge=0,
+        description="Most confident gold mistakes logged to the evaluation run as gold_misclassified.json "
+        "(normalised text); 0 logs none.",
+    )
 
     # Absolute floors on the whole gold set (None switches a floor off).
     min_spam_f1: float | None = Field(default=0.85, ge=0, le=1, description="Spam F1 on the gold set must be >= this.")

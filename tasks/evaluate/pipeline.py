@@ -12,11 +12,14 @@ from typing import Any
 
 import mlflow
 import numpy as np
+import polars as pl
 from mlflow import MlflowClient
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.bootstrap import confusion_rate_samples, percentile_interval
 from models.normalization import model_text
+from models.misclassified import misclassified_table
+from models.release import failed_gates_tag
 from spamloop.config import SpamloopConfig
 from spamloop.settings.evaluate import EvaluateConfig
 from tasks.evaluate.behavioural import BehaviouralReport, run_behavioural_tests
@@ -393,14 +396,16 @@ def run_evaluation(
             folder = Path(tmp)
             (folder / "model_card.md").write_text(card, encoding="utf-8")
             (folder / "gates.json").write_text(json.dumps([g.model_dump() for g in gates], indent=2), encoding="utf-8")
+            (folder / "gates.md").write_text(gate_verdicts_markdown(verdict, gates), encoding="utf-8")
             # Case ids and scores only: behavioural texts never leave the code.
             (folder / "behavioural.json").write_text(behavioural.model_dump_json(indent=2), encoding="utf-8")
             mlflow.log_artifacts(str(folder), artifact_path="evaluation")
+        _log_gold_misclassified(gold, scores, threshold, eval_config.misclassified_examples)
         evaluation_run_id = run.info.run_id
 
+    # The gate verdicts are the evaluation run's evaluation/gates.md (and gates.json); the version carries only
+    # `verdict` and `failed_gates` (register_candidate), not one tag per gate.
     version_tags = {
-        f"gate_{gate.name}": gate.verdict for gate in gates
-    } | {
         "threshold": repr(float(threshold)),
         "training_run_id": training_run_id,
         "evaluation_run_id": evaluation_run_id,
@@ -437,6 +442,26 @@ def run_evaluation(
         run_link=run_link(tracking_uri, experiment.experiment_id, evaluation_run_id),
         model_card=card,
     )
+
+
+GOLD_MISCLASSIFIED_COLUMNS = ("message_id", "text_model", "label", "lang", "category_group", "corpus")
+
+
+def _log_gold_misclassified(gold: GoldSet, scores: np.ndarray, threshold: float, limit: int) -> None:
+    """gold_misclassified.json in the evaluation run: the most confident gold mistakes, as the model read them
+    (normalised text, PII as placeholders), beside the dev table of the training run."""
+    if limit <= 0:
+        return
+    frame = gold.frame.with_columns(pl.Series("text_model", [model_text(text) for text in gold.frame["text"].to_list()]))
+    table = misclassified_table(frame, GOLD_MISCLASSIFIED_COLUMNS, np.asarray(gold.is_spam), scores, threshold, limit)
+    mlflow.log_table(data=table.to_pandas(), artifact_file="gold_misclassified.json")
+
+
+def gate_verdicts_markdown(verdict: str, gates: list[GateResult]) -> str:
+    """evaluation/gates.md: the verdict, the failed gates by name, then every gate (failed first) in one table."""
+    failed = failed_gates_tag([gate.model_dump() for gate in gates])
+    ordered = sorted(gates, key=lambda gate: gate.verdict in ("pass", "skipped", "not_evaluated"))
+    return "\n".join([f"# Gates: {verdict}", "", f"failed: {failed}", "", gate_table(ordered), ""])
 
 
 def evaluation_markdown(result: EvaluationResult) -> str:

@@ -24,12 +24,14 @@ from models.release import (
     ALIAS_CHAMPION,
     REVIEW_OVERRIDDEN,
     REVIEW_REJECTED,
+    TAG_FAILED_GATES,
     TAG_GATES_SHA256,
     VERDICT_PASS,
     Override,
     alias_version,
-    failed_gate_names,
+    failed_gates_tag,
     gates_sha256,
+    recorded_failed_gates,
     registry_client,  # noqa: F401 - re-exported: the evaluate stage's callers open their client here
     release_of,
 )
@@ -157,6 +159,7 @@ def register_candidate(
                 **tags,
                 "verdict": verdict,
                 TAG_GATES_SHA256: gates_sha256(gate_rows),
+                TAG_FAILED_GATES: failed_gates_tag(gate_rows),
                 "review": REVIEW_PENDING if verdict == VERDICT_PASS else REVIEW_NOT_ELIGIBLE,
             }
             for key, value in recorded.items():
@@ -246,7 +249,7 @@ def override(client: MlflowClient, name: str, version: str, reviewer: str, reaso
         raise PromotionRefused(
             f"version {version} was already overridden by {tags.get('override_by')!r} at {tags.get('override_at')}"
         )
-    record = Override(reviewer=reviewer, reason=reason, at=now_iso(), overridden_verdict=verdict, failed_gates=failed_gate_names(tags))
+    record = Override(reviewer=reviewer, reason=reason, at=now_iso(), overridden_verdict=verdict, failed_gates=recorded_failed_gates(tags))
     previous = alias_version(client, name, ALIAS_CHAMPION)
     written: list[str] = []
     try:

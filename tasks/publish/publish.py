@@ -33,12 +33,13 @@ from models.ondevice import BUNDLE_INDEX, read_bundle_index, sha256_file, verify
 from models.release import Release, ReleaseRefused
 from spamloop.settings.export import PublishConfig
 from tasks.export.parity import ParityReport, require_passed
-from tasks.publish.stores import ObjectStore, ObjectStoreError, PreconditionFailedError
+from tasks.publish.stores import ObjectStore, ObjectStoreError, PreconditionFailedError, S3Store
 
 logger = logging.getLogger(__name__)
 
 MANIFEST_SCHEMA = "spamloop-manifest/2"  # /2 added `registry`; /1 manifests (no registry) still load
 PARITY_REPORT_FILE = "parity_report.json"
+MAX_PRESIGN_S = 7 * 24 * 3600  # SigV4 presigned URLs live at most 7 days
 
 
 class PublishError(RuntimeError):
@@ -162,6 +163,43 @@ def read_manifest(store: ObjectStore, name: str, config: PublishConfig | None = 
     if found is None:
         return None
     return Manifest.model_validate_json(found[0]), found[1]
+
+
+class ManifestLink(BaseModel):
+    """The URL a mobile engineer gives the app to fetch the manifest, and how long it works."""
+
+    name: str = Field(description="Model name.")
+    version: str = Field(description="Version the manifest points at now.")
+    url: str = Field(description="GET URL of manifest.json (presigned, or public with url_mode=public).")
+    expires_at: datetime | None = Field(description="When this URL stops working (UTC); None = public, no expiry.")
+    files_expire_at: datetime | None = Field(
+        description="When the file URLs listed in the manifest stop working (UTC); None = they do not expire."
+    )
+
+
+def manifest_link(store: ObjectStore, name: str, config: PublishConfig, expires_in_s: int | None = None) -> ManifestLink:
+    """A URL for the published manifest of ``name``: presigned for ``expires_in_s`` (default presign_expiry_s),
+    or the public one with url_mode=public. Refuses a local folder store (nothing to sign, no server to serve it)
+    and a store where nothing is published yet."""
+    if not isinstance(store, S3Store):
+        raise PublishError(
+            f"the publish target is a local folder ({store.describe()}): an app cannot download from it; "
+            "publish to an S3-compatible store (publish.target=s3://bucket/prefix with the s3.* settings)"
+        )
+    if expires_in_s is not None and not 1 <= expires_in_s <= MAX_PRESIGN_S:
+        raise PublishError(f"a presigned URL lives 1 s to 7 days (S3's limit), not {expires_in_s} s")
+    found = read_manifest(store, name, config)
+    if found is None:
+        raise PublishError(f"nothing is published for {name} in {store.describe()} (no {manifest_key(name, config)})")
+    manifest = found[0]
+    public = config.url_mode == "public"
+    lifetime = expires_in_s or config.presign_expiry_s
+    expires_at = None if public else datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=lifetime)
+    url = store.url(manifest_key(name, config), lifetime)
+    files_expire_at = datetime.fromisoformat(manifest.urls_expire_at) if manifest.urls_expire_at else None
+    return ManifestLink(
+        name=name, version=manifest.version, url=url, expires_at=expires_at, files_expire_at=files_expire_at
+    )
 
 
 def _swap_manifest(

@@ -272,14 +272,20 @@ class S3Store:
             raise self._error("conditional PUT", key, exc) from exc
         return response["ETag"]
 
-    def url(self, key: str) -> str:
+    def url(self, key: str, expires_in_s: int | None = None) -> str:
+        """Public URL (url_mode=public), else a GET URL signed for ``expires_in_s`` (default presign_expiry_s)."""
         if self.publish.url_mode == "public":
             if not self.publish.public_base_url:
                 raise ObjectStoreError("url_mode=public needs publish.public_base_url")
             return self.publish.public_base_url.rstrip("/") + "/" + self._key(key)
-        return self.client.generate_presigned_url(
-            "get_object", Params={"Bucket": self.bucket, "Key": self._key(key)}, ExpiresIn=self.publish.presign_expiry_s
-        )
+        try:
+            return self.client.generate_presigned_url(
+                "get_object",
+                Params={"Bucket": self.bucket, "Key": self._key(key)},
+                ExpiresIn=expires_in_s or self.publish.presign_expiry_s,
+            )
+        except Exception as exc:  # no credentials found: nothing to sign with
+            raise self._error("presign GET", key, exc) from exc
 
     def check_conditional_writes(self) -> None:
         """Refuse a server that silently ignores IfNoneMatch (the manifest could then be overwritten blindly)."""

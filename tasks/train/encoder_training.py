@@ -31,6 +31,7 @@ from transformers import (
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 
 from models.encoder import SPAM_LABEL_ID
+from tasks.train.progress import EpochProgress
 
 # Names the per-epoch/per-step Trainer logs get in MLflow.
 _MLFLOW_METRIC_NAMES = {
@@ -287,7 +288,7 @@ def train_encoder(
         processing_class=tokenizer,
         data_collator=DataCollatorWithPadding(tokenizer),
         compute_metrics=DevMetrics(dev_groups),
-        callbacks=[EarlyStoppingCallback(early_stopping_patience=early_stopping_patience), MlflowEpochLogger()],
+        callbacks=[EarlyStoppingCallback(early_stopping_patience=early_stopping_patience), MlflowEpochLogger(), EpochProgress()],
         class_weights=class_weights_for(train_labels) if class_weighting else None,
     )
     trainer.remove_callback(PrinterCallback)  # per-step dicts on stdout; MLflow and the log history keep them

@@ -19,6 +19,7 @@ from mlflow.models import infer_signature
 from pydantic import BaseModel, ConfigDict, Field
 
 import models.encoder as encoder
+from models.misclassified import misclassified_table
 from models.normalization import NORMALIZATION_VERSION, model_text
 from models.pyfunc import HF_MODEL_ARTIFACT, SpamClassifierPyfunc
 from spamloop.settings.train import TrainConfig
@@ -98,6 +99,9 @@ def run_name_for(train_config: TrainConfig, dataset_digest: str, seed: int) -> s
     return f"{model_name}-{hashlib.sha256(payload.encode()).hexdigest()[:12]}"
 
 
+EXPERIMENT_KIND_TAG, EXPERIMENT_KIND = "mlflow.experimentKind", "custom_model_development"
+
+
 def prepare_experiment(config: Any) -> str:
     """Point MLflow at the configured store; artifacts of a local SQLite store go under <state>/mlflow/artifacts."""
     config.paths.mlflow_dir.mkdir(parents=True, exist_ok=True)
@@ -110,6 +114,10 @@ def prepare_experiment(config: Any) -> str:
         if not config.mlflow_tracking_uri:
             artifact_location = (config.paths.mlflow_dir / "artifacts").resolve().as_uri()
         experiment_id = mlflow.create_experiment(config.mlflow_experiment, artifact_location=artifact_location)
+    if experiment is None or EXPERIMENT_KIND_TAG not in experiment.tags:
+        # MLflow 3's UI opens an experiment of unknown kind on the empty GenAI "Overview"; this one is model
+        # training, so it opens on its runs. A kind chosen in the UI afterwards is kept.
+        mlflow.MlflowClient().set_experiment_tag(experiment_id, EXPERIMENT_KIND_TAG, EXPERIMENT_KIND)
     mlflow.set_experiment(experiment_id=experiment_id)
     return experiment_id
 
@@ -167,17 +175,8 @@ def _log_datasets(train_split: pl.DataFrame, dev_split: pl.DataFrame, lineage: D
 def _log_misclassified(dev_split: pl.DataFrame, scores: np.ndarray, threshold: float, limit: int, artifact_file: str) -> None:
     if limit <= 0:
         return
-    truth = _is_spam(dev_split)
-    wrong = (scores >= threshold) != truth
-    table = (
-        dev_split.select("message_id", "text_model", "label", "lang")
-        .with_columns(pl.Series("spam_score", scores), pl.Series("wrong", wrong))
-        .filter(pl.col("wrong"))
-        .with_columns((pl.col("spam_score") - threshold).abs().alias("margin"))
-        .sort("margin", descending=True)
-        .head(limit)
-        .drop("wrong", "margin")
-    )
+    columns = ("message_id", "text_model", "label", "lang")
+    table = misclassified_table(dev_split, columns, _is_spam(dev_split), scores, threshold, limit)
     mlflow.log_table(data=table.to_pandas(), artifact_file=artifact_file)
 
 
@@ -187,7 +186,11 @@ def _log_figures(dev_split: pl.DataFrame, encoder_scores: np.ndarray, encoder_ch
         "plots/confusion_matrix.png": plots.confusion_matrix_figure(
             truth, {"encoder": (encoder_scores, encoder_choice.threshold), "baseline": (baseline_scores, baseline_choice.threshold)}
         ),
-        "plots/pr_curve.png": plots.pr_curve_figure(truth, {"encoder": encoder_scores, "baseline": baseline_scores}),
+        "plots/pr_curve.png": plots.pr_curve_figure(
+            truth,
+            {"encoder": encoder_scores, "baseline": baseline_scores},
+            {"encoder": encoder_choice.threshold, "baseline": baseline_choice.threshold},
+        ),
         "plots/threshold_vs_fpr.png": plots.threshold_fpr_figure(
             truth, encoder_scores, encoder_choice.threshold, encoder_choice.target_ham_fpr
         ),

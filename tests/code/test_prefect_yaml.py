@@ -21,6 +21,9 @@ def load_deployments():
 def test_weekly_retrain_is_monday_0300_seoul_with_a_single_run_guard():
     weekly = load_deployments()["weekly-retrain"]
     assert [(s.cron, s.timezone) for s in weekly.schedules] == [("0 3 * * 1", "Asia/Seoul")]
+    # The UI's schedule card reads "At 03:00 AM, only on Monday" alone: the zone is said where it shows.
+    assert weekly.schedules[0].slug == "monday-0300-asia-seoul"
+    assert weekly.description.startswith("Every Monday 03:00 Asia/Seoul")
     assert weekly.concurrency_limit.limit == 1
     assert weekly.concurrency_limit.collision_strategy == "CANCEL_NEW"
     assert weekly.work_pool.name == "spamloop-process"

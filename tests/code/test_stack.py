@@ -10,7 +10,9 @@ import json
 import os
 import stat
 import subprocess
+import sys
 import urllib.request
+from pathlib import Path
 
 import pytest
 import yaml
@@ -62,6 +64,22 @@ def s3_client(endpoint: str, access_key: str, secret_key: str):
         aws_secret_access_key=secret_key,
         config=Config(s3={"addressing_style": "path"}, retries={"mode": "standard", "max_attempts": 1}),
     )
+
+
+def test_the_env_file_puts_the_venv_first_on_path_so_bare_commands_are_the_pinned_ones(tmp_path):
+    """docs/operations.md writes `prefect ...`, `mlflow ...`, `spamloop ...` after `source .spamloop/stack/env`."""
+    from spamloop.stack import Stack, StackSettings
+
+    stack = Stack(StackSettings(state_dir=tmp_path / "state"))
+    stack.write_env_file()
+    bare = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}  # a shell that never activated the venv
+    done = subprocess.run(
+        ["bash", "-c", 'source "$1" && command -v prefect mlflow spamloop', "_", str(stack.settings.env_file)],
+        env=bare, capture_output=True, text=True, check=True,
+    )
+    venv_bin = str(Path(sys.executable).parent)
+    assert done.stdout.split() == [f"{venv_bin}/prefect", f"{venv_bin}/mlflow", f"{venv_bin}/spamloop"]
+    assert sourced(stack.settings.env_file, bare)["PATH"].endswith(":/usr/bin:/bin")
 
 
 def test_stack_up_serves_prefect_mlflow_and_s3_then_down_frees_the_ports(tmp_path):

@@ -42,7 +42,15 @@ SEOUL = ZoneInfo("Asia/Seoul")
 
 # A weekly retrain small enough for 2 CPU cores (well under a minute of training), passed as the flow's
 # `config` parameter so it also proves that parameters given to `prefect deployment run` reach the flow.
+# It is shaped like what the Prefect run form sends: untouched fields come back as the form shows them, nulls and
+# class defaults included. Those must not override the worker's SPAMLOOP_* environment (SpamloopConfig's rule: a
+# value equal to its default is not set here): with the null tracking URI and the default state folder below, the
+# run still tracks to the stack's MLflow server and writes the worker's state folder, which the tests below check.
 QUICK_RETRAIN_CONFIG: dict[str, Any] = {
+    "state_dir": ".spamloop",
+    "mlflow_tracking_uri": None,
+    "s3": {"endpoint_url": None, "access_key_id": None, "secret_access_key": None, "region": "us-east-1"},
+    "publish": {"target": None},
     "train": {
         "epochs": 1,
         "max_train_rows": 1000,
@@ -58,9 +66,9 @@ QUICK_RETRAIN_CONFIG: dict[str, Any] = {
         # the fp32 parity gate (fp32_max_abs_diff) stays at its default.
         "int8_min_agreement": 0.5,
     },
-    # The promotion gates are switched off: a one-epoch model cannot pass them, and this test is about the
-    # orchestration carrying a candidate through evaluate -> champion alias -> published manifest. The gates
-    # themselves are tested in tests/code/tasks/evaluate.
+    # The promotion gates are switched off (null where the default is a limit): a one-epoch model cannot pass them,
+    # and this test is about the orchestration carrying a candidate through evaluate -> champion alias -> published
+    # manifest. The gates themselves are tested in tests/code/tasks/evaluate.
     "evaluate": {
         "min_spam_f1": None,
         "min_spam_precision": None,

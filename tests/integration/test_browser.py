@@ -87,11 +87,41 @@ def assert_shows(text: str, expected: list[str]) -> None:
 
 
 def test_prefect_ui_deployment_page_shows_name_schedule_pool_and_guard(chromium: str, integration_stack: IntegrationStack):
+    """The default UI (v2, what http://127.0.0.1:4200 opens) and the v1 pages, both with the schedule's time zone:
+    v2's schedule card reads the cron alone, so the zone is in the description; v1 titles the schedule by its slug."""
     with integration_stack.client() as client:
         deployment = client.read_deployment_by_name(WEEKLY_DEPLOYMENT)
-    url = f"{integration_stack.ui_url}/deployments/deployment/{deployment.id}"
+    url = f"{integration_stack.ui_url}/v2/deployments/deployment/{deployment.id}"
     expected = ["weekly-retrain", "At 03:00 AM, only on Monday", WORK_POOL, "Concurrency Limit 1", "Schedules"]
     assert_shows(render(chromium, url, expected), expected)
+    described = ["Every Monday 03:00 Asia/Seoul (KST, UTC+9; Sunday 18:00 UTC)"]
+    assert_shows(render(chromium, f"{url}?tab=Description", described), described)
+    v1 = ["monday-0300-asia-seoul", WORK_POOL, "Concurrency Limit 1"]
+    assert_shows(render(chromium, f"{integration_stack.ui_url}/deployments/deployment/{deployment.id}", v1), v1)
+
+
+def test_prefect_run_form_sends_defaults_that_never_override_the_worker_environment(
+    chromium: str, integration_stack: IntegrationStack, monkeypatch: pytest.MonkeyPatch
+):
+    """Submit the deployment's run form untouched in a real browser (the request is stopped before it reaches the
+    server) and run what it sent through the flow's own parameter validation with a worker's environment."""
+    from flows.retrain import weekly_retrain
+    from spamloop.config import load_config
+    from tests.code.flows.test_flow_forms import WORKER_ENV, effective, untouched_form_payload
+    from tests.support.cdp import chromium_page, submitted_json
+
+    with integration_stack.client() as client:
+        deployment = client.read_deployment_by_name(WEEKLY_DEPLOYMENT)
+    url = f"{integration_stack.ui_url}/v2/deployments/deployment/{deployment.id}/run"
+    with chromium_page(chromium) as page:
+        body = submitted_json(page, url, "Submit", "create_flow_run", "document.body.innerText.includes('State Dir')")
+    sent = body["parameters"]
+    assert sent == untouched_form_payload(weekly_retrain)  # what the unit tests feed the flow
+    assert sent["config"]["mlflow_tracking_uri"] is None and sent["config"]["publish"]["target"] is None
+    assert sent["config"]["ingest"]["file_patterns"] and len(sent["config"]["label"]["providers"]) == 3
+    for name, value in WORKER_ENV.items():
+        monkeypatch.setenv(name, value)
+    assert effective(weekly_retrain, sent).model_dump() == load_config().model_dump()
 
 
 def test_prefect_ui_lists_the_next_run_at_monday_0300_seoul_time(chromium: str, integration_stack: IntegrationStack):

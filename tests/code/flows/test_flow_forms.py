@@ -74,3 +74,114 @@ def test_orchestration_config_and_task_runner_factory(monkeypatch):
     monkeypatch.setenv("SPAMLOOP_ORCHESTRATION__TASK_RUNNER", "dask")
     monkeypatch.setenv("SPAMLOOP_ORCHESTRATION__DASK_ADDRESS", "tcp://scheduler:8786")
     assert load_config().orchestration.dask_address == "tcp://scheduler:8786"
+
+
+# --- the run form: what the Prefect UI shows and sends, and what the flow then runs with --------------------------
+
+# What a worker's environment sets (the local stack's env file, the GPU pool's job variables).
+WORKER_ENV = {
+    "SPAMLOOP_STATE_DIR": "/srv/spamloop-state",
+    "SPAMLOOP_MLFLOW_TRACKING_URI": "http://127.0.0.1:5000",
+    "SPAMLOOP_S3__ENDPOINT_URL": "http://127.0.0.1:8333",
+    "SPAMLOOP_S3__ACCESS_KEY_ID": "spamloop",
+    "SPAMLOOP_S3__SECRET_ACCESS_KEY": "worker-secret",
+    "SPAMLOOP_PUBLISH__TARGET": "s3://spamloop/published",
+    "SPAMLOOP_TRAIN__DEVICE": "cuda",
+}
+
+
+def untouched_form_payload(flow: Flow) -> dict:
+    """The run form's parameters as the Prefect UI (v2, Prefect 3.8) submits them untouched: each field starts at
+    the schema's default and is sent back as shown, nulls included. Checked against the request a real browser
+    sends in tests/integration/test_browser.py."""
+    import json
+
+    schema = flow.parameters.model_dump_for_openapi()
+    return json.loads(json.dumps({"config": schema["properties"]["config"]["default"]}))
+
+
+def effective(flow: Flow, parameters: dict):
+    """The config the flow body runs with, after Prefect validated the run's parameters."""
+    from spamloop.config import resolve_config
+
+    return resolve_config(flow.validate_parameters(parameters).get("config"))
+
+
+def test_the_form_shows_the_config_type_its_descriptions_and_every_default_list_item():
+    from flows.retrain import weekly_retrain
+    from spamloop.config import SpamloopConfig
+
+    schema = weekly_retrain.parameters.model_dump_for_openapi()
+    prop = schema["properties"]["config"]
+    assert prop["$ref"].endswith("/SpamloopConfig") and "anyOf" not in prop  # one typed form, no type chooser
+    default = prop["default"]
+    assert default["ingest"]["file_patterns"] == SpamloopConfig.model_fields["ingest"].default_factory().file_patterns
+    assert [p["name"] for p in default["label"]["providers"]] == ["openai", "gemini", "anthropic"]
+    assert len(default["evaluate"]["slice_floors"]) == 9
+    # The defaults are the class's, never the deploying machine's environment (no secret ever reaches the server).
+    assert default["s3"]["secret_access_key"] is None and default["mlflow_tracking_uri"] is None
+
+
+@pytest.mark.parametrize("flow_name", ["weekly-retrain", "ingest", "train", "label", "publish-champion", "rollback"])
+def test_an_untouched_form_never_overrides_the_worker_environment(monkeypatch, flow_name):
+    from spamloop.config import load_config
+
+    flow = next(f for f in all_flows() if f.name == flow_name)
+    for name, value in WORKER_ENV.items():
+        monkeypatch.setenv(name, value)
+    payload = untouched_form_payload(flow)
+    assert payload["config"]["mlflow_tracking_uri"] is None and payload["config"]["train"]["device"] == "auto"
+    config = effective(flow, payload)
+    assert config.model_dump() == load_config().model_dump()
+    assert (config.mlflow_tracking_uri, config.publish.target, config.train.device) == (
+        "http://127.0.0.1:5000", "s3://spamloop/published", "cuda"
+    )
+    assert config.s3.secret_access_key.get_secret_value() == "worker-secret"
+    # An omitted parameter (a scheduled run, `prefect deployment run` without --param) is the same.
+    assert effective(flow, {}).model_dump() == config.model_dump()
+
+
+def test_a_changed_field_sets_it_and_nothing_else(monkeypatch):
+    from flows.retrain import weekly_retrain
+
+    for name, value in WORKER_ENV.items():
+        monkeypatch.setenv(name, value)
+    payload = untouched_form_payload(weekly_retrain)
+    payload["config"]["train"]["epochs"] = 3
+    payload["config"]["ingest"]["source"] = "s3://spamloop/reports/"
+    config = effective(weekly_retrain, payload)
+    assert (config.train.epochs, config.ingest.source) == (3, "s3://spamloop/reports/")
+    assert (config.train.device, config.mlflow_tracking_uri) == ("cuda", "http://127.0.0.1:5000")
+
+
+def test_explicit_nulls_fall_back_to_the_environment_or_default(monkeypatch):
+    """The nulls the old form sent once "SpamloopConfig" was chosen (issue 28), as a partial payload."""
+    from flows.retrain import weekly_retrain
+
+    nulls = {
+        "mlflow_tracking_uri": None,
+        "s3": {"endpoint_url": None, "access_key_id": None, "secret_access_key": None},
+        "publish": {"target": None},
+        "orchestration": None,
+    }
+    for name, value in WORKER_ENV.items():
+        monkeypatch.setenv(name, value)
+    config = effective(weekly_retrain, {"config": nulls})
+    assert (config.mlflow_tracking_uri, config.s3.endpoint_url, config.publish.target) == (
+        "http://127.0.0.1:5000", "http://127.0.0.1:8333", "s3://spamloop/published"
+    )
+    monkeypatch.delenv("SPAMLOOP_MLFLOW_TRACKING_URI")
+    assert effective(weekly_retrain, {"config": nulls}).mlflow_tracking_uri is None  # no environment: the default
+
+
+def test_a_null_gate_limit_still_switches_the_gate_off_and_the_cli_set_is_exact(monkeypatch, tmp_path):
+    """A null where the form shows a number is the reviewer's choice (docs/evaluation.md: a gate is switched off by
+    an empty limit), not an untouched field; the CLI's --set takes every value as typed."""
+    from flows.retrain import weekly_retrain
+    from spamloop.cli import build_config
+
+    config = effective(weekly_retrain, {"config": {"evaluate": {"min_spam_f1": None, "slice_floors": []}}})
+    assert config.evaluate.min_spam_f1 is None and config.evaluate.slice_floors == []
+    monkeypatch.setenv("SPAMLOOP_TRAIN__DEVICE", "cuda")
+    typed = build_config(["train.device=auto", "evaluate.max_ham_fpr=null"], tmp_path / "state")
+    assert (typed.train.device, typed.evaluate.max_ham_fpr) == ("auto", None)

@@ -4,6 +4,7 @@ model is handled, aliases never move on failure, review and rollback work."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.utils.validation import MAX_MODEL_REGISTRY_TAG_VALUE_LENGTH
 from typer.testing import CliRunner
 
+from models.normalization import model_text
 from models.release import gates_sha256
 from spamloop.cli_registry import registry_app
 from spamloop.config import load_config
@@ -69,8 +71,8 @@ def test_first_model_worse_blocked_better_promoted_and_rollback(server_config, l
     assert first.champion is None and first.challenger_set and not first.promoted
     assert first.aliases_after == {"champion": None, "challenger": first.version}
     v1 = client.get_model_version(name, first.version)
-    assert v1.tags["verdict"] == "pass" and v1.tags["gate_floor_spam_f1"] == "pass" and v1.tags["review"] == "pending"
-    assert v1.tags["gate_regression_spam_f1"] == "skipped" and v1.tags["gate_ondevice_size"] == "not_evaluated"
+    assert v1.tags["verdict"] == "pass" and v1.tags["failed_gates"] == "none" and v1.tags["review"] == "pending"
+    assert not [key for key in v1.tags if key.startswith("gate_")]  # one verdict, not a tag per gate
     assert float(v1.tags["threshold"]) == logged["fair"][2]
     assert "verdict: **pass**" in v1.description and "## Gates" in v1.description and "| floor_spam_f1 |" in v1.description
     assert first.run_link.startswith(f"{mlflow_server.url}/#/experiments/") and first.run_link.endswith(first.evaluation_run_id)
@@ -78,7 +80,7 @@ def test_first_model_worse_blocked_better_promoted_and_rollback(server_config, l
     assert run.data.metrics["gold_spam_f1"] == pytest.approx(first.metrics["spam_f1"])
     assert run.data.params["gold_version"] == default_gold.manifest.version and run.data.tags["model_version"] == first.version
     artifacts = {a.path for a in mlflow.MlflowClient(mlflow_server.url).list_artifacts(first.evaluation_run_id, "evaluation")}
-    assert artifacts == {"evaluation/model_card.md", "evaluation/gates.json", "evaluation/behavioural.json"}
+    assert artifacts == {"evaluation/model_card.md", "evaluation/gates.json", "evaluation/gates.md", "evaluation/behavioural.json"}
     # No message text (and so no phone number, even a fake one) reaches MLflow.
     folder = Path(mlflow.artifacts.download_artifacts(run_id=first.evaluation_run_id, artifact_path="evaluation", dst_path=str(tmp_path)))
     logged_text = "".join(path.read_text(encoding="utf-8") for path in folder.iterdir()) + v1.description + json.dumps(run.data.params)
@@ -86,7 +88,28 @@ def test_first_model_worse_blocked_better_promoted_and_rollback(server_config, l
     # The gate-table digest recorded at registration is the sha256 of the evaluation run's gates.json, canonicalised.
     assert v1.tags["gates_sha256"] == gates_sha256(json.loads((folder / "gates.json").read_text(encoding="utf-8")))
     assert v1.tags["gates_sha256"] == gates_sha256([g.model_dump() for g in first.gates])
+    # The reviewer's one page of gate verdicts: every gate once, in a table.
+    gates_page = (folder / "gates.md").read_text(encoding="utf-8")
+    assert gates_page.startswith("# Gates: pass\n\nfailed: none\n") and gates_page.count("| floor_spam_f1 |") == 1
+    assert all(f"| {gate.name} |" in gates_page for gate in first.gates)
     assert not [text for text in default_gold.frame["text"].to_list() if len(text) > 15 and text in logged_text]
+    # Gold mistakes beside the dev table: the most confident first, as the model read them (normalised text only).
+    table_file = mlflow.artifacts.download_artifacts(
+        run_id=first.evaluation_run_id, artifact_path="gold_misclassified.json", dst_path=str(tmp_path / "gold-table")
+    )
+    table = json.loads(Path(table_file).read_text(encoding="utf-8"))
+    assert table["columns"] == ["message_id", "text_model", "label", "lang", "category_group", "corpus", "spam_score"]
+    records = [dict(zip(table["columns"], row, strict=True)) for row in table["data"]]
+    rows = {row["message_id"]: row for row in default_gold.frame.iter_rows(named=True)}
+    threshold = logged["fair"][2]
+    assert 0 < len(records) <= 50
+    assert all((record["spam_score"] >= threshold) != (record["label"] == "spam") for record in records)
+    for record in records:
+        raw = rows[record["message_id"]]["text"]
+        assert record["text_model"] == model_text(raw) and record["label"] == rows[record["message_id"]]["label"]
+    margins = [abs(record["spam_score"] - threshold) for record in records]
+    assert margins == sorted(margins, reverse=True)
+    assert not re.search(r"01[016789]-\d{3,4}-\d{4}", json.dumps(records, ensure_ascii=False))
 
     # 2. A reviewer approves it.
     assert approve(client, name, first.version, "checked gates and slices", reviewer="alice") is None
@@ -103,7 +126,8 @@ def test_first_model_worse_blocked_better_promoted_and_rollback(server_config, l
     assert not worse.challenger_set and not worse.promoted
     assert current_aliases(client, name) == {"champion": "1", "challenger": "1"}
     v2 = client.get_model_version(name, worse.version)
-    assert v2.tags["verdict"] == "fail" and v2.tags["gate_floor_spam_f1"] == "fail" and v2.tags["review"] == "not-eligible"
+    assert v2.tags["verdict"] == "fail" and v2.tags["review"] == "not-eligible"
+    assert v2.tags["failed_gates"] == ",".join(sorted(failed)) and "floor_spam_f1" in failed
     with pytest.raises(PromotionRefused, match="did not pass"):
         approve(client, name, worse.version, "please", reviewer="mallory")
     assert current_aliases(client, name) == {"champion": "1", "challenger": "1"}
@@ -203,7 +227,7 @@ def test_override_is_an_audited_act_that_makes_a_failing_version_champion(logged
     rows = [{"name": "floor_spam_f1", "group": "floor", "verdict": "fail", "reason": "0.80 < 0.88", "value": 0.8, "limit": 0.88}]
 
     def register(which: str, verdict: str) -> str:
-        tags = {"gate_floor_spam_f1": verdict, "threshold": "0.5"}
+        tags = {"threshold": "0.5"}
         rows_now = [{**rows[0], "verdict": verdict}]
         return register_candidate(client, mlflow_server.url, name, logged[which][0], verdict, tags, "card", gate_rows=rows_now).version
 
