@@ -29,9 +29,54 @@ class TrainConfig(SettingsSection):
     )
     base_model: str | None = Field(
         default=None,
-        description="HF model id or local folder to fine-tune instead of a from-scratch preset; uses its own tokenizer.",
+        description="HF model id or local folder to fine-tune instead of a from-scratch preset; uses its own tokenizer. "
+        "It takes the wide half too unless architecture is deep.",
     )
-    vocab_size: int = Field(default=8_000, ge=200, le=64_000, description="WordPiece vocabulary size (from-scratch presets).")
+    architecture: Literal["wide_deep", "deep", "wide"] = Field(
+        default="wide_deep",
+        description="wide_deep: spam logit = deep (the encoder over WordPiece ids) + wide (hashed character and Hangul-"
+        "jamo n-grams, models/ngrams.py), trained jointly; deep: the encoder alone (bundle format 1); wide: the n-gram "
+        "half alone (an ablation, not exportable). Measured in bench/cv.py (docs/training.md).",
+    )
+    ngram_buckets: int = Field(
+        default=1 << 14, ge=2, le=1 << 22,
+        description="Rows of the wide half's hashed n-gram table (ids are FNV-1a 32 modulo this). With ngram_dim it "
+        "sets most of the wide half's size: int8 stores about ngram_dim + 12 bytes per row.",
+    )
+    ngram_dim: int = Field(default=16, ge=1, le=256, description="Width of each n-gram bucket vector.")
+    char_orders: tuple[int, ...] = Field(
+        default=(1, 2, 3, 4), description="Character n-gram orders of the wide half (each word padded with spaces)."
+    )
+    jamo_orders: tuple[int, ...] = Field(
+        default=(2, 3, 4),
+        description="Hangul jamo n-gram orders (syllables decomposed into lead/vowel/tail, so 캬즤노 shares features "
+        "with 카지노); empty for none.",
+    )
+    max_ngrams_per_order: int = Field(
+        default=64, ge=1, le=1024,
+        description="Distinct n-gram ids kept per order and message (the first ones in text order): the width of the "
+        "ngram_ids input the phone fills.",
+    )
+    wide_hidden: int = Field(
+        default=64, ge=0, le=1024,
+        description="Units of the wide half's dense ReLU layer between the pooled n-gram vectors and its logit "
+        "(0: a linear layer straight to the logit).",
+    )
+    wide_pooling: Literal["mean", "sqrtn"] = Field(
+        default="mean",
+        description="How each order's bucket vectors are pooled: masked mean (CLD3) or sum / sqrt(count) (sqrt-n).",
+    )
+    wide_learning_rate: float | None = Field(
+        default=1e-2, gt=0,
+        description="Peak learning rate of the wide half's parameters (the encoder keeps learning_rate); empty: "
+        "learning_rate for both. Mean-pooled hashed n-grams learn slowly at the encoder's 1e-3 (docs/training.md).",
+    )
+    wide_dropout: float = Field(default=0.1, ge=0, lt=1, description="Dropout on the pooled n-gram vectors while training.")
+    vocab_size: int = Field(
+        default=4_000, ge=200, le=64_000,
+        description="WordPiece vocabulary size (from-scratch presets). 4,000 with the wide half, which carries the "
+        "characters, so the int8 file stays under 1 MB (docs/training.md has the size-against-quality table).",
+    )
     tokenizer_min_frequency: int = Field(
         default=2, ge=1, description="A token must occur this often in the training texts to enter the vocabulary."
     )
@@ -108,9 +153,27 @@ class TrainConfig(SettingsSection):
             return self.learning_rate
         return BASE_MODEL_LEARNING_RATE if self.base_model else PRESET_LEARNING_RATES[self.preset]
 
+    @property
+    def wide(self) -> bool:
+        """Whether the model has the n-gram half."""
+        return self.architecture in ("wide_deep", "wide")
+
+    @property
+    def deep(self) -> bool:
+        """Whether the model has the encoder over WordPiece ids."""
+        return self.architecture in ("wide_deep", "deep")
+
     @model_validator(mode="after")
     def _check_ngram_range(self) -> TrainConfig:
         low, high = self.baseline_ngram_range
         if not 1 <= low <= high:
             raise ValueError(f"baseline_ngram_range must satisfy 1 <= low <= high, got {self.baseline_ngram_range}")
+        for name in ("char_orders", "jamo_orders"):
+            orders = getattr(self, name)
+            if any(order < 1 or order > 8 for order in orders) or len(set(orders)) != len(orders):
+                raise ValueError(f"{name} must be distinct orders from 1 to 8, got {orders}")
+        if self.wide and not (self.char_orders or self.jamo_orders):
+            raise ValueError("the wide half needs at least one n-gram order (char_orders or jamo_orders)")
+        if self.architecture == "wide" and self.base_model:
+            raise ValueError("architecture 'wide' has no encoder: base_model would be ignored")
         return self
