@@ -33,20 +33,26 @@ def test_load_base_model_adds_a_ham_spam_head(base_model_dir):
     assert tokenizer.get_vocab() == json.loads((base_model_dir / "tokenizer.json").read_text())["model"]["vocab"]
 
 
-def test_run_training_with_a_local_base_model(base_model_dir, seed_sample, tmp_path):
+@pytest.mark.parametrize("architecture", ["wide_deep", "deep"])
+def test_run_training_with_a_local_base_model(base_model_dir, seed_sample, tmp_path, architecture):
+    """The pretrained encoder takes the wide half by default; architecture deep fine-tunes it alone."""
+    from models.encoder import SpamWideDeepForSequenceClassification
     from spamloop.config import load_config
     from spamloop.settings.train import TrainConfig
     from tasks.train.pipeline import run_training
 
     config = load_config(state_dir=tmp_path / "state")
     train_config = TrainConfig(
-        base_model=str(base_model_dir), epochs=1, learning_rate=5e-4, dev_fraction=0.25, log_model=False,
-        misclassified_examples=0, num_threads=1, target_ham_fpr=0.05,
+        base_model=str(base_model_dir), architecture=architecture, epochs=1, learning_rate=5e-4, dev_fraction=0.25,
+        log_model=False, misclassified_examples=0, num_threads=1, target_ham_fpr=0.05,
     )
     result = run_training(config, train_config, seed_sample)
     assert result.run_name.startswith(base_model_dir.name)
     model, tokenizer = load_classifier(result.model_dir)
-    assert model.config.hidden_size == 64 and model.config.id2label == {0: "ham", 1: "spam"}
+    assert isinstance(model, SpamWideDeepForSequenceClassification) == (architecture == "wide_deep")
+    deep = model.deep if architecture == "wide_deep" else model
+    assert deep.config.model_type == "bert" and deep.config.hidden_size == 64
+    assert model.config.id2label == {0: "ham", 1: "spam"}
     # The base model's own vocabulary is used, not a newly trained one.
     base_vocab = json.loads((base_model_dir / "tokenizer.json").read_text())["model"]["vocab"]
     assert tokenizer.get_vocab() == base_vocab
