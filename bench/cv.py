@@ -1,22 +1,34 @@
-"""Cross-validation on unseen templates: the encoder recipe against the TF-IDF baseline on the bundled corpus.
+"""Cross-validation on unseen templates: wide, deep and wide & deep encoders against the TF-IDF baseline.
 
-    .venv/bin/python bench/cv.py [--lang all|en|ko] [--folds 3] [--target-ham-fpr 0.005] [--set key=value ...] [--threads N]
+    .venv/bin/python bench/cv.py [--models wide_deep,deep,wide,baseline] [--seeds 13 14 15] [--lang all|en|ko]
+                                 [--folds 3] [--target-ham-fpr 0.005] [--set key=value ...] [--threads N] [--json-out F]
 
 One gold run cannot tell training recipes apart: gold holds 45 English spam and 119 transactional hams, so one
 message moves a gate. This scores every training-eligible row of the bundled corpus (gold and its templates
 removed) out of fold instead. Folds are grouped by campaign key (``tasks/train/splits.py::with_campaign_key``:
 fill-ins of one template share a fold), so each fold tests templates the models never saw, as new campaigns
-and new senders' notices are in a real week. Each fold runs the training stage's own recipe: a template-whole
-dev split (``assign_splits``), language oversampling, distillation, the checkpoint and both models' thresholds
-picked on that dev split at ``--target-ham-fpr``. Prints per-fold and pooled F1 and ham FPR, Korean and English
-separately, F1 and ham FPR on the real rows alone (UCI English spam and ham, Korean chatbot ham: the quality
-bar's data), and the FPR on transactional ham (OTP, card, delivery, appointment, bank, bill), encoder beside
-baseline. ``--lang all`` with 3 folds takes about 9 minutes on 2 cores; ``--lang en`` about 3.
+and new senders' notices are in a real week. The folds are the same for every model and seed. Each fold runs the
+training stage's own recipe (``build_encoder`` + ``fit_encoder``): a template-whole dev split (``assign_splits``
+with the seed), language oversampling, distillation, the checkpoint and every model's threshold picked on that dev
+split at ``--target-ham-fpr``. ``--models`` names architectures (``TrainConfig.architecture``) and ``baseline``;
+the seed moves the dev split and the initial weights.
+
+Two tables:
+* **ranking** (threshold-free), per scope (all rows; Korean; the real rows: UCI English spam and ham, Korean chatbot
+  ham): PR-AUC, and spam recall at a ham FPR of 0.1 % and 0.5 % with the threshold put on that fold's own test
+  hams of that scope (the same rule for every model). Each figure is the mean over folds; the cell shows the mean
+  over seeds and, in brackets, the lowest and highest seed.
+* **operating point**: F1 and ham FPR at each model's dev-chosen threshold, pooled over folds (what the gates see),
+  English, Korean, the real rows and the transactional hams (OTP, card, delivery, appointment, bank, bill); mean over
+  seeds.
+
+``--lang all`` with 3 folds takes about 9 minutes per encoder and seed on 2 cores (wide alone about 1).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -43,21 +55,35 @@ from tasks.train.evaluation import choose_threshold  # noqa: E402
 from tasks.train.pipeline import build_encoder, fit_encoder  # noqa: E402
 from tasks.train.splits import SPLIT_DEV, assign_splits, with_campaign_key  # noqa: E402
 
-SEED = 13
-MODELS = ("encoder", "baseline")
+ARCHITECTURES = ("wide_deep", "deep", "wide")
+BASELINE = "baseline"
+FOLD_SEED = 7  # the folds stay fixed across seeds and models
+RECALL_AT_FPR = (0.001, 0.005)
+SCOPES = ("all", "ko", "real")
+RANKING = ("pr_auc", *(f"recall@{fpr:.1%}" for fpr in RECALL_AT_FPR))
 
 
 def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", default="wide_deep,deep,wide,baseline", help="comma-separated: architectures and baseline")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[13], help="training seeds (dev split + initial weights)")
     parser.add_argument("--lang", choices=("all", "en", "ko"), default="all", help="rows scored (and trained on)")
     parser.add_argument("--folds", type=int, default=3)
-    parser.add_argument("--target-ham-fpr", type=float, default=None, help="dev ham FPR of both thresholds (default: train.target_ham_fpr)")
+    parser.add_argument("--only-folds", type=int, nargs="+", default=None, help="run only these folds (quick looks; not comparable to all folds)")
+    parser.add_argument("--target-ham-fpr", type=float, default=None, help="dev ham FPR of the thresholds (default: train.target_ham_fpr)")
     parser.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-        help="TrainConfig field to change (YAML value), e.g. --set distill_weight=0.5; repeatable.",
+        help="TrainConfig field to change (YAML value), e.g. --set ngram_dim=16; repeatable; applies to every encoder.",
     )
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: all cores)")
-    return parser.parse_args()
+    parser.add_argument("--json-out", type=Path, default=None, help="write every fold's figures here")
+    parser.add_argument("--scores-out", type=Path, default=None, help="write every test row's score here (parquet)")
+    args = parser.parse_args()
+    args.models = [name.strip() for name in args.models.split(",") if name.strip()]
+    unknown = set(args.models) - {*ARCHITECTURES, BASELINE}
+    if unknown:
+        parser.error(f"unknown models {sorted(unknown)}; choose from {[*ARCHITECTURES, BASELINE]}")
+    return args
 
 
 def _scored_frame(lang: str) -> pl.DataFrame:
@@ -68,19 +94,40 @@ def _scored_frame(lang: str) -> pl.DataFrame:
     return frame if lang == "all" else frame.filter(pl.col("lang") == lang)
 
 
-def _cells(truth: np.ndarray, flagged: np.ndarray, langs: np.ndarray, transactional: np.ndarray, real: np.ndarray) -> list[str]:
-    def f1(rows: np.ndarray) -> str:
-        return f"{f1_score(truth[rows], flagged[rows]):.3f}" if truth[rows].any() else "–"
+def ranking_figures(truth: np.ndarray, scores: np.ndarray) -> dict[str, float]:
+    """PR-AUC and spam recall at each ham FPR of RECALL_AT_FPR (threshold on these very hams); NaN without both classes."""
+    if truth.all() or not truth.any():
+        return {name: float("nan") for name in RANKING}
+    figures = {"pr_auc": float(average_precision_score(truth, scores))}
+    for fpr, name in zip(RECALL_AT_FPR, RANKING[1:], strict=True):
+        figures[name] = float(choose_threshold(scores, truth, fpr).dev_spam_recall)
+    return figures
 
-    def fpr(rows: np.ndarray) -> str:
+
+def _operating_cells(truth: np.ndarray, flagged: np.ndarray, langs: np.ndarray, transactional: np.ndarray, real: np.ndarray) -> dict[str, float]:
+    def f1(rows: np.ndarray) -> float:
+        return float(f1_score(truth[rows], flagged[rows])) if truth[rows].any() else float("nan")
+
+    def fpr(rows: np.ndarray) -> float:
         ham = rows & ~truth
-        return f"{(flagged & ham).sum() / ham.sum():.4f}" if ham.any() else "–"
+        return float((flagged & ham).sum() / ham.sum()) if ham.any() else float("nan")
 
     everything = np.ones_like(truth)
-    return [
-        f1(everything), fpr(everything), f1(langs == "en"), fpr(langs == "en"), f1(langs == "ko"), fpr(langs == "ko"),
-        f1(real), fpr(real), fpr(transactional),
-    ]
+    return {
+        "f1": f1(everything), "ham_fpr": fpr(everything), "en_f1": f1(langs == "en"), "ko_f1": f1(langs == "ko"),
+        "ko_ham_fpr": fpr(langs == "ko"), "real_f1": f1(real), "real_ham_fpr": fpr(real),
+        "transactional_ham_fpr": fpr(transactional),
+    }
+
+
+def _spread(values: list[float], pattern: str) -> str:
+    finite = [value for value in values if np.isfinite(value)]
+    if not finite:
+        return "–"
+    mean = format(float(np.mean(finite)), pattern)
+    if len(finite) == 1:
+        return mean
+    return f"{mean} ({format(min(finite), pattern)}–{format(max(finite), pattern)})"
 
 
 def main() -> int:
@@ -96,44 +143,99 @@ def main() -> int:
         [CATEGORY_GROUP_BY_CATEGORY.get(category or "") == "transactional" for category in frame["category"].to_list()]
     )
     real = ~frame["is_synthetic"].to_numpy()
+    scope_rows = {"all": np.ones(len(texts), bool), "ko": langs == "ko", "real": real}
     strata = np.array([f"{lang}-{int(spam)}" for lang, spam in zip(langs, truth, strict=True)])
-    flagged = {name: np.zeros(len(texts), bool) for name in MODELS}
-    print(
-        f"{len(texts)} messages ({truth.sum()} spam, {transactional.sum()} transactional ham), {args.folds} template-grouped "
-        f"folds; thresholds at dev ham FPR {target}; overrides {args.overrides or 'none'}"
+    folds = list(
+        StratifiedGroupKFold(args.folds, shuffle=True, random_state=FOLD_SEED).split(texts, strata, frame["campaign_key"].to_list())
     )
-    header = "| fold | model | F1 | ham FPR | en F1 | en ham FPR | ko F1 | ko ham FPR | real F1 | real ham FPR | transactional ham FPR | PR-AUC |"
+    print(
+        f"{len(texts)} messages ({truth.sum()} spam, {real.sum()} real, {transactional.sum()} transactional ham), "
+        f"{args.folds} template-grouped folds, seeds {args.seeds}, models {args.models}; thresholds at dev ham FPR "
+        f"{target}; overrides {args.overrides or 'none'}",
+        flush=True,
+    )
+    print("encoder settings: " + config.model_dump_json(exclude={"log_model", "resume", "misclassified_examples", "num_threads"}), flush=True)
+    # ranking[model][scope][figure] -> one value per seed (mean over folds); operating[model][cell] -> per seed
+    ranking: dict[str, dict[str, dict[str, list[float]]]] = {
+        name: {scope: {figure: [] for figure in RANKING} for scope in SCOPES} for name in args.models
+    }
+    operating: dict[str, dict[str, list[float]]] = {name: {} for name in args.models}
+    records: list[dict[str, object]] = []
+    scored: list[pl.DataFrame] = []
+    started = time.perf_counter()
+    for seed in args.seeds:
+        per_fold: dict[str, dict[str, list[dict[str, float]]]] = {name: {scope: [] for scope in SCOPES} for name in args.models}
+        flagged = {name: np.zeros(len(texts), bool) for name in args.models}
+        for fold, (train_rows, test_rows) in enumerate(folds):
+            if args.only_folds is not None and fold not in args.only_folds:
+                continue
+            to_dev = (assign_splits(frame[train_rows.tolist()], config.dev_fraction, seed)["split"] == SPLIT_DEV).to_numpy()
+            fit_rows, dev_rows = train_rows[~to_dev], train_rows[to_dev]
+            fit_texts, dev_texts = [texts[i] for i in fit_rows], [texts[i] for i in dev_rows]
+            test_texts = [texts[i] for i in test_rows]
+            for name in args.models:
+                fold_started = time.perf_counter()
+                if name == BASELINE:
+                    baseline = fit_baseline(fit_texts, truth[fit_rows], config.baseline_ngram_range, config.baseline_c, seed)
+                    dev_scores, test_scores = baseline_spam_proba(baseline, dev_texts), baseline_spam_proba(baseline, test_texts)
+                else:
+                    model_config = config.model_copy(update={"architecture": name})
+                    with tempfile.TemporaryDirectory() as work:
+                        model, tokenizer = build_encoder(model_config, fit_texts, Path(work) / "tokenizer", seed)
+                        fit_encoder(
+                            model, tokenizer, model_config, seed, (fit_texts, truth[fit_rows], langs[fit_rows].tolist()),
+                            (dev_texts, truth[dev_rows], langs[dev_rows].tolist()), Path(work) / "checkpoints", resume=False,
+                        )
+                        dev_scores = encoder.predict_spam_proba(model, tokenizer, dev_texts, config.max_seq_len)
+                        test_scores = encoder.predict_spam_proba(model, tokenizer, test_texts, config.max_seq_len)
+                threshold = choose_threshold(dev_scores, truth[dev_rows], target).threshold
+                flagged[name][test_rows] = test_scores >= threshold
+                scored.append(pl.DataFrame({
+                    "seed": [seed] * len(test_rows), "fold": [fold] * len(test_rows), "model": [name] * len(test_rows),
+                    "message_id": frame["message_id"].gather(test_rows), "score": test_scores, "threshold": [threshold] * len(test_rows),
+                }))
+                figures = {}
+                for scope in SCOPES:
+                    rows = scope_rows[scope][test_rows]
+                    figures[scope] = ranking_figures(truth[test_rows][rows], test_scores[rows])
+                    per_fold[name][scope].append(figures[scope])
+                records.append({"seed": seed, "fold": fold, "model": name, "threshold": threshold, "ranking": figures})
+                print(
+                    f"seed {seed} fold {fold} {name:9s} " + "  ".join(
+                        f"{scope} " + "/".join(f"{figures[scope][figure]:.4f}" for figure in RANKING) for scope in SCOPES
+                    ) + f"  ({time.perf_counter() - fold_started:.0f} s)",
+                    flush=True,
+                )
+        for name in args.models:
+            for scope in SCOPES:
+                for figure in RANKING:
+                    ranking[name][scope][figure].append(float(np.nanmean([item[figure] for item in per_fold[name][scope]])))
+            cells = _operating_cells(truth, flagged[name], langs, transactional, real)
+            for cell, value in cells.items():
+                operating[name].setdefault(cell, []).append(value)
+            records.append({"seed": seed, "model": name, "operating": cells})
+
+    seeds = f"{len(args.seeds)} seed{'s' if len(args.seeds) > 1 else ''}"
+    print(f"\nRanking on unseen templates (mean over folds; mean over {seeds} (lowest–highest seed)):\n")
+    header = "| model | " + " | ".join(f"{scope} {figure}" for scope in SCOPES for figure in RANKING) + " |"
     print(header)
     print("|---" * (header.count("|") - 1) + "|")
-    started = time.perf_counter()
-    splitter = StratifiedGroupKFold(args.folds, shuffle=True, random_state=7)
-    for fold, (train_rows, test_rows) in enumerate(splitter.split(texts, strata, frame["campaign_key"].to_list())):
-        to_dev = (assign_splits(frame[train_rows.tolist()], config.dev_fraction, SEED)["split"] == SPLIT_DEV).to_numpy()
-        fit_rows, dev_rows = train_rows[~to_dev], train_rows[to_dev]
-        fit_texts, dev_texts = [texts[i] for i in fit_rows], [texts[i] for i in dev_rows]
-        test_texts = [texts[i] for i in test_rows]
-        with tempfile.TemporaryDirectory() as work:
-            model, tokenizer = build_encoder(config, fit_texts, Path(work) / "tokenizer", SEED)
-            fit_encoder(
-                model, tokenizer, config, SEED, (fit_texts, truth[fit_rows], langs[fit_rows].tolist()),
-                (dev_texts, truth[dev_rows], langs[dev_rows].tolist()), Path(work) / "checkpoints", resume=False,
-            )
-            dev_scores = {"encoder": encoder.predict_spam_proba(model, tokenizer, dev_texts, config.max_seq_len)}
-            test_scores = {"encoder": encoder.predict_spam_proba(model, tokenizer, test_texts, config.max_seq_len)}
-        baseline = fit_baseline(fit_texts, truth[fit_rows], config.baseline_ngram_range, config.baseline_c, SEED)
-        dev_scores["baseline"] = baseline_spam_proba(baseline, dev_texts)
-        test_scores["baseline"] = baseline_spam_proba(baseline, test_texts)
-        for name in MODELS:
-            threshold = choose_threshold(dev_scores[name], truth[dev_rows], target).threshold
-            flagged[name][test_rows] = test_scores[name] >= threshold
-            cells = _cells(truth[test_rows], flagged[name][test_rows], langs[test_rows], transactional[test_rows], real[test_rows])
-            pr_auc = average_precision_score(truth[test_rows], test_scores[name])
-            print(f"| {fold} | {name} | " + " | ".join(cells) + f" | {pr_auc:.4f} |", flush=True)
-    for name in MODELS:
-        # Each fold's model has its own score scale, so PR-AUC does not pool; F1 and FPR at each threshold do.
-        cells = _cells(truth, flagged[name], langs, transactional, real)
-        print(f"| **pooled** | **{name}** | " + " | ".join(f"**{cell}**" for cell in cells) + " | – |")
-    print(f"{time.perf_counter() - started:.0f} s")
+    for name in args.models:
+        cells = [_spread(ranking[name][scope][figure], ".4f") for scope in SCOPES for figure in RANKING]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    print(f"\nOperating point (each model's dev threshold at ham FPR {target}; pooled over folds; mean over {seeds}):\n")
+    columns = list(next(iter(operating.values())).keys()) if operating else []
+    print("| model | " + " | ".join(columns) + " |")
+    print("|---" * (len(columns) + 1) + "|")
+    for name in args.models:
+        print(f"| {name} | " + " | ".join(_spread(operating[name][cell], ".4f") for cell in columns) + " |")
+    print(f"\n{time.perf_counter() - started:.0f} s")
+    if args.scores_out and scored:
+        pl.concat(scored).join(frame.select("message_id", "label", "lang", "is_synthetic", "category"), on="message_id").write_parquet(args.scores_out)
+    if args.json_out:
+        summary = {"args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}, "ranking": ranking,
+                   "operating": operating, "folds": records}
+        args.json_out.write_text(json.dumps(summary, indent=1, default=float))
     return 0
 
 

@@ -198,9 +198,9 @@ class SpamWideDeepConfig(PreTrainedConfig):
 
     deep: dict | PreTrainedConfig | None = None
     ngram_spec: dict | None = None
-    ngram_dim: int = 32
-    wide_hidden: int = 64
-    wide_pooling: str = "mean"
+    ngram_dim: int = 16
+    wide_hidden: int = 0
+    wide_pooling: str = "sqrtn"
     wide_dropout: float = 0.1
     initializer_range: float = 0.02
 
@@ -283,9 +283,9 @@ def with_wide_half(
     deep: PreTrainedModel | None,
     spec: NgramSpec,
     seed: int,
-    ngram_dim: int = 32,
-    wide_hidden: int = 64,
-    wide_pooling: str = "mean",
+    ngram_dim: int = 16,
+    wide_hidden: int = 0,
+    wide_pooling: str = "sqrtn",
     wide_dropout: float = 0.1,
 ) -> SpamWideDeepForSequenceClassification:
     """A wide & deep classifier around ``deep`` (None: the wide half alone), the wide half freshly initialised."""

@@ -58,13 +58,14 @@ class TrainConfig(SettingsSection):
         "ngram_ids input the phone fills.",
     )
     wide_hidden: int = Field(
-        default=64, ge=0, le=1024,
-        description="Units of the wide half's dense ReLU layer between the pooled n-gram vectors and its logit "
-        "(0: a linear layer straight to the logit).",
+        default=0, ge=0, le=1024,
+        description="Units of a dense ReLU layer between the pooled n-gram vectors and the wide logit; 0 (default) is "
+        "one linear layer straight to the logit (measured better than 64 units in bench/cv.py, docs/experiments).",
     )
     wide_pooling: Literal["mean", "sqrtn"] = Field(
-        default="mean",
-        description="How each order's bucket vectors are pooled: masked mean (CLD3) or sum / sqrt(count) (sqrt-n).",
+        default="sqrtn",
+        description="How each order's bucket vectors are pooled: sum / sqrt(count) (sqrt-n, default: with de-duplicated "
+        "ids it is an L2-normalised bag, like the TF-IDF baseline's rows) or the masked mean (CLD3).",
     )
     wide_learning_rate: float | None = Field(
         default=1e-2, gt=0,
@@ -108,12 +109,14 @@ class TrainConfig(SettingsSection):
         "the same (1 disables). The bundled corpus is ~3/4 Korean.",
     )
     distill_weight: float = Field(
-        default=0.9,
+        default=0.5,
         ge=0,
         le=1,
         description="Share of the training target that comes from the TF-IDF baseline's out-of-fold spam probability "
-        "(knowledge distillation; 0 trains on hard labels only). Gives the small encoder the baseline's "
-        "character-level evidence where labelled data is thin (0.9 measured best with English 5-fold CV: docs/training.md).",
+        "(knowledge distillation; 0 trains on hard labels only). It carries the baseline's evidence where labelled data "
+        "is thin (the English quarter), but also its doubt about transactional hams. 0.5 with the wide half: 0.9 and "
+        "0.7 cost Korean ranking, 0 cost the real rows' (bench/cv.py, docs/training.md); the deep encoder alone was "
+        "best at 0.9.",
     )
     distill_folds: int = Field(
         default=5, ge=2, le=20, description="Cross-validation folds for the baseline's out-of-fold teacher probabilities."

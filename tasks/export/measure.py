@@ -66,6 +66,30 @@ def measure_latency(
     )
 
 
+def largest_weights(tflite_path: Path, top: int = 4) -> list[tuple[tuple[int, ...], int, int]]:
+    """(shape, bytes, scales) of the ``top`` largest constant tensors of a .tflite: where the file's size goes
+    (an int8 embedding table quantised per row carries one scale per row)."""
+    from ai_edge_litert import schema_py_generated as schema
+
+    data = tflite_path.read_bytes()
+    model = schema.Model.GetRootAs(data, 0)
+    found: dict[int, tuple[tuple[int, ...], int, int]] = {}
+    for graph_index in range(model.SubgraphsLength()):
+        graph = model.Subgraphs(graph_index)
+        for tensor_index in range(graph.TensorsLength()):
+            tensor = graph.Tensors(tensor_index)
+            buffer_index = tensor.Buffer()
+            if buffer_index == 0 or buffer_index in found:
+                continue
+            buffer = model.Buffers(buffer_index)
+            size = buffer.Size() if buffer.Offset() else buffer.DataLength()
+            if size:
+                quantization = tensor.Quantization()
+                scales = quantization.ScaleLength() if quantization is not None else 0
+                found[buffer_index] = (tuple(int(v) for v in tensor.ShapeAsNumpy()), int(size), int(scales))
+    return sorted(found.values(), key=lambda item: -item[1])[:top]
+
+
 def bundle_seq_lengths(bundle_dir: Path) -> tuple[int, ...]:
     """The signature lengths a bundle's tokenizer.json declares (what the exported files were built with)."""
     data = json.loads((bundle_dir / TOKENIZER_SETTINGS).read_text(encoding="utf-8"))

@@ -161,12 +161,31 @@ def test_parity_gate_fails_on_a_perturbed_reference(tiny_export_result):
     assert not build_report(len(texts), 0.5, 3, [ok]).passed  # tokenizer drift fails too
 
 
-def test_failing_gate_does_not_place_the_bundle(tmp_path, tiny_model_dir):
+def test_failing_gate_does_not_place_the_bundle_and_deep_only_models_are_format_1(tmp_path):
+    """A failing gate leaves the version folder absent (files kept under rejected/). The model here is deep only
+    (architecture deep, and every model trained before the wide half): two inputs, bundle format 1, which the
+    reference client still reads."""
+    from transformers import AutoTokenizer
+
+    from models.encoder import build_model
+    from models.reference_client import ReferenceClient
     from tasks.export.pipeline import export_bundle
 
+    model_dir = tmp_path / "model"
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_bundle.tiny_tokenizer_dir()), local_files_only=True)
+    build_model("tiny", len(tokenizer), tokenizer.pad_token_id, seed=0).save_pretrained(str(model_dir))
+    tokenizer.save_pretrained(str(model_dir))
     strict = ExportConfig(seq_lengths=[32], int8=False, coreml=False, fp32_max_abs_diff=1e-12)
     texts = tiny_bundle.eval_texts()[:60]
-    result = export_bundle(tiny_model_dir, "strict-1", 0.5, texts, tmp_path / "bundles", strict, max_seq_len=32)
+    result = export_bundle(model_dir, "strict-1", 0.5, texts, tmp_path / "bundles", strict, max_seq_len=32)
+    written = result.bundle_dir or result.rejected_dir
+    index = read_bundle_index(written)
+    assert index["format"] == BUNDLE_FORMAT_V1 and "ngram_contract" not in index
+    assert not (written / "ngrams.json").exists()
+    assert set(index["signatures"]["inputs"]) == {"input_ids", "attention_mask"}
+    client = ReferenceClient(written)
+    assert set(client.encode("free prize")) == {"input_ids", "attention_mask"}
+    assert 0.0 <= client.predict(["free prize"])[0].spam_probability <= 1.0
     if result.report.passed:  # fp32 can be bit-exact; then the gate must have seen zero difference
         assert result.report.files[0].max_abs_diff == 0.0
         pytest.skip("fp32 TFLite was bit-exact on these texts; nothing to reject")
@@ -252,30 +271,6 @@ def test_exported_graphs_agree_with_the_golden_test_vectors(tiny_export_result):
             ).logits
         worst = max(worst, abs(device - float(torch.softmax(logits, dim=-1)[0, 1])))
     assert worst <= 1e-4, worst
-
-
-def test_deep_only_model_exports_as_format_1(tmp_path):
-    """architecture deep (and models trained before the wide half) still export: two inputs, bundle format 1."""
-    from transformers import AutoTokenizer
-
-    from models.encoder import build_model
-    from models.reference_client import ReferenceClient
-    from tasks.export.pipeline import export_bundle
-
-    model_dir = tmp_path / "model"
-    tokenizer = AutoTokenizer.from_pretrained(str(tiny_bundle.tiny_tokenizer_dir()), local_files_only=True)
-    build_model("tiny", len(tokenizer), tokenizer.pad_token_id, seed=0).save_pretrained(str(model_dir))
-    tokenizer.save_pretrained(str(model_dir))
-    quick = ExportConfig(seq_lengths=[32], int8=False, coreml=False)
-    result = export_bundle(model_dir, "deep-1", 0.5, tiny_bundle.eval_texts()[:30], tmp_path / "bundles", quick, max_seq_len=32)
-    assert result.bundle_dir is not None, result.report.reasons
-    index = read_bundle_index(result.bundle_dir)
-    assert index["format"] == BUNDLE_FORMAT_V1 and "ngram_contract" not in index
-    assert not (result.bundle_dir / "ngrams.json").exists()
-    assert set(index["signatures"]["inputs"]) == {"input_ids", "attention_mask"}
-    client = ReferenceClient(result.bundle_dir)
-    assert set(client.encode("free prize")) == {"input_ids", "attention_mask"}
-    assert 0.0 <= client.predict(["free prize"])[0].spam_probability <= 1.0
 
 
 def test_ondevice_figures_time_the_longest_exported_signature(tiny_export_result):
