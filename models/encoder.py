@@ -64,7 +64,7 @@ PRESETS: dict[str, dict[str, int]] = {
 #   cls: ALBERT's pooler on the [CLS] state (tanh(W h_cls)), as BERT classifiers do;
 #   mean_max: the masked mean and the masked max of the last layer's states, concatenated: "some token is spammy"
 #     is one max away instead of having to be routed through [CLS]. Measured within run-to-run noise of cls
-#     (docs/training.md), so cls stays the default.
+#     (docs/experiments/2026-11-deep-encoder.md), so cls stays the default.
 POOLINGS: tuple[str, ...] = ("cls", "mean_max")
 # Padding positions are pushed this far below any real state before the max: -1e4 rather than -inf keeps fp16
 # Core ML finite, and [CLS] is always a real position.

@@ -25,7 +25,7 @@ class TrainConfig(SettingsSection):
         default="cls",
         description="How a from-scratch encoder pools token states for its ham/spam head: cls (the [CLS] pooler, as "
         "BERT classifiers do) or mean_max (masked mean and max of the last layer, concatenated; measured within noise "
-        "of cls, docs/training.md). Ignored with base_model.",
+        "of cls, docs/experiments/2026-11-deep-encoder.md). Ignored with base_model.",
     )
     base_model: str | None = Field(
         default=None,
