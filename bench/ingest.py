@@ -2,6 +2,7 @@
 
     python -m bench.ingest --rows 1000000
     python -m bench.ingest --rows 100000,1000000     # each size in its own process: independent peaks
+    python -m bench.ingest --long-line-mb 200        # one 200 MB JSONL line: quarantined, memory stays flat
 
 Generates N report rows from templates (heavy duplication and campaign variants, like real spam reports,
 plus ~0.5% bad rows) as JSONL and CSV files in a temporary folder, runs ``run_ingest`` on them in a fresh
@@ -21,6 +22,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 ROWS_PER_FILE = 250_000
 
@@ -131,10 +133,31 @@ def generate_logs(rows: int, folder: Path, seed: int = 13) -> dict[str, int]:
     return {"rows": rows, "files": file_no, "bad_rows": bad, "distinct_texts": len(set(pool))}
 
 
-def _rss_kib() -> int:
+def write_long_line_log(path: Path, megabytes: int) -> int:
+    """A JSONL file: a good report, one report whose line is ``megabytes`` MB, another good one. Written in
+    1 MiB chunks (the generator never holds the line). Returns the long line's size in bytes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    good = '{{"report_id": "{}", "received_at": "2026-11-20T09:00:00+09:00", "text": "{}"}}\n'
+    head = b'{"report_id": "long-1", "received_at": "2026-11-20T09:00:00+09:00", "text": "'
+    chunk = ("광고 " * (1 << 18)).encode("utf-8")[: 1 << 20]
+    chunk = chunk[: len(chunk) - len(chunk) % 7]  # whole characters ("광고 " is 7 bytes)
+    size = 0
+    with path.open("wb") as handle:
+        handle.write(good.format("long-0", "앞 줄은 정상입니다").encode("utf-8"))
+        handle.write(head)
+        size = len(head)
+        while size < megabytes * 1_000_000:
+            handle.write(chunk)
+            size += len(chunk)
+        handle.write(b'"}\n')
+        handle.write(good.format("long-2", "뒤 줄도 정상입니다").encode("utf-8"))
+    return size + 3
+
+
+def _rss_kib(field: str = "VmRSS") -> int:
     with open("/proc/self/status", encoding="ascii") as handle:
         for line in handle:
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1])
     return 0
 
@@ -196,6 +219,10 @@ def run_child(log_dir: Path, state_dir: Path, batch_rows: int | None, profile: P
         "baseline_mib": baseline / 1024,
         "peak_mib": rss.peak_kib / 1024,
         "peak_above_baseline_mib": (rss.peak_kib - baseline) / 1024,
+        # The kernel's RSS high-water mark of this process (imports included): nothing between two samples is
+        # missed. VmHWM, not getrusage's ru_maxrss: that one keeps the parent's peak across fork + exec.
+        "max_rss_mib": _rss_kib("VmHWM") / 1024,
+        "reasons": result.reasons,
     }
 
 
@@ -205,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-rows", type=int, default=None, help="override ingest.batch_rows")
     parser.add_argument("--profile", type=Path, default=None, help="write cProfile stats of the ingest to this path")
     parser.add_argument("--keep", action="store_true", help="keep the generated logs and state folder")
+    parser.add_argument("--long-line-mb", type=int, default=None, help="instead: one JSONL line of this many MB")
     parser.add_argument("--child", nargs=2, metavar=("LOG_DIR", "STATE_DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -217,6 +245,8 @@ def main(argv: list[str] | None = None) -> int:
     from rich.table import Table
 
     console = Console(width=180)
+    if args.long_line_mb:
+        return _long_line(args.long_line_mb, console, keep=args.keep)
     table = Table(title="ingest benchmark (run_ingest, fresh process per size)")
     for column in ("rows", "files", "gen s", "ingest s", "rows/s", "rows/min", "accepted", "duplicate", "quarantined", "peak RSS MiB", "peak-baseline MiB"):
         table.add_column(column, justify="right")
@@ -252,6 +282,37 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             if not args.keep:
                 shutil.rmtree(work, ignore_errors=True)
+    console.print(table)
+    return 0
+
+
+def run_long_line(megabytes: int, work: Path) -> dict[str, object]:
+    """Ingest a log with one ``megabytes`` MB line in a fresh process; its figures (max_rss_mib: the peak)."""
+    line_bytes = write_long_line_log(work / "logs" / "long.jsonl", megabytes)
+    command = [sys.executable, "-m", "bench.ingest", "--child", str(work / "logs"), str(work / "state")]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr[-4000:])
+    return {"line_bytes": line_bytes, **json.loads(done.stdout.strip().splitlines()[-1])}
+
+
+def _long_line(megabytes: int, console: Any, keep: bool) -> int:
+    from rich.table import Table
+
+    work = Path(tempfile.mkdtemp(prefix="bench-ingest-long-line-"))
+    try:
+        figures = run_long_line(megabytes, work)
+    finally:
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
+    table = Table(title="one long JSONL line (run_ingest, fresh process)")
+    for column in ("line MB", "read", "accepted", "quarantined", "reasons", "ingest s", "peak RSS MiB", "max RSS MiB", "baseline MiB"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        f"{figures['line_bytes'] / 1e6:.0f}", str(figures["read"]), str(figures["accepted"]), str(figures["quarantined"]),
+        ", ".join(f"{k} {v}" for k, v in figures["reasons"].items()), f"{figures['seconds']:.1f}",
+        f"{figures['peak_mib']:.0f}", f"{figures['max_rss_mib']:.0f}", f"{figures['baseline_mib']:.0f}",
+    )
     console.print(table)
     return 0
 

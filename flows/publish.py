@@ -1,4 +1,8 @@
-"""The publish flow (bundle -> store, manifest last) and the publish-rollback flow (manifest -> older version)."""
+"""The publish flow (bundle -> store, manifest last) and the publish-rollback flow (manifest -> older version).
+
+Every flow here first resolves the registry version it would ship (the bundle's training run, or alias
+``champion``) and refuses one whose gates failed without a reviewer's override (models/release.py).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,29 @@ from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
 from flows.orchestration import parameter, run_name, tag_run
+from models.ondevice import read_bundle_index
+from models.release import ALIAS_CHAMPION
 from spamloop.config import SpamloopConfig, load_config
 from spamloop.settings.export import PublishConfig
 from tasks.export.parity import ParityReport
+from tasks.publish.champion import ChampionBundleError, find_bundle_for_run
 from tasks.publish.publish import Manifest
-from tasks.publish.champion import champion_run_id, find_bundle_for_run
-from tasks.publish.steps import publish_bundle_task, rollback_task
+from tasks.publish.steps import publish_bundle_task, release_task, rollback_task
+
+
+def release_line(manifest: Manifest) -> str:
+    """Which registry version, verdict and gate table the manifest ships, and any override, in one line."""
+    release = manifest.registry
+    if release is None:
+        return "registry version: not recorded (a spamloop-manifest/1 manifest)"
+    line = (
+        f"registry {release.registered_model} v{release.version}, verdict **{release.verdict}**, "
+        f"gates sha256 `{(release.gates_sha256 or 'not recorded')[:16]}`"
+    )
+    if release.override is not None:
+        o = release.override
+        line += f"; **override** by {o.reviewer} at {o.at} (overrode {o.overridden_verdict}): {o.reason}"
+    return line
 
 
 def manifest_markdown(action: str, manifest: Manifest) -> str:
@@ -21,6 +42,7 @@ def manifest_markdown(action: str, manifest: Manifest) -> str:
     lines = [
         f"# {action}: {manifest.name} → **{manifest.version}**",
         "",
+        f"- {release_line(manifest)}",
         f"- previous version: {manifest.previous_version or 'none'}",
         f"- threshold {manifest.threshold}, normalisation {manifest.normalization_version}, "
         f"max_seq_len {manifest.max_seq_len}, min app {manifest.min_app_version or 'any'}",
@@ -55,6 +77,9 @@ def publish(
 ) -> Manifest:
     """Upload a verified bundle (its parity report must have passed) and point the manifest at it.
 
+    Refused unless the registry version registered from the bundle's training run (bundle.json mlflow_run_id)
+    passed its gates or carries a reviewer's override.
+
     Args:
         bundle_dir: The exported bundle folder (<state>/exports/<version>).
         config: The whole spamloop configuration; empty means defaults, spamloop.yaml and SPAMLOOP_* variables.
@@ -63,7 +88,8 @@ def publish(
     """
     config = config or load_config()
     tag_run()
-    manifest = publish_bundle_task(config, publish_config_of(config, publish_config), bundle_dir, report)
+    release = release_task(config, run_id=read_bundle_index(Path(bundle_dir)).get("mlflow_run_id"))
+    manifest = publish_bundle_task(config, publish_config_of(config, publish_config), bundle_dir, release, report)
     _publish_artifact("Published", manifest)
     return manifest
 
@@ -76,6 +102,8 @@ def publish_rollback(
     name: str, version: str, config: SpamloopConfig | None = None, publish_config: PublishConfig | None = None
 ) -> Manifest:
     """Point the app's manifest back at an earlier published version (its files are checked first).
+
+    Refused, like a new publish, unless that version's registry version passed its gates or was overridden.
 
     Args:
         name: Model name in the store (the manifest's name).
@@ -92,9 +120,11 @@ def publish_rollback(
 
 @flow(name="publish-champion", flow_run_name=run_name("publish-champion"))
 def publish_champion(config: SpamloopConfig | None = None, publish_config: PublishConfig | None = None) -> Manifest:
-    """Publish whatever version holds alias ``champion`` (after an approval or a registry rollback).
+    """Publish the version that holds alias ``champion`` (after an approval, override or registry rollback).
 
-    Idempotent: files already in the store are not uploaded again; the manifest is re-pointed.
+    Refused when that version did not pass its gates and no reviewer overrode them, whoever moved the alias
+    (an alias set in the MLflow UI is not an approval). Idempotent: files already in the store are not
+    uploaded again; the manifest is re-pointed.
 
     Args:
         config: The whole spamloop configuration; empty means defaults, spamloop.yaml and SPAMLOOP_* variables.
@@ -102,8 +132,10 @@ def publish_champion(config: SpamloopConfig | None = None, publish_config: Publi
     """
     config = config or load_config()
     tag_run()
-    registry_version, run_id = champion_run_id(config.resolved_tracking_uri, config.evaluate.registered_model_name)
-    bundle_dir = find_bundle_for_run(config.paths.exports, run_id)
-    manifest = publish_bundle_task(config, publish_config_of(config, publish_config), bundle_dir, None)
-    _publish_artifact(f"Published champion v{registry_version}", manifest)
+    release = release_task(config, alias=ALIAS_CHAMPION)
+    if release.run_id is None:
+        raise ChampionBundleError(f"champion v{release.version} records no training run, so no bundle can be found")
+    bundle_dir = find_bundle_for_run(config.paths.exports, release.run_id)
+    manifest = publish_bundle_task(config, publish_config_of(config, publish_config), bundle_dir, release, None)
+    _publish_artifact(f"Published champion v{release.version}", manifest)
     return manifest

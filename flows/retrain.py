@@ -3,7 +3,9 @@
 ingest -> label -> train -> export (candidate bundle + parity) -> evaluate (gates, registry) -> approval -> publish
 
 Export runs before evaluate because the promotion gates include the on-device budget and parity.
-Nothing reaches phones unless every gate passed and the champion alias moved to the candidate.
+Nothing reaches phones unless every gate passed and the champion alias moved to the candidate (and the
+publish flow checks the registry verdict again). A run that publishes nothing ends in a named Completed
+state, ``Blocked`` or ``AwaitingReview``, whose message says why; its result is still the RetrainSummary.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger, tags
 from prefect.artifacts import create_markdown_artifact
+from prefect.states import Completed, State
 from pydantic import BaseModel, Field
 from rich.console import Console
 from rich.table import Table
@@ -27,13 +30,19 @@ from flows.train import train
 from models.ondevice import TFLITE_INT8
 from spamloop.config import SpamloopConfig, load_config
 from spamloop.runtime import prepare_runtime
-from tasks.evaluate.gates import GateResult, OndeviceReport
+from tasks.evaluate.gates import GateResult, OndeviceReport, gate_rows
 from tasks.evaluate.gold import load_gold
 from tasks.evaluate.pipeline import run_link
 from tasks.export.measure import ondevice_figures
 
 BOOTSTRAP_REVIEWER = "spamloop-bootstrap"
+# Final state names of a run that published nothing (state type stays COMPLETED: the loop worked as designed).
+STATE_BLOCKED = "Blocked"
+STATE_AWAITING_REVIEW = "AwaitingReview"
+PUBLISH_STATUS_STATES = {"blocked": STATE_BLOCKED, "awaiting-review": STATE_AWAITING_REVIEW}
 GOLD_METRICS = ("spam_f1", "ham_fpr", "spam_precision", "spam_recall", "pr_auc")
+# Each gate's verdict beside its value, 95% interval and n (comparisons: the difference candidate - reference).
+GATE_COLUMNS = ("gate", "value", "95% interval", "n", "limit", "passed")
 
 
 class StageOutcome(BaseModel):
@@ -67,6 +76,10 @@ class RetrainSummary(BaseModel):
     def add(self, stage: str, status: str, summary: str, **figures: Any) -> None:
         self.stages.append(StageOutcome(stage=stage, status=status, summary=summary, figures=figures))
 
+    def stage(self, name: str) -> StageOutcome | None:
+        """The last outcome recorded for stage ``name``."""
+        return next((s for s in reversed(self.stages) if s.stage == name), None)
+
     def to_markdown(self) -> str:
         lines = ["# Weekly retrain", "", "| stage | status | summary |", "|---|---|---|"]
         lines += [f"| {s.stage} | {s.status} | {_cell(s.summary)} |" for s in self.stages]
@@ -82,9 +95,10 @@ class RetrainSummary(BaseModel):
             lines += ["", "## Candidate on the gold set", "", "| metric | value |", "|---|---|"]
             lines += [f"| {name} | {value:.4f} |" for name, value in self.gold_metrics.items()]
         if self.gates:
-            lines += ["", "## Promotion gates", "", "| gate | value | threshold | passed |", "|---|---|---|---|"]
+            lines += ["", "## Promotion gates", "", f"| {' | '.join(GATE_COLUMNS)} |", "|---|---|---|---|---|---|"]
             lines += [
-                f"| {g.name} | {_figure(g.value)} | {_figure(g.limit)} | {_passed(g.verdict)} |" for g in self.gates
+                f"| {name} | {value} | {interval} | {n} | {limit} | {_passed(gate, verdict)} |"
+                for gate, (name, value, interval, n, limit, verdict) in zip(self.gates, gate_rows(self.gates), strict=True)
             ]
         lines += ["", f"**Published version:** {self.published_version or 'none (manifest unchanged)'}"]
         if self.links:
@@ -100,12 +114,11 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def _passed(verdict: str) -> str:
-    return {"pass": "yes", "fail": "**no**"}.get(verdict, verdict.replace("_", " "))
-
-
-def _figure(value: float | None) -> str:
-    return "–" if value is None else f"{value:.4g}"
+def _passed(gate: GateResult, label: str) -> str:
+    """yes / **no** / **undecided (n=12)**: a gate that blocks promotion is in bold."""
+    text = {"pass": "yes", "fail": "no"}.get(gate.verdict)
+    text = label if text is None else text if gate.required else f"{text} (info)"
+    return f"**{text}**" if gate.blocking else text
 
 
 def _link(value: str) -> str:
@@ -147,12 +160,25 @@ def _quality_rows(trained: Any) -> list[dict[str, Any]]:
     return rows
 
 
+def retrain_state(summary: RetrainSummary) -> RetrainSummary | State:
+    """The flow's return value: the summary when a model was published (state Completed); otherwise a Completed
+    state named Blocked (gates or parity failed) or AwaitingReview (passed, waiting for a reviewer) whose message is
+    the reason, carrying the same summary as its result."""
+    publish = summary.stage("publish")
+    name = PUBLISH_STATUS_STATES.get(publish.status) if publish is not None else None
+    if summary.published_version is not None or name is None:
+        return summary
+    return Completed(name=name, message=publish.summary, data=summary)
+
+
 @flow(name="weekly-retrain", flow_run_name=run_name("weekly-retrain"), log_prints=True)
-def weekly_retrain(config: SpamloopConfig | None = None) -> RetrainSummary:
+def weekly_retrain(config: SpamloopConfig | None = None) -> RetrainSummary | State:
     """Run the whole loop once: new reports in, a gated model out to phones.
 
     Re-running after a failure resumes (flows/resume.py): cached labels, a finished or checkpointed training
-    run, its bundle and its evaluation are found again, and publishing is idempotent.
+    run, its bundle and its evaluation are found again, and publishing is idempotent. Calling it returns the
+    RetrainSummary; when nothing was published the run's final state is named Blocked or AwaitingReview, with
+    the reason as its message (``return_state=True`` gives that state).
 
     Args:
         config: The whole spamloop configuration; empty means defaults, spamloop.yaml and SPAMLOOP_* variables.
@@ -167,7 +193,7 @@ def weekly_retrain(config: SpamloopConfig | None = None) -> RetrainSummary:
     create_markdown_artifact(key="retrain-summary", markdown=summary.to_markdown(), description="Weekly retrain")
     for stage in summary.stages:
         logger.info("%s: %s — %s", stage.stage, stage.status, stage.summary)
-    return summary
+    return retrain_state(summary)
 
 
 def _run_stages(config: SpamloopConfig) -> RetrainSummary:
@@ -272,9 +298,10 @@ def _run_stages(config: SpamloopConfig) -> RetrainSummary:
     if not promoted:
         status = "blocked" if evaluated.verdict != "pass" else "awaiting-review"
         hint = (
-            f"gates failed ({failed})"
+            f"version {evaluated.version} failed {len(evaluated.failed_gates)} gate(s): {failed}"
             if evaluated.verdict != "pass"
-            else f"approve with: spamloop registry approve {evaluated.version} --comment '...'"
+            else f"version {evaluated.version} passed every gate and awaits review: "
+            f"spamloop registry approve {evaluated.version} --comment '...'"
         )
         summary.add("publish", status, f"not published: {hint}")
     elif exported.bundle_dir is None:
@@ -304,11 +331,11 @@ def print_summary(summary: RetrainSummary, console: Console) -> None:
             )
         console.print(quality)
     if summary.gates:
-        gates = Table(title="promotion gates (gold set)")
-        for column in ("gate", "value", "threshold", "passed"):
-            gates.add_column(column)
-        for gate in summary.gates:
-            gates.add_row(gate.name, _figure(gate.value), _figure(gate.limit), _passed(gate.verdict).strip("*"))
+        gates = Table(title="promotion gates (gold set; comparisons: difference candidate - reference)")
+        for column in GATE_COLUMNS:
+            gates.add_column(column, overflow="fold")  # on a narrow terminal wrap, never cut a figure or a name
+        for gate, (name, value, interval, n, limit, verdict) in zip(summary.gates, gate_rows(summary.gates), strict=True):
+            gates.add_row(name, value, interval, n, limit, _passed(gate, verdict).strip("*"))
         console.print(gates)
     console.print(f"published version: {summary.published_version or 'none (manifest unchanged)'}")
     for name, value in summary.links.items():

@@ -1,6 +1,6 @@
 """The text contract: how a raw SMS becomes model input, LLM input and grouping keys.
 
-The rules are data (``normalization_spec.json``, versioned ``norm-v2``). Two engines interpret them and must
+The rules are data (``normalization_spec.json``, versioned ``norm-v3``). Two engines interpret them and must
 give byte-identical results (a property test keeps them so):
 
 * a per-string Python engine (``normalize``, ``text_for_llm``, ...) used by training, the reference client, and
@@ -29,6 +29,9 @@ from typing import Any
 
 import polars as pl
 
+from models import privacy
+from models.privacy import luhn_valid
+
 SPEC_PATH = Path(__file__).with_name("normalization_spec.json")
 
 # Named groups every rule pattern is composed of: consumed boundary characters are re-emitted around the
@@ -36,22 +39,21 @@ SPEC_PATH = Path(__file__).with_name("normalization_spec.json")
 _LEFT, _BODY, _RIGHT = "left", "body", "right"
 
 
-def luhn_valid(digits: str) -> bool:
-    """True when ``digits`` (separators ignored) pass the Luhn checksum used by payment cards."""
-    numbers = [ord(ch) - 48 for ch in digits if "0" <= ch <= "9"]
-    if not numbers:
-        return False
-    total = 0
-    for index, value in enumerate(reversed(numbers)):
-        if index % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
+def rrn_valid(body: str) -> bool:
+    """An RRN-shaped match (the date is already checked by the pattern): written with a separator it passes; a
+    contiguous 13-digit run needs the pre-2020 check digit (barcodes and order numbers are contiguous too)."""
+    return not body.isdigit() or privacy.rrn_checksum_valid(body)
 
 
-VALIDATORS: dict[str, Callable[[str], bool]] = {"luhn": luhn_valid}
+def _card_valid(rule: Rule, body: str) -> bool:
+    return luhn_valid(body) and rule.card_iin_regex.match("".join(ch for ch in body if "0" <= ch <= "9")) is not None
+
+
+VALIDATORS: dict[str, Callable[[Rule, str], bool]] = {
+    "luhn": lambda rule, body: luhn_valid(body),
+    "card": _card_valid,
+    "rrn": lambda rule, body: rrn_valid(body),
+}
 
 
 def _to_rust(pattern: str) -> str:
@@ -79,6 +81,28 @@ class Rule:
     model_placeholder: str | None = None
     model_host_dot: str = "."
     host_groups: tuple[str, ...] = ()
+    identity_placeholder: str | None = None
+    not_after: tuple[str, ...] = ()  # a match right after one of these words (not_after_chars before the body) is kept
+    not_after_chars: int = 0
+    card_iin: str | None = None
+
+    @property
+    def needs_python(self) -> bool:
+        """A rule a regex alone cannot apply (validator or not_after): the polars engine hands its rows to Python."""
+        return bool(self.validator or self.not_after)
+
+    @cached_property
+    def card_iin_regex(self) -> re.Pattern[str]:
+        return re.compile(self.card_iin or "")
+
+    def accepts(self, text: str, match: re.Match[str]) -> bool:
+        """The validator and the not_after words agree that this match is the rule's."""
+        body_start = match.start(_BODY)
+        if self.not_after:
+            before = text[max(0, body_start - self.not_after_chars) : body_start]
+            if any(word in before for word in self.not_after):
+                return False
+        return not self.validator or VALIDATORS[self.validator](self, match.group(_BODY))
 
     @cached_property
     def regex(self) -> re.Pattern[str]:
@@ -118,6 +142,7 @@ class NormalizationSpec:
     other_letters: str
     ko_min_hangul_share: tuple[int, int]
     en_min_latin_share: tuple[int, int]
+    domain_suffixes: tuple[str, ...]
 
     @classmethod
     def load(cls, path: Path = SPEC_PATH) -> NormalizationSpec:
@@ -140,6 +165,10 @@ class NormalizationSpec:
                     model_placeholder=item.get("model_placeholder"),
                     model_host_dot=item.get("model_host_dot", "."),
                     host_groups=tuple(item.get("host_groups", ())),
+                    identity_placeholder=item.get("identity_placeholder"),
+                    not_after=tuple(item.get("not_after", ())),
+                    not_after_chars=int(item.get("not_after_chars", 0)),
+                    card_iin=item.get("card_iin"),
                 )
             )
         placeholders = tuple(raw["placeholders"])
@@ -166,11 +195,19 @@ class NormalizationSpec:
             other_letters=lang["other_letters"],
             ko_min_hangul_share=tuple(lang["ko_min_hangul_share"]),
             en_min_latin_share=tuple(lang["en_min_latin_share"]),
+            domain_suffixes=tuple(raw["registrable_domain"]["suffixes"]),
         )
 
     @cached_property
     def nfkc_hidden(self) -> tuple[str, ...]:
         return tuple(chr(ord(ch) + self.nfkc_shift) for ch in self.nfkc_kept)
+
+    @cached_property
+    def registrable_patterns(self) -> tuple[str, str, str]:
+        """(IP address, label + listed suffix, last two labels): the first that matches a host gives its
+        registrable domain; leftmost-first search makes the listed suffix the longest one that fits."""
+        suffixes = "|".join(re.escape(s) for s in sorted(self.domain_suffixes, key=lambda s: (-len(s), s)))
+        return "^[0-9.]+$", f"[^.]+\\.(?:{suffixes})$", "[^.]+\\.[^.]+$"
 
     @cached_property
     def url_rule(self) -> Rule:
@@ -256,14 +293,14 @@ def clean_text(text: str) -> str:
     return _SPACES.sub(" ", text).strip(" ")
 
 
-def _sub_validated(rule: Rule, text: str, check: Callable[[str], bool]) -> str:
+def _sub_validated(rule: Rule, text: str) -> str:
     """Like ``regex.sub``, but a match whose body fails the validator is not replaced and the search goes on
     from the next start position, so a failed candidate cannot hide a valid one that overlaps it."""
     out: list[str] = []
     done = 0  # text[:done] is already in out
     pos = 0
     while (match := rule.regex.search(text, pos)) is not None:
-        if check(match.group(_BODY)):
+        if rule.accepts(text, match):
             out.append(text[done : match.start()])
             out.append(match.group(_LEFT) + rule.placeholder + match.group(_RIGHT))
             done = pos = match.end()
@@ -278,10 +315,9 @@ def _sub_validated(rule: Rule, text: str, check: Callable[[str], bool]) -> str:
 def _apply_rule(rule: Rule, text: str) -> str:
     if rule.prefilter_regex.search(text) is None:
         return text
-    if rule.validator:
-        check = VALIDATORS[rule.validator]
+    if rule.needs_python:
         for _ in range(rule.passes):
-            text = _sub_validated(rule, text, check)
+            text = _sub_validated(rule, text)
         return text
     placeholder = rule.placeholder
 
@@ -347,11 +383,13 @@ class _Marked:
 
     @property
     def text_norm(self) -> str:
-        return _URL_MARK.sub("[URL]", self.text)
+        url = SPEC.url_rule
+        return self._with_hosts(url.identity_placeholder or url.placeholder, url.model_host_dot, registrable=True)
 
-    def _with_hosts(self, shown: str, dot: str = ".") -> str:
-        hosts = [host.replace(".", dot) for host in self.hosts]
-        return _URL_MARK.sub(lambda m: shown.replace("{host}", hosts[_mark_index(m.group(1))]), self.text)
+    def _with_hosts(self, shown: str, dot: str = ".", *, registrable: bool = False) -> str:
+        hosts = [(registrable_domain(host) if registrable else host).replace(".", dot) for host in self.hosts]
+        field = "{domain}" if registrable else "{host}"
+        return _URL_MARK.sub(lambda m: shown.replace(field, hosts[_mark_index(m.group(1))]), self.text)
 
     @property
     def text_model(self) -> str:
@@ -360,11 +398,24 @@ class _Marked:
 
     @property
     def text_for_llm(self) -> str:
-        return self._with_hosts(SPEC.url_rule.llm_placeholder or SPEC.url_rule.placeholder)
+        return privacy.scrub(self._with_hosts(SPEC.url_rule.llm_placeholder or SPEC.url_rule.placeholder))
 
     @property
     def url_domains(self) -> list[str]:
         return [self.hosts[_mark_index(digits)] for digits in _URL_MARK.findall(self.text)]
+
+
+_REGISTRABLE = tuple(re.compile(pattern) for pattern in SPEC.registrable_patterns)
+
+
+def registrable_domain(host: str) -> str:
+    """The part of a (lower-cased, scrubbed) host that identifies a site: ``m.naver.com`` -> ``naver.com``,
+    ``www2.kb.co.kr`` -> ``kb.co.kr``, ``x.github.io`` -> ``x.github.io`` (spec ``registrable_domain``)."""
+    ip, listed, two_labels = _REGISTRABLE
+    if ip.search(host):
+        return host
+    match = listed.search(host) or two_labels.search(host)
+    return match.group(0) if match else host
 
 
 def _placeholders(cleaned: str) -> _Marked:
@@ -382,7 +433,8 @@ def _placeholders(cleaned: str) -> _Marked:
 
 
 def normalize(text: str) -> str:
-    """Identity text (message ids, dedupe, campaigns): cleaned, URL/e-mail/RRN/card/phone/account replaced by placeholders."""
+    """Identity text (message ids, dedupe, campaigns): cleaned, e-mail/RRN/card/phone/account replaced by
+    placeholders, a URL by ``[URL:<registrable domain>]`` with dots as ``·`` (``[URL:naver·com]``)."""
     return _placeholders(clean_text(text)).text_norm
 
 
@@ -396,7 +448,8 @@ def model_text(text: str) -> str:
 
 
 def text_for_llm(text: str) -> str:
-    """What an LLM may see: as ``normalize``, but a URL shows its host (``[URL:bit.ly]``), itself scrubbed."""
+    """What an LLM may see: the spec's placeholders with a URL as ``[URL:bit.ly]`` (its scrubbed host), then the
+    server-side privacy pass (``models.privacy``: libphonenumber and the richer PII rules) on top."""
     return _placeholders(clean_text(text)).text_for_llm
 
 
@@ -551,7 +604,7 @@ def _apply_rule_series(
 def _apply_rules_series(texts: pl.Series, rules: tuple[Rule, ...]) -> pl.Series:
     """Regex-only rules in spec order; validator rules are skipped (rows with candidates go to Python)."""
     for rule in rules:
-        if not rule.validator:
+        if not rule.needs_python:
             texts, _ = _apply_rule_series(texts, rule)
     return texts
 
@@ -602,6 +655,17 @@ def _scrub_hosts(hosts: pl.Series) -> pl.Series:
         .sort("_row")
     )
     return regrouped.get_column("_hosts").cast(pl.List(pl.String))
+
+
+def _registrable_domains(hosts: pl.Series) -> pl.Series:
+    """Vectorised ``registrable_domain`` of each host of each row."""
+    ip, listed, two_labels = SPEC.registrable_patterns
+    element = pl.element()
+    return hosts.list.eval(
+        pl.when(element.str.contains(ip))
+        .then(element)
+        .otherwise(pl.coalesce(element.str.extract(f"({listed})"), element.str.extract(f"({two_labels})"), element))
+    ).cast(pl.List(pl.String))
 
 
 def _template_keys(text_norm: pl.Series) -> pl.Series:
@@ -670,7 +734,7 @@ def _python_rows(
         unassigned = raw.gather(uncommon_rows).str.contains(SPEC.unassigned_chars)
         rows.update(uncommon_rows.filter(unassigned).to_list())
     for rule in SPEC.rules:
-        if rule.validator:
+        if rule.needs_python:
             rows.update(cleaned.str.contains(_to_rust(rule.candidate or rule.pattern)).arg_true().to_list())
     upper_host = hosts.list.eval(pl.element().str.contains("[A-Z]")).list.any().fill_null(False)
     rows.update(url_rows.filter(upper_host).to_list())
@@ -695,20 +759,29 @@ def normalize_frame(df: pl.DataFrame, text_col: str = "text") -> pl.DataFrame:
 
     # Only rows with a URL carry marks, and only they differ between the two outputs.
     marked_urls = marked.gather(url_rows)
-    text_norm = _replace_rows(marked, url_rows, marked_urls.str.replace_all(_POLARS_URL_MARK, "[URL]", literal=True))
-    model_hosts = scrubbed_hosts.list.eval(pl.element().str.replace_all(".", url.model_host_dot, literal=True))
-    text_model = _replace_rows(
-        text_norm, url_rows, _show_hosts(marked_urls, model_hosts, url.model_placeholder or url.placeholder)
+    plain = _replace_rows(marked, url_rows, marked_urls.str.replace_all(_POLARS_URL_MARK, "[URL]", literal=True))
+    dotted = scrubbed_hosts.list.eval(pl.element().str.replace_all(".", url.model_host_dot, literal=True))
+    domains_dotted = _registrable_domains(scrubbed_hosts).list.eval(
+        pl.element().str.replace_all(".", url.model_host_dot, literal=True)
     )
+    identity = (url.identity_placeholder or url.placeholder).replace("{domain}", "{host}")
+    text_norm = _replace_rows(plain, url_rows, _show_hosts(marked_urls, domains_dotted, identity))
+    text_model = _replace_rows(plain, url_rows, _show_hosts(marked_urls, dotted, url.model_placeholder or url.placeholder))
     text_llm = _replace_rows(
-        text_norm, url_rows, _show_hosts(marked_urls, scrubbed_hosts, url.llm_placeholder or url.placeholder)
+        plain, url_rows, _show_hosts(marked_urls, scrubbed_hosts, url.llm_placeholder or url.placeholder)
     )
+    # The server-side privacy pass, on the rows its prefilter finds (the Python engine applies it to every text,
+    # and it leaves a text without a prefilter match unchanged).
+    private_rows = text_llm.str.contains(privacy.PREFILTER).arg_true()
+    if len(private_rows):
+        scrubbed = [privacy.scrub(text) for text in text_llm.gather(private_rows).to_list()]
+        text_llm = _replace_rows(text_llm, private_rows, pl.Series(scrubbed, dtype=pl.String))
     no_domains = pl.Series([[]], dtype=pl.List(pl.String)).new_from_index(0, len(raw))
     domains = _scatter_lists(no_domains, url_rows, scrubbed_hosts)
 
     python_rows = _python_rows(raw, cleaned, nfkc_rows, url_rows, hosts)
     # Rows a second round would still change (rare: e.g. a domain glued to the next URL) need the Python loop.
-    unstable = (_apply_rules_series(text_norm, SPEC.rules) != text_norm).arg_true().to_list()
+    unstable = (_apply_rules_series(plain, SPEC.rules) != plain).arg_true().to_list()
     if unstable:
         python_rows = sorted(set(python_rows).union(unstable))
     if python_rows:

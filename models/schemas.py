@@ -48,10 +48,14 @@ class QuarantineReason(StrEnum):
     BAD_TIMESTAMP = "bad_timestamp"
     TIMESTAMP_WITHOUT_TIMEZONE = "timestamp_without_timezone"
     FUTURE_TIMESTAMP = "future_timestamp"
+    TIMESTAMP_TOO_OLD = "timestamp_too_old"
     UNKNOWN_VERDICT = "unknown_verdict"
     REPORT_ID_CONFLICT = "report_id_conflict"
     PARQUET_SCHEMA_MISMATCH = "parquet_schema_mismatch"
     UNREADABLE_FILE = "unreadable_file"
+    RECORD_TOO_LARGE = "record_too_large"
+    OUTSIDE_SOURCE_ROOT = "outside_source_root"
+    COMPRESSED = "compressed"
 
 
 # --- quarantine/<run>.parquet ------------------------------------------------------------------------

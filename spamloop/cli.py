@@ -31,6 +31,11 @@ SetOption = Annotated[
 ]
 StateDirOption = Annotated[Path | None, typer.Option("--state-dir", help="State folder (default ./.spamloop).")]
 
+# Exit codes of `spamloop retrain` when the run worked but published nothing (docs/operations.md).
+# 1 stays "error or refused command", 2 is click's usage error.
+EXIT_BLOCKED = 3
+EXIT_AWAITING_REVIEW = 4
+
 
 def parse_overrides(assignments: list[str] | None) -> dict[str, Any]:
     """Turn ["a.b=1", "c=x"] into {"a": {"b": 1}, "c": "x"}."""
@@ -134,21 +139,31 @@ def retrain(
     overrides: SetOption = None,
     state_dir: StateDirOption = None,
 ) -> None:
-    """Run the weekly retrain flow once, locally (embedded Prefect API, SQLite MLflow)."""
-    config = build_config(overrides, state_dir, ingest__source=source)
-    from flows.retrain import print_summary, weekly_retrain
+    """Run the weekly retrain flow once, locally (embedded Prefect API, SQLite MLflow).
 
-    summary = weekly_retrain(config=config)
-    print_summary(summary, console)
+    Exit code: 0 published, 3 blocked (a gate failed: nothing published), 4 awaiting review (passed every gate,
+    not published until approved), 1 error.
+    """
+    config = build_config(overrides, state_dir, ingest__source=source)
+    from flows.retrain import STATE_AWAITING_REVIEW, STATE_BLOCKED, print_summary, weekly_retrain
+
+    state = weekly_retrain(config=config, return_state=True)
+    print_summary(state.result(), console)
+    code = {STATE_BLOCKED: EXIT_BLOCKED, STATE_AWAITING_REVIEW: EXIT_AWAITING_REVIEW}.get(state.name or "")
+    if code is not None:
+        console.print(f"[bold yellow]{state.name}[/]: {state.message} (exit {code})", highlight=False, soft_wrap=True)
+        raise typer.Exit(code)
 
 
 def _mount_stage_commands() -> None:
     from spamloop.cli_export import export_app
+    from spamloop.cli_gold import gold_app
     from spamloop.cli_label import register as register_label_commands
     from spamloop.cli_registry import registry_app
 
     register_label_commands(app)
     app.add_typer(registry_app, name="registry")
+    app.add_typer(gold_app, name="gold")
     app.add_typer(export_app)  # `spamloop predict`, `verify-bundle`, `publish`, `rollback-model`
 
 
@@ -156,9 +171,12 @@ _mount_stage_commands()
 
 
 def main() -> None:
-    """Entry point: deliberate stage errors print one clear line instead of a traceback."""
+    """Entry point: deliberate stage errors print one clear line instead of a traceback; exit codes reach the shell."""
     try:
-        app(standalone_mode=False)
+        # standalone_mode=False hands typer.Exit's code back instead of exiting: pass it on, or a refusal exits 0.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and not isinstance(code, bool) and code != 0:
+            raise SystemExit(code)
     except typer.Exit as done:
         raise SystemExit(done.exit_code) from None
     except (typer.Abort, KeyboardInterrupt):

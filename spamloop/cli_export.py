@@ -59,16 +59,16 @@ def verify_bundle_command(bundle: Annotated[Path, typer.Argument(help="Bundle fo
     console.print(f"{index['name']} {index['version']}: {len(index['files'])} files verified")
 
 
-@export_app.command("publish")
-def publish_command(
-    bundle: Annotated[Path, typer.Argument(help="Bundle folder to publish.")],
-    target: Annotated[str | None, typer.Option(help="s3://bucket/prefix or file:///folder (default: state folder).")] = None,
-    state_dir: Annotated[Path | None, typer.Option("--state-dir", help="State folder (default ./.spamloop).")] = None,
-) -> None:
-    """Upload a bundle and point the manifest at it (refused if its parity report failed)."""
+TargetOption = Annotated[str | None, typer.Option(help="s3://bucket/prefix or file:///folder (default: state folder).")]
+StateDirOption = Annotated[Path | None, typer.Option("--state-dir", help="State folder (default ./.spamloop).")]
+TrackingOption = Annotated[
+    str | None, typer.Option("--tracking-uri", help="MLflow tracking URI of the registry (default: the config's).")
+]
+ModelOption = Annotated[str | None, typer.Option("--model", help="Registered model name (default: evaluate config).")]
+
+
+def _store(target: str | None, state_dir: Path | None):  # noqa: ANN202 - the store classes import boto3: keep lazy
     from spamloop.cli import build_config
-    from spamloop.settings.export import PublishConfig
-    from tasks.publish.publish import publish_bundle
     from tasks.publish.stores import S3Store, open_store
 
     config = build_config(None, state_dir)
@@ -78,28 +78,63 @@ def publish_command(
     store = open_store(publish_config, config.s3, config.paths.root)
     if isinstance(store, S3Store):
         store.check_conditional_writes()
-    manifest = publish_bundle(bundle, store, publish_config)
-    console.print(f"published {manifest.name} {manifest.version} to {store.describe()} (previous {manifest.previous_version})")
+    return store, publish_config
+
+
+def _release(run_id: str | None, tracking_uri: str | None, model: str | None, state_dir: Path | None):  # noqa: ANN202
+    """The checked registry version of training run ``run_id``; a refusal exits 1 with one line."""
+    from models.release import ReleaseRefused, registry_client, run_release
+    from spamloop.cli_registry import refused, registry_target
+
+    uri, name = registry_target(tracking_uri, model, state_dir)
+    try:
+        return run_release(registry_client(uri), name, run_id)
+    except ReleaseRefused as error:
+        refused(error)
+
+
+@export_app.command("publish")
+def publish_command(
+    bundle: Annotated[Path, typer.Argument(help="Bundle folder to publish.")],
+    target: TargetOption = None,
+    state_dir: StateDirOption = None,
+    tracking_uri: TrackingOption = None,
+    model: ModelOption = None,
+) -> None:
+    """Upload a bundle and point the manifest at it.
+
+    Refused if its parity report failed, or unless the registry version registered from its training run
+    (bundle.json mlflow_run_id) passed its gates or carries a reviewer's override.
+    """
+    from models.ondevice import read_bundle_index
+    from tasks.publish.publish import publish_bundle
+
+    release = _release(read_bundle_index(bundle).get("mlflow_run_id"), tracking_uri, model, state_dir)
+    store, publish_config = _store(target, state_dir)
+    manifest = publish_bundle(bundle, store, publish_config, release=release)
+    console.print(
+        f"published {manifest.name} {manifest.version} (registry v{release.version}, verdict {release.verdict}"
+        f"{', OVERRIDE by ' + release.override.reviewer if release.override else ''}) to {store.describe()} "
+        f"(previous {manifest.previous_version})"
+    )
 
 
 @export_app.command("rollback-model")
 def rollback_command(
     name: Annotated[str, typer.Argument(help="Model name, e.g. spam-encoder.")],
     version: Annotated[str, typer.Argument(help="Published version to point the manifest back at.")],
-    target: Annotated[str | None, typer.Option(help="s3://bucket/prefix or file:///folder (default: state folder).")] = None,
-    state_dir: Annotated[Path | None, typer.Option("--state-dir", help="State folder (default ./.spamloop).")] = None,
+    target: TargetOption = None,
+    state_dir: StateDirOption = None,
+    tracking_uri: TrackingOption = None,
+    model: ModelOption = None,
 ) -> None:
-    """Re-point the app's manifest at an earlier published version (after checking its files)."""
-    from spamloop.cli import build_config
-    from spamloop.settings.export import PublishConfig
-    from tasks.publish.publish import rollback
-    from tasks.publish.stores import open_store
+    """Re-point the app's manifest at an earlier published version (its files and registry verdict checked first)."""
+    from tasks.publish.publish import published_bundle_index, rollback
 
-    config = build_config(None, state_dir)
-    publish_config = config.publish
-    if target:
-        publish_config = publish_config.model_copy(update={"target": target})
-    manifest = rollback(open_store(publish_config, config.s3, config.paths.root), name, version, publish_config)
+    store, publish_config = _store(target, state_dir)
+    index, _ = published_bundle_index(store, name, version)
+    release = _release(index.get("mlflow_run_id"), tracking_uri, model, state_dir)
+    manifest = rollback(store, name, version, publish_config, release=release)
     console.print(f"{name}: manifest now points at {manifest.version} (was {manifest.previous_version})")
 
 

@@ -55,15 +55,54 @@ def review_import(
     overrides: SetOption = None,
     state_dir: StateDirOption = None,
 ) -> None:
-    """Store reviewers' verdicts; they outrank every LLM label."""
+    """Store reviewers' verdicts; they outrank every LLM label and become gold candidates (`spamloop gold build`)."""
     from tasks.label.review import import_verdicts
 
-    report = import_verdicts(_config(overrides, state_dir), path)
+    config = _config(overrides, state_dir)
+    snapshot_id, messages = _latest_messages(config)
+    report = import_verdicts(config, path, messages=messages, snapshot_id=snapshot_id)
     console.print(f"imported {report.imported}, left unreviewed {report.skipped_unreviewed}, rejected {len(report.rejected)}")
+    console.print(
+        f"gold candidates: own:review {report.candidates['own:review']}, own:audit {report.candidates['own:audit']}"
+        + (f"; {report.without_text} not in snapshot {snapshot_id or '(none)'}, so no candidate" if report.without_text else "")
+    )
+    if report.audit_verified:
+        console.print(
+            f"audit: the human agrees with the LLM label on {report.audit_agreed} of {report.audit_verified} "
+            f"({report.audit_agreed / report.audit_verified:.1%})"
+        )
     for problem in report.rejected:
         console.print(f"  [red]rejected[/red] {problem}")
     if report.rejected:
         raise typer.Exit(code=1)
+
+
+@review_app.command("audit-export")
+def review_audit_export(
+    path: Annotated[Path, typer.Argument(help="Output file: .csv or .jsonl (same columns as `review export`).")],
+    size: Annotated[int, typer.Option(min=1, help="Messages to sample.")] = 200,
+    overrides: SetOption = None,
+    state_dir: StateDirOption = None,
+) -> None:
+    """Write a blind audit sample of LLM-labelled messages (reason=audit) for reviewers; import it with `review import`."""
+    from tasks.label.review import export_audit_sample
+
+    config = _config(overrides, state_dir)
+    snapshot_id, messages = _latest_messages(config)
+    if messages is None:
+        from spamloop.cli_registry import refused
+
+        refused(RuntimeError("no snapshot to audit: run `spamloop ingest` and `spamloop label run` first"))
+    count = export_audit_sample(config, path, messages, size=size, seed=config.seed)
+    console.print(f"{count} LLM-labelled message(s) of snapshot {snapshot_id} to audit written to {path}")
+
+
+def _latest_messages(config: Any) -> tuple[str | None, Any]:
+    """(snapshot id, its messages) of the newest snapshot, or (None, None) before the first ingest."""
+    from tasks.ingest.snapshot import latest_snapshot_id, load_snapshot
+
+    snapshot_id = latest_snapshot_id(config)
+    return (snapshot_id, load_snapshot(config, snapshot_id)) if snapshot_id else (None, None)
 
 
 def print_usage_table(rows: list[dict[str, Any]], title: str) -> None:
@@ -103,9 +142,10 @@ def label_run(
     state_dir: StateDirOption = None,
 ) -> None:
     """Run the label flow on the latest snapshot."""
+    config = _config(overrides, state_dir)  # prepares the runtime: Prefect reads its settings when first imported
     from flows.label import label as label_flow
 
-    result = label_flow(config=_config(overrides, state_dir), dry_run=dry_run)
+    result = label_flow(config=config, dry_run=dry_run)
     if result is None:
         console.print("no snapshot: run `spamloop ingest` first")
         raise typer.Exit(code=1)

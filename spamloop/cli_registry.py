@@ -1,20 +1,25 @@
-"""`spamloop registry ...`: review and move the champion (approve, reject, rollback, show).
+"""`spamloop registry ...`: review and move the champion (approve, override, reject, rollback, show).
 
-Mounted by spamloop/cli.py as ``app.add_typer(registry_app, name="registry")``.
+Mounted by spamloop/cli.py as ``app.add_typer(registry_app, name="registry")``. A refused command prints one
+line on stderr and exits 1.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 
-registry_app = typer.Typer(help="Model registry: approve, reject, roll back and show versions.", no_args_is_help=True)
+registry_app = typer.Typer(help="Model registry: approve, override, reject, roll back and show versions.", no_args_is_help=True)
 console = Console()
+error_console = Console(stderr=True)
+SHOW_WIDTH = 160  # `registry show` outside a terminal
 
 TrackingOption = Annotated[
     str | None, typer.Option("--tracking-uri", help="MLflow tracking URI (default: the config's, SQLite in the state folder).")
@@ -24,7 +29,8 @@ StateDirOption = Annotated[Path | None, typer.Option("--state-dir", help="State 
 ReviewerOption = Annotated[str | None, typer.Option("--reviewer", help="Who decides (default: the login name).")]
 
 
-def _target(tracking_uri: str | None, model: str | None, state_dir: Path | None) -> tuple[str, str]:
+def registry_target(tracking_uri: str | None, model: str | None, state_dir: Path | None) -> tuple[str, str]:
+    """(tracking URI, registered model name): the options if given, else the config's."""
     # Imported here: spamloop.cli mounts this app, so a top-level import would be circular.
     from spamloop.cli import build_config
 
@@ -44,18 +50,38 @@ PublishOption = Annotated[
 ]
 
 
+def refused(error: Exception) -> NoReturn:
+    """One line on stderr, exit code 1: what every refused command does."""
+    text = str(error)
+    error_console.print(f"[red]{escape(text if text.startswith('refused') else 'refused: ' + text)}[/red]", soft_wrap=True)
+    raise typer.Exit(code=1)
+
+
+def _decide(action: Callable[[Any, str], Any], tracking_uri: str | None, model: str | None, state_dir: Path | None) -> tuple[str, str, Any]:
+    """(tracking URI, model name, what ``action(client, name)`` returned); a PromotionRefused exits 1 with one line."""
+    from tasks.evaluate.registry import PromotionRefused
+
+    uri, name = registry_target(tracking_uri, model, state_dir)
+    try:
+        return uri, name, action(_client(uri), name)
+    except PromotionRefused as error:
+        refused(error)
+
+
 def _publish_champion(tracking_uri: str, model: str, state_dir: Path | None) -> None:
-    from flows.publish import publish_champion
+    from models.release import ReleaseRefused, alias_release
     from spamloop.cli import build_config
 
+    try:  # checked here too, so a refusal is one line rather than a failed flow run's traceback
+        alias_release(_client(tracking_uri), model)
+    except ReleaseRefused as error:
+        refused(error)
     overrides = [f"mlflow_tracking_uri={tracking_uri}", f"evaluate.registered_model_name={model}"]
-    manifest = publish_champion(config=build_config(overrides, state_dir))
-    console.print(f"published: manifest -> {manifest.name} {manifest.version}")
+    config = build_config(overrides, state_dir)  # prepares the runtime before any flow (and Prefect) is imported
+    from flows.publish import publish_champion
 
-
-def _refused(error: Exception) -> None:
-    console.print(f"[red]refused:[/red] {error}")
-    raise typer.Exit(code=1)
+    manifest = publish_champion(config=config)
+    console.print(f"published: manifest -> {manifest.name} {manifest.version} (registry v{manifest.registry.version})")
 
 
 @registry_app.command("approve")
@@ -68,15 +94,37 @@ def approve_command(
     model: ModelOption = None,
     state_dir: StateDirOption = None,
 ) -> None:
-    """Approve a version that passed every gate: it becomes champion."""
-    from tasks.evaluate.registry import PromotionRefused, approve
+    """Approve a version that passed every gate (or was overridden): it becomes champion."""
+    from tasks.evaluate.registry import approve
 
-    uri, name = _target(tracking_uri, model, state_dir)
-    try:
-        previous = approve(_client(uri), name, version, comment, reviewer)
-    except PromotionRefused as error:
-        _refused(error)
+    uri, name, previous = _decide(
+        lambda client, name: approve(client, name, version, comment, reviewer), tracking_uri, model, state_dir
+    )
     console.print(f"{name} v{version} is champion (was {previous or 'none'})")
+    if publish:
+        _publish_champion(uri, name, state_dir)
+
+
+@registry_app.command("override")
+def override_command(
+    version: Annotated[str, typer.Argument(help="Model version that failed its gates, to release anyway.")],
+    reviewer: Annotated[str, typer.Option("--reviewer", help="Who takes the decision (required, recorded).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the failed gates are acceptable (required, recorded).")],
+    publish: PublishOption = True,
+    tracking_uri: TrackingOption = None,
+    model: ModelOption = None,
+    state_dir: StateDirOption = None,
+) -> None:
+    """Release a version that FAILED its gates, as an audited decision: it becomes champion.
+
+    Records who, when, why and the verdict overridden as tags on the version; the manifest carries them.
+    """
+    from tasks.evaluate.registry import override
+
+    uri, name, previous = _decide(
+        lambda client, name: override(client, name, version, reviewer, reason), tracking_uri, model, state_dir
+    )
+    console.print(f"{name} v{version} is champion by {reviewer.strip()}'s override of its gates (was {previous or 'none'})")
     if publish:
         _publish_champion(uri, name, state_dir)
 
@@ -91,13 +139,9 @@ def reject_command(
     state_dir: StateDirOption = None,
 ) -> None:
     """Reject a version: recorded on the version; no alias moves."""
-    from tasks.evaluate.registry import PromotionRefused, reject
+    from tasks.evaluate.registry import reject
 
-    uri, name = _target(tracking_uri, model, state_dir)
-    try:
-        reject(_client(uri), name, version, comment, reviewer)
-    except PromotionRefused as error:
-        _refused(error)
+    _, name, _ = _decide(lambda client, name: reject(client, name, version, comment, reviewer), tracking_uri, model, state_dir)
     console.print(f"{name} v{version} rejected")
 
 
@@ -111,14 +155,12 @@ def rollback_command(
     model: ModelOption = None,
     state_dir: StateDirOption = None,
 ) -> None:
-    """Move champion back to an earlier version and print what must be republished."""
-    from tasks.evaluate.registry import PromotionRefused, rollback
+    """Move champion back to an earlier releasable version and republish it."""
+    from tasks.evaluate.registry import rollback
 
-    uri, name = _target(tracking_uri, model, state_dir)
-    try:
-        result = rollback(_client(uri), name, version, comment, reviewer)
-    except PromotionRefused as error:
-        _refused(error)
+    uri, name, result = _decide(
+        lambda client, name: rollback(client, name, version, comment, reviewer), tracking_uri, model, state_dir
+    )
     console.print(f"{name} champion: v{result.from_version} -> v{result.to_version}")
     if publish:
         _publish_champion(uri, name, state_dir)
@@ -126,23 +168,38 @@ def rollback_command(
         console.print(f"republish {result.model_uri} (run {result.run_id}, threshold {result.threshold})")
 
 
+def _release_cell(refusal: str | None, overridden: bool) -> str:
+    if refusal is not None:
+        return "[bold red]REFUSED[/]"
+    return "[yellow]override[/]" if overridden else "ok"
+
+
 @registry_app.command("show")
 def show_command(tracking_uri: TrackingOption = None, model: ModelOption = None, state_dir: StateDirOption = None) -> None:
-    """List versions with aliases, gate verdict and review state."""
-    from tasks.evaluate.registry import show
+    """List versions with aliases, gate verdict, review state and whether publishing may ship them.
 
-    uri, name = _target(tracking_uri, model, state_dir)
-    table = Table(title=f"{name} @ {uri}")
-    for column in ("version", "aliases", "verdict", "review", "threshold", "created", "failed gates"):
-        table.add_column(column)
-    for row in show(_client(uri), name):
+    Warns about every alias on a version that failed its gates (refused, or released by an override).
+    """
+    from tasks.evaluate.registry import alias_warnings, show
+
+    uri, name = registry_target(tracking_uri, model, state_dir)
+    rows = show(_client(uri), name)
+    table = Table(title=escape(f"{name} @ {uri}"))
+    for column in ("version", "aliases", "verdict", "release", "review", "threshold", "created", "failed gates"):
+        table.add_column(column, overflow="fold", no_wrap=column in ("version", "verdict", "release"))  # fold, never cut
+    for row in rows:
         table.add_row(
             row.version,
             ", ".join(row.aliases),
             row.verdict or "",
+            _release_cell(row.refusal, row.override is not None),
             row.review or "",
             row.threshold or "",
             row.created,
             ", ".join(row.failed_gates),
         )
-    console.print(table)
+    # A pipe or a log file gets rich's 80 columns unless told otherwise: too narrow for this table.
+    view = console if console.is_terminal else Console(width=max(console.width, SHOW_WIDTH))
+    view.print(table)
+    for warning in alias_warnings(rows):
+        view.print(f"[bold red]WARNING[/]: {escape(warning)}", soft_wrap=True)

@@ -22,6 +22,11 @@ class SliceFloor(SettingsSection):
     )
     minimum: float | None = Field(default=None, ge=0, le=1, description="The metric must be >= this (None: no floor).")
     maximum: float | None = Field(default=None, ge=0, le=1, description="The metric must be <= this (None: no cap).")
+    required: bool = Field(
+        default=True,
+        description="A required limit that fails, or cannot be decided (too few rows), blocks promotion; an "
+        "informational one (false) is reported with its verdict and never blocks.",
+    )
 
     @model_validator(mode="after")
     def _one_bound(self) -> SliceFloor:
@@ -49,7 +54,7 @@ def default_slice_floors() -> list[SliceFloor]:
 class EvaluateConfig(SettingsSection):
     """Gold set, gate thresholds, registry names and the promotion policy of the evaluate stage."""
 
-    gold_version: str = Field(default="v1", description="Gold set version evaluated against (data/gold/gold-<v>.parquet).")
+    gold_version: str = Field(default="v2", description="Gold set version evaluated against (data/gold/gold-<v>.parquet).")
     gold_dir: Path = Field(default=Path("data/gold"), description="Folder holding the versioned gold set files.")
     registered_model_name: str = Field(
         default="spamloop-sms-spam", description="MLflow registered model that every candidate becomes a version of."
@@ -84,9 +89,18 @@ class EvaluateConfig(SettingsSection):
     min_slice_rows: int = Field(
         default=20,
         ge=1,
-        description="A slice limit is 'skipped' when the slice has fewer rows of the class its metric needs "
-        "(spam for recall/precision/F1, ham for FPR): too few to judge.",
+        description="A slice limit is 'undecided (n=...)' when the slice has fewer rows of the class its metric needs "
+        "(spam for recall/precision/F1, ham for FPR, the smaller class for PR-AUC): too few to judge. An undecided "
+        "required limit blocks promotion.",
     )
+
+    # Confidence intervals (docs/evaluation.md, "Gate semantics").
+    bootstrap_resamples: int = Field(
+        default=2000,
+        ge=1000,
+        description="Resamples of the stratified (language x class) bootstrap over gold messages behind every interval.",
+    )
+    bootstrap_seed: int = Field(default=20240607, description="Seed of the bootstrap: the same resamples every run.")
 
     # Behavioural tests (pass rates in [0, 1]).
     min_invariance_pass_rate: float | None = Field(

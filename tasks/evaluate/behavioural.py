@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import BaseModel, Field
 
+from models.bootstrap import percentile_interval, proportion_samples, stratified_resamples
+
 PredictFn = Callable[[list[str]], Sequence[float]]
 
 SATURATED_SCORE = 0.999  # a score already this high cannot be raised measurably by a URL
@@ -94,6 +96,10 @@ class BehaviouralReport(BaseModel):
     pass_rates: dict[str, float] = Field(description="kind -> passed / total.")
     counts: dict[str, int] = Field(description="kind -> number of cases.")
     cases: list[CaseResult] = Field(description="Every case in order.")
+    intervals: dict[str, tuple[float, float]] = Field(
+        default_factory=dict,
+        description="kind -> bootstrap interval of the pass rate (cases resampled within kind and language).",
+    )
 
     def failures(self, kind: str | None = None) -> list[CaseResult]:
         return [case for case in self.cases if not case.passed and (kind is None or case.kind == kind)]
@@ -166,8 +172,32 @@ def _judge(case: _Case, scores: list[float], threshold: float) -> bool:
     return (scores[0] >= threshold) == (case.expected == "spam")
 
 
-def run_behavioural_tests(predict: PredictFn, threshold: float, seed: int = 7) -> BehaviouralReport:
-    """Score every case's texts in one predict call and judge each case."""
+def pass_rate_intervals(
+    cases: Sequence[CaseResult], n_resamples: int = 2000, seed: int = 7, confidence: float = 0.95
+) -> dict[str, tuple[float, float]]:
+    """Bootstrap interval of each kind's pass rate: cases resampled within (kind, language), all kinds at once.
+
+    A case is the unit (an invariance case is one template with all its fills); directional cases sharing a base
+    text are resampled one by one, so their interval is, if anything, narrower than the truth.
+    """
+    if not cases:
+        return {}
+    resamples = stratified_resamples([f"{case.kind}/{case.lang}" for case in cases], n_resamples, seed)
+    kinds = np.asarray([case.kind for case in cases], dtype=object)
+    rates = proportion_samples(
+        resamples, np.asarray([case.passed for case in cases]), {kind: kinds == kind for kind in dict.fromkeys(kinds.tolist())}
+    )
+    return {kind: percentile_interval(values, confidence) for kind, values in rates.items()}
+
+
+def run_behavioural_tests(
+    predict: PredictFn,
+    threshold: float,
+    seed: int = 7,
+    n_resamples: int = 2000,
+    confidence: float = 0.95,
+) -> BehaviouralReport:
+    """Score every case's texts in one predict call, judge each case and bootstrap each kind's pass rate."""
     cases = [*invariance_cases(seed), *directional_cases(), *functionality_cases()]
     texts = [text for case in cases for text in case.texts]
     scores = np.asarray(predict(texts), dtype=np.float64).reshape(-1)
@@ -193,4 +223,10 @@ def run_behavioural_tests(predict: PredictFn, threshold: float, seed: int = 7) -
         counts[result.kind] = counts.get(result.kind, 0) + 1
         passed[result.kind] = passed.get(result.kind, 0) + int(result.passed)
     pass_rates = {kind: passed[kind] / counts[kind] for kind in counts}
-    return BehaviouralReport(threshold=threshold, pass_rates=pass_rates, counts=counts, cases=results)
+    return BehaviouralReport(
+        threshold=threshold,
+        pass_rates=pass_rates,
+        counts=counts,
+        cases=results,
+        intervals=pass_rate_intervals(results, n_resamples, seed, confidence),
+    )

@@ -1,11 +1,18 @@
 """The gold set: a fixed, versioned, digest-checked evaluation set that training never sees.
 
-Build rule (``BUILD_RULE``): every row of the bundled seed corpora (``tasks.sample.seed.load_seed_labels``)
-whose message id falls in the fixed gold hash bucket (``is_gold_holdout``), one row per message id, sorted by
-message id. Labels are the corpora's own (human-verified) labels. Slice columns are derived here from the text
-and the corpus category. A version, once written, is never rewritten: ``build --version vN`` makes a new one.
+Build rule (``BUILD_RULES``): every row of the bundled seed corpora (``tasks.sample.seed.load_seed_labels``)
+that the version's holdout rule picks, one row per message id, sorted by message id. v1 picks the fixed hash
+bucket (``is_gold_holdout``); v2 and later pick ``is_gold_v2`` (the v1 bucket, whole held-out synthetic subtypes,
+half of the real spam). Labels are the corpora's own (human-verified) labels. Slice columns are derived here
+from the text and the corpus category. A version, once written, is never rewritten: ``build --version vN``
+makes a new one.
 
-    python -m tasks.evaluate.gold build --version v2
+A deployment's own gold (``spamloop gold build``, spamloop/cli_gold.py) adds verified own-traffic rows to the
+bundled rule's rows (``select_own_rows``): human review verdicts and the human-verified audit sample of LLM labels,
+re-normalised from their raw text, deduplicated and one per campaign. Column ``source`` says where a row came from
+(the corpus name, or ``own:review`` / ``own:audit``).
+
+    python -m tasks.evaluate.gold build --version v2     # bundled corpora only (the versions in data/gold)
     python -m tasks.evaluate.gold verify --version v1
 """
 
@@ -25,18 +32,22 @@ from typing import Any
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 
-from models.normalization import NORMALIZATION_VERSION, message_id, normalize, template_key, url_domains
-from tasks.sample.seed import is_gold_holdout, load_seed_labels
+from models.normalization import NORMALIZATION_VERSION, message_id, normalize, normalize_frame, template_key, url_domains
+from tasks.sample.seed import GOLD_V2_HELDOUT_SUBTYPES, is_gold_holdout, is_gold_v2, load_seed_labels
 
 DEFAULT_GOLD_DIR = Path("data/gold")
 # The checkout this module lives in: relative gold folders fall back to it when the working directory is elsewhere.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SEED_DIR = Path("data/seed")
-BUILD_RULE = (
-    "rows of load_seed_labels(data/seed) with is_gold_holdout(message_id); one row per message_id "
-    "(first by corpus name); sorted by message_id; label = corpus label; slice columns from "
+_ROW_RULE = (
+    "one row per message_id (first by corpus name); sorted by message_id; label = corpus label; slice columns from "
     "tasks/evaluate/gold.py (category_group, has_url, is_obfuscated)"
 )
+BUILD_RULES: dict[str, str] = {
+    "v1": f"rows of load_seed_labels(data/seed) with is_gold_holdout(message_id); {_ROW_RULE}",
+    "v2": "rows of load_seed_labels(data/seed) with is_gold_v2(message_id, corpus, label, subtype) (tasks/sample/seed.py: "
+    "the v1 bucket, every row of GOLD_V2_HELDOUT_SUBTYPES, GOLD_V2_EXTRA_BUCKETS of the real spam); " + _ROW_RULE,
+}
 
 GOLD_SCHEMA: dict[str, pl.DataType] = {
     "message_id": pl.String(),
@@ -46,15 +57,32 @@ GOLD_SCHEMA: dict[str, pl.DataType] = {
     "label": pl.String(),
     "lang": pl.String(),
     "category": pl.String(),
+    "subtype": pl.String(),
     "category_group": pl.String(),
     "has_url": pl.Boolean(),
     "is_obfuscated": pl.Boolean(),
     "is_synthetic": pl.Boolean(),
     "corpus": pl.String(),
+    # Provenance. Bundled rows: source = corpus, the rest null. Own-traffic rows: source own:review / own:audit,
+    # the ingest campaign (training drops its members too), the snapshot it was read from, who verified it and when.
+    "source": pl.String(),
+    "campaign_id": pl.String(),
+    "snapshot_id": pl.String(),
+    "reviewer": pl.String(),
+    "verified_at": pl.String(),
 }
+# Sources of own-traffic rows: a reviewer's verdict on a review-queue message, or on an audit-sample message.
+OWN_SOURCES: tuple[str, ...] = ("own:review", "own:audit")
+OWN_CORPUS = "own_traffic"
+# What a gold candidate must carry (tasks/label/store.py::LabelStore.gold_candidates writes these).
+CANDIDATE_COLUMNS: tuple[str, ...] = (
+    "message_id", "source", "label", "category", "reviewer", "verified_at", "snapshot_id", "campaign_id", "text",
+    "is_synthetic",
+)
 
-# Corpus category (tasks/sample/synth_ko.py) -> slice group. Rows without a category (the real English and Korean
-# corpora) fall back by label: spam -> other_spam (UCI prize/premium-rate spam), ham -> personal.
+# Corpus category (generators v1 tasks/sample/synth_ko.py and v2 synth_ko_v2.py) -> slice group. Rows without a
+# category (the real English and Korean corpora) fall back by label: spam -> other_spam (UCI prize/premium-rate
+# spam), ham -> personal.
 CATEGORY_GROUP_BY_CATEGORY: dict[str, str] = {
     # credential theft, fraud and impersonation
     "impersonation": "smishing",
@@ -62,12 +90,17 @@ CATEGORY_GROUP_BY_CATEGORY: dict[str, str] = {
     "smishing_government": "smishing",
     "smishing_card": "smishing",
     "phishing": "smishing",
+    "smishing_agency": "smishing",
+    "smishing_acquaintance": "smishing",
+    "smishing_account": "smishing",
+    "payment_lure": "smishing",
     # promotion of goods and services, legal or not
     "advertising": "advertising",
     "gambling": "advertising",
     "loan": "advertising",
     "adult": "advertising",
     "investment": "advertising",
+    "job_ad": "advertising",
     # transactional ham a filter must never block
     "otp": "transactional",
     "card_approval": "transactional",
@@ -75,7 +108,15 @@ CATEGORY_GROUP_BY_CATEGORY: dict[str, str] = {
     "appointment": "transactional",
     "bank_transfer": "transactional",
     "utility_bill": "transactional",
+    "public_notice": "transactional",
+    "school_notice": "transactional",
+    "apartment_notice": "transactional",
     "personal": "personal",
+    # the label stage's categories (tasks/label/prompt.py), carried by reviewed own-traffic rows
+    "investment_scam": "advertising",
+    "impersonation_smishing": "smishing",
+    "phishing_link": "smishing",
+    "transactional": "transactional",
 }
 CATEGORY_GROUPS: tuple[str, ...] = ("smishing", "advertising", "other_spam", "transactional", "personal")
 
@@ -111,6 +152,29 @@ class GoldSetIntegrityError(RuntimeError):
     """The gold set file does not match its manifest (edited, truncated or rebuilt in place)."""
 
 
+class GoldBuildRefused(ValueError):
+    """A gold build that must not happen: no own traffic when it was required, or users' messages bound for the
+    project's bundled gold folder."""
+
+
+class OwnTrafficSummary(BaseModel):
+    """What a gold manifest records about the own-traffic rows it holds."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rows: int = Field(description="Own-traffic rows in the gold set.")
+    by_source: dict[str, int] = Field(description="Rows per source (own:review, own:audit).")
+    candidates: int = Field(description="Verified candidates offered to the build.")
+    dropped: dict[str, int] = Field(
+        description="Candidates left out, by reason: duplicate_candidate (same message), in_bundled (message or campaign "
+        "already in the bundled rows), campaign_sibling (another member of its campaign is in)."
+    )
+    snapshot_ids: list[str] = Field(description="Snapshots the rows' texts were read from.")
+    verified_from: str | None = Field(description="Earliest verification time (UTC, ISO-8601) of a row.")
+    verified_to: str | None = Field(description="Latest verification time (UTC, ISO-8601) of a row.")
+    candidates_sha256: str = Field(description="sha256 over the offered candidates (canonical JSON rows).")
+
+
 class GoldManifest(BaseModel):
     """What ``gold-<version>.json`` records about its parquet file."""
 
@@ -124,8 +188,14 @@ class GoldManifest(BaseModel):
     rows: int = Field(description="Number of messages.")
     counts: dict[str, dict[str, int]] = Field(description="Row counts by label, lang, category_group, has_url, is_obfuscated.")
     build_rule: str = Field(description="How the rows were chosen.")
+    heldout_subtypes: list[str] = Field(
+        default_factory=list, description="Synthetic subtypes whose every message is in this version (none before v2)."
+    )
     normalization_version: str = Field(description="Text contract version used for text_norm and template_key.")
     sources: dict[str, str] = Field(description="Seed corpus file name -> sha256 of its bytes at build time.")
+    own_traffic: OwnTrafficSummary | None = Field(
+        default=None, description="The verified own-traffic rows in this version; None for a bundled-corpora-only version."
+    )
 
 
 class GoldSet(BaseModel):
@@ -197,14 +267,106 @@ def add_slice_columns(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def select_gold_rows(seed: pl.DataFrame) -> pl.DataFrame:
-    """Apply the build rule to a seed-label frame: holdout ids only, one row per id, slice columns, sorted."""
-    holdout = seed.filter(pl.Series([is_gold_holdout(mid) for mid in seed["message_id"].to_list()], dtype=pl.Boolean))
-    if "category" not in holdout.columns:
-        holdout = holdout.with_columns(pl.lit(None, dtype=pl.String).alias("category"))
+def rule_of(version: str) -> str:
+    """The build rule a version uses: 'v1' for v1, 'v2' for v2 and later (until a newer rule is added)."""
+    return "v1" if version == "v1" else "v2"
+
+
+def select_gold_rows(seed: pl.DataFrame, rule: str = "v1") -> pl.DataFrame:
+    """Apply a build rule to a seed-label frame: holdout rows only, one row per id, slice columns, sorted."""
+    for optional in ("category", "subtype"):
+        if optional not in seed.columns:
+            seed = seed.with_columns(pl.lit(None, dtype=pl.String).alias(optional))
+    if rule == "v1":
+        picked = [is_gold_holdout(mid) for mid in seed["message_id"].to_list()]
+    elif rule == "v2":
+        picked = [
+            is_gold_v2(mid, corpus, label, subtype)
+            for mid, corpus, label, subtype in seed.select("message_id", "corpus", "label", "subtype").iter_rows()
+        ]
+    else:
+        raise ValueError(f"unknown gold build rule {rule!r}")
+    holdout = seed.filter(pl.Series(picked, dtype=pl.Boolean))
     holdout = holdout.sort(["message_id", "corpus"]).unique(subset="message_id", keep="first", maintain_order=True)
-    gold = add_slice_columns(holdout)
+    gold = add_slice_columns(holdout).with_columns(
+        pl.col("corpus").alias("source"),
+        *(pl.lit(None, dtype=pl.String).alias(name) for name in ("campaign_id", "snapshot_id", "reviewer", "verified_at")),
+    )
     return gold.select([pl.col(name).cast(dtype) for name, dtype in GOLD_SCHEMA.items()])
+
+
+def _campaign_key(campaign_id: str | None, key: str) -> str:
+    return f"campaign:{campaign_id}" if campaign_id else f"template:{key}"
+
+
+def select_own_rows(candidates: pl.DataFrame, bundled: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, int]]:
+    """Gold rows from verified own-traffic candidates (CANDIDATE_COLUMNS), and how many were left out, by reason.
+
+    Each text is normalised again under the current text contract (its message id and template key may differ from
+    the snapshot's). The newest verdict on a message wins; a message or campaign (template key) already among the
+    bundled rows stays bundled; one row per campaign (the ingest campaign, else the template key): the earliest
+    verified, so one big campaign cannot fill the gold set and its near-copies never sit on both sides of a split.
+    """
+    missing = [name for name in CANDIDATE_COLUMNS if name not in candidates.columns]
+    if missing:
+        raise ValueError(f"gold candidates lack columns {missing}")
+    dropped = {"duplicate_candidate": 0, "in_bundled": 0, "campaign_sibling": 0}
+    if candidates.height == 0:
+        return pl.DataFrame(schema=GOLD_SCHEMA), dropped
+    bad_source = sorted(set(candidates["source"].to_list()) - set(OWN_SOURCES), key=str)
+    if bad_source:
+        raise ValueError(f"gold candidates with unknown source {bad_source}: expected one of {OWN_SOURCES}")
+    bad_label = sorted(set(candidates["label"].to_list()) - {"spam", "ham"}, key=str)
+    if bad_label:
+        raise ValueError(f"gold candidates with label {bad_label}: expected spam or ham")
+    frame = normalize_frame(
+        candidates.select(
+            [pl.col(name) for name in CANDIDATE_COLUMNS if name != "message_id"]
+        ).with_columns(pl.col("text").cast(pl.String), pl.col("is_synthetic").cast(pl.Boolean).fill_null(False)),
+        text_col="text",
+    )
+    # The newest verdict on a message wins (a later import replaces an earlier one).
+    newest = frame.sort(["verified_at", "source"], descending=True).unique(subset="message_id", keep="first", maintain_order=True)
+    dropped["duplicate_candidate"] = frame.height - newest.height
+    bundled_ids, bundled_templates = gold_keys(bundled) if bundled.height else (set(), set())
+    overlap = pl.Series(
+        [mid in bundled_ids or key in bundled_templates for mid, key in newest.select("message_id", "template_key").iter_rows()],
+        dtype=pl.Boolean,
+    )
+    fresh = newest.filter(~overlap)
+    dropped["in_bundled"] = newest.height - fresh.height
+    fresh = fresh.sort(["verified_at", "message_id"])
+    seen: set[str] = set()
+    keep: list[bool] = []
+    for campaign_id, key in fresh.select("campaign_id", "template_key").iter_rows():
+        keys = {_campaign_key(campaign_id, key), _campaign_key(None, key)}
+        keep.append(not keys & seen)
+        seen |= keys
+    own = fresh.filter(pl.Series(keep, dtype=pl.Boolean))
+    dropped["campaign_sibling"] = fresh.height - own.height
+    own = add_slice_columns(own.with_columns(pl.col("category").cast(pl.String))).with_columns(
+        pl.lit(None, dtype=pl.String).alias("subtype"),
+        pl.lit(OWN_CORPUS).alias("corpus"),
+    )
+    return own.select([pl.col(name).cast(dtype) for name, dtype in GOLD_SCHEMA.items()]).sort("message_id"), dropped
+
+
+def _own_traffic_summary(candidates: pl.DataFrame, own: pl.DataFrame, dropped: dict[str, int]) -> OwnTrafficSummary:
+    digest = hashlib.sha256()
+    ordered = candidates.select(list(CANDIDATE_COLUMNS)).sort(["message_id", "source", "verified_at"])
+    for row in ordered.iter_rows(named=True):
+        digest.update(json.dumps(row, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8") + b"\n")
+    verified = sorted(own["verified_at"].drop_nulls().to_list())
+    return OwnTrafficSummary(
+        rows=own.height,
+        by_source={source: own.filter(pl.col("source") == source).height for source in OWN_SOURCES},
+        candidates=candidates.height,
+        dropped=dropped,
+        snapshot_ids=sorted(set(own["snapshot_id"].drop_nulls().to_list())),
+        verified_from=verified[0] if verified else None,
+        verified_to=verified[-1] if verified else None,
+        candidates_sha256=digest.hexdigest(),
+    )
 
 
 def content_digest(frame: pl.DataFrame) -> str:
@@ -226,7 +388,7 @@ def file_sha256(path: Path) -> str:
 
 def _counts(frame: pl.DataFrame) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = {}
-    for column in ("label", "lang", "category_group", "has_url", "is_obfuscated", "corpus"):
+    for column in ("label", "lang", "category_group", "has_url", "is_obfuscated", "corpus", "source", "subtype"):
         values = frame[column].cast(pl.String).fill_null("null").to_list()
         column_counts: dict[str, int] = {}
         for value in values:
@@ -239,17 +401,57 @@ def _seed_sources(seed_dir: Path) -> dict[str, str]:
     return {path.name: file_sha256(path) for path in sorted(seed_dir.glob("*.tsv"))}
 
 
-def build_gold(version: str, seed_dir: Path = DEFAULT_SEED_DIR, gold_dir: Path = DEFAULT_GOLD_DIR) -> GoldManifest:
-    """Write gold-<version>.parquet and its manifest. Refuses to overwrite an existing version."""
+def is_bundled_gold_dir(gold_dir: Path) -> bool:
+    """True for the project's own data/gold folder (tracked by git and shipped with the code)."""
+    return resolve_gold_dir(gold_dir).resolve() == (PROJECT_ROOT / DEFAULT_GOLD_DIR).resolve()
+
+
+def build_gold(
+    version: str,
+    seed_dir: Path = DEFAULT_SEED_DIR,
+    gold_dir: Path = DEFAULT_GOLD_DIR,
+    own_candidates: pl.DataFrame | None = None,
+    require_own_traffic: bool = False,
+) -> GoldManifest:
+    """Write gold-<version>.parquet and its manifest: the bundled rule's rows plus, when ``own_candidates`` is
+    given, the verified own-traffic rows (``select_own_rows``). Refuses to overwrite an existing version, to write
+    users' messages into the project's bundled gold folder, and (``require_own_traffic``) to build without any."""
     parquet_path, manifest_path = gold_paths(version, gold_dir)
     if parquet_path.exists() or manifest_path.exists():
         raise FileExistsError(f"gold {version} already exists in {gold_dir}; build a new version instead")
-    gold = select_gold_rows(load_seed_labels(seed_dir))
-    if gold.height == 0:
+    rule = rule_of(version)
+    bundled = select_gold_rows(load_seed_labels(seed_dir), rule)
+    if bundled.height == 0:
         raise ValueError(f"no gold-holdout rows in {seed_dir}")
+    own, summary = pl.DataFrame(schema=GOLD_SCHEMA), None
+    if own_candidates is not None:
+        own, dropped = select_own_rows(own_candidates, bundled)
+        summary = _own_traffic_summary(own_candidates, own, dropped)
+    if require_own_traffic and own.height == 0:
+        offered = own_candidates.height if own_candidates is not None else 0
+        raise GoldBuildRefused(
+            f"no verified own-traffic rows for gold {version} ({offered} candidates"
+            + (f", left out: {summary.dropped}" if summary and offered else "")
+            + "): import reviewed or audited verdicts with `spamloop review import` first, "
+            "or pass --allow-no-own-traffic to build from the bundled corpora only"
+        )
+    if own.height and is_bundled_gold_dir(gold_dir):
+        raise GoldBuildRefused(
+            f"gold {version} holds {own.height} of your users' messages and may not go into the project's bundled "
+            f"{DEFAULT_GOLD_DIR} (tracked by git): set evaluate.gold_dir to a folder in your own storage, "
+            "e.g. --set evaluate.gold_dir=.spamloop/gold"
+        )
+    gold = pl.concat([bundled, own], how="vertical").sort("message_id")
     gold_dir.mkdir(parents=True, exist_ok=True)
     tmp_parquet = parquet_path.with_suffix(".parquet.tmp")
     gold.write_parquet(tmp_parquet, compression="zstd", statistics=False)
+    build_rule = BUILD_RULES[rule]
+    if summary is not None:
+        build_rule += (
+            "; plus verified own-traffic rows (human review verdicts and the human-verified audit sample, "
+            "tasks/evaluate/gold.py::select_own_rows: re-normalised, newest verdict per message, not in the bundled "
+            "rows by message or template key, one per campaign)"
+        )
     manifest = GoldManifest(
         version=version,
         file=parquet_path.name,
@@ -258,9 +460,11 @@ def build_gold(version: str, seed_dir: Path = DEFAULT_SEED_DIR, gold_dir: Path =
         content_sha256=content_digest(gold),
         rows=gold.height,
         counts=_counts(gold),
-        build_rule=BUILD_RULE,
+        build_rule=build_rule,
+        heldout_subtypes=sorted(GOLD_V2_HELDOUT_SUBTYPES) if rule == "v2" else [],
         normalization_version=NORMALIZATION_VERSION,
         sources=_seed_sources(seed_dir),
+        own_traffic=summary,
     )
     tmp_manifest = manifest_path.with_suffix(".json.tmp")
     tmp_manifest.write_text(json.dumps(manifest.model_dump(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -295,6 +499,12 @@ def load_gold(version: str, gold_dir: Path = DEFAULT_GOLD_DIR) -> GoldSet:
     frame = pl.read_parquet(parquet_path)
     if frame.height != manifest.rows:
         raise GoldSetIntegrityError(f"gold {version} has {frame.height} rows, manifest says {manifest.rows}")
+    # Columns added after a version was built: no subtypes before v2, no provenance before own-traffic gold.
+    absent = [name for name in GOLD_SCHEMA if name not in frame.columns]
+    if absent:
+        frame = frame.with_columns(
+            (pl.col("corpus") if name == "source" else pl.lit(None)).cast(GOLD_SCHEMA[name]).alias(name) for name in absent
+        ).select(list(GOLD_SCHEMA))
     return GoldSet(manifest=manifest, frame=frame)
 
 
@@ -316,30 +526,47 @@ def gold_keys(gold: GoldSet | pl.DataFrame) -> tuple[set[str], set[str]]:
     return ids, templates
 
 
+def gold_campaigns(gold: GoldSet | pl.DataFrame) -> set[str]:
+    """Ingest campaign ids of the gold set's own-traffic rows (bundled rows have none)."""
+    frame = gold.frame if isinstance(gold, GoldSet) else gold
+    return set(frame["campaign_id"].drop_nulls().to_list()) if "campaign_id" in frame.columns else set()
+
+
+def _frame_campaigns(frame: pl.DataFrame) -> list[str | None]:
+    return frame["campaign_id"].to_list() if "campaign_id" in frame.columns else [None] * frame.height
+
+
 def gold_overlap(train_frame: pl.DataFrame, gold: GoldSet | pl.DataFrame) -> dict[str, list[str]]:
-    """Message ids and template keys (campaigns) that a training frame shares with the gold set."""
+    """Message ids, template keys and ingest campaigns that a training frame shares with the gold set."""
     gold_ids, gold_templates = gold_keys(gold)
     shared_ids = sorted(gold_ids.intersection(train_frame["message_id"].to_list()))
     shared_templates = sorted(gold_templates.intersection(_frame_template_keys(train_frame)))
-    return {"message_id": shared_ids, "template_key": shared_templates}
+    shared_campaigns = sorted(gold_campaigns(gold).intersection(c for c in _frame_campaigns(train_frame) if c))
+    return {"message_id": shared_ids, "template_key": shared_templates, "campaign_id": shared_campaigns}
 
 
 def assert_disjoint_from_gold(train_frame: pl.DataFrame, gold: GoldSet | pl.DataFrame) -> None:
-    """Raise AssertionError if a training frame shares any message id or campaign (template_key) with the gold set."""
+    """Raise AssertionError if a training frame shares any message id or campaign (template_key, or the ingest
+    campaign of an own-traffic gold row) with the gold set."""
     overlap = gold_overlap(train_frame, gold)
-    if overlap["message_id"] or overlap["template_key"]:
+    if overlap["message_id"] or overlap["template_key"] or overlap["campaign_id"]:
         raise AssertionError(
             f"training frame overlaps the gold set: {len(overlap['message_id'])} message ids "
-            f"(first: {overlap['message_id'][:1]}), {len(overlap['template_key'])} campaigns (template keys)"
+            f"(first: {overlap['message_id'][:1]}), {len(overlap['template_key'])} campaigns (template keys), "
+            f"{len(overlap['campaign_id'])} ingest campaigns"
         )
 
 
 def drop_gold_overlap(train_frame: pl.DataFrame, gold: GoldSet | pl.DataFrame) -> pl.DataFrame:
-    """Remove rows sharing a message id or a template key with the gold set (what a trainer does before fitting)."""
+    """Remove rows sharing a message id, a template key or an ingest campaign with the gold set (what a trainer
+    does before fitting)."""
     gold_ids, gold_templates = gold_keys(gold)
+    campaigns = gold_campaigns(gold)
     keep = [
-        message_id not in gold_ids and key not in gold_templates
-        for message_id, key in zip(train_frame["message_id"].to_list(), _frame_template_keys(train_frame))
+        message_id not in gold_ids and key not in gold_templates and campaign not in campaigns
+        for message_id, key, campaign in zip(
+            train_frame["message_id"].to_list(), _frame_template_keys(train_frame), _frame_campaigns(train_frame)
+        )
     ]
     return train_frame.filter(pl.Series(keep, dtype=pl.Boolean))
 
@@ -356,6 +583,7 @@ def _main(argv: Iterable[str] | None = None) -> int:
     verify.add_argument("--gold-dir", type=Path, default=DEFAULT_GOLD_DIR)
     args = parser.parse_args(list(argv) if argv is not None else None)
     if args.command == "build":
+        # Bundled corpora only: the versions shipped in data/gold. A deployment's own gold: `spamloop gold build`.
         manifest: Any = build_gold(args.version, args.seed_dir, args.gold_dir)
         print(f"built gold {manifest.version}: {manifest.rows} rows, sha256 {manifest.sha256}, labels {manifest.counts['label']}")
     else:

@@ -15,6 +15,7 @@ import numpy as np
 from mlflow import MlflowClient
 from pydantic import BaseModel, ConfigDict, Field
 
+from models.bootstrap import confusion_rate_samples, percentile_interval
 from models.normalization import model_text
 from spamloop.config import SpamloopConfig
 from spamloop.settings.evaluate import EvaluateConfig
@@ -24,6 +25,7 @@ from tasks.evaluate.gates import (
     OndeviceReport,
     baseline_gates,
     behavioural_gates,
+    blocking_gates,
     floor_gates,
     gate_table,
     ondevice_gates,
@@ -32,7 +34,17 @@ from tasks.evaluate.gates import (
     slice_gates,
 )
 from tasks.evaluate.gold import GoldSet, load_gold
-from tasks.evaluate.metrics import HEADLINE_METRICS, flat_metrics, metrics_at_threshold, metrics_table, slice_metrics
+from tasks.evaluate.metrics import (
+    ALL_SCOPE,
+    CONFIDENCE_LEVEL,
+    HEADLINE_METRICS,
+    GoldBootstrap,
+    GoldMeasurement,
+    flat_metrics,
+    metric_cell,
+    metrics_at_threshold,
+    metrics_table,
+)
 from tasks.evaluate.registry import (
     ALIAS_CHAMPION,
     alias_version,
@@ -63,6 +75,9 @@ class EvaluationResult(BaseModel):
     gold_sha256: str = Field(description="Digest of the gold set file.")
     metrics: dict[str, float] = Field(description="Whole gold set metrics at the threshold.")
     slices: dict[str, dict[str, float]] = Field(description="Per-slice metrics at the threshold.")
+    intervals: dict[str, dict[str, tuple[float, float]]] = Field(
+        default_factory=dict, description="scope ('all' or a slice) -> metric -> bootstrap interval."
+    )
     behavioural: BehaviouralReport = Field(description="Behavioural test outcomes.")
     champion: ChampionInfo | None = Field(description="Champion compared against; None for the first model.")
     gates: list[GateResult] = Field(description="Every gate's verdict.")
@@ -78,7 +93,8 @@ class EvaluationResult(BaseModel):
 
     @property
     def failed_gates(self) -> list[GateResult]:
-        return [gate for gate in self.gates if gate.verdict == "fail"]
+        """The gates behind a fail verdict: required gates that failed or could not be decided."""
+        return blocking_gates(self.gates)
 
 
 def spam_scores(model: Any, texts: Sequence[str], batch_size: int) -> np.ndarray:
@@ -152,15 +168,22 @@ def model_card(
     gates: list[GateResult],
     verdict: str,
     champion: ChampionInfo | None,
+    intervals: dict[str, dict[str, tuple[float, float]]] | None = None,
+    bootstrap_note: str = "",
+    sources_section: str = "",
 ) -> str:
-    """Short markdown model card: data, threshold, metrics, behavioural pass rates, gates."""
+    """Short markdown model card: data, threshold, metrics with counts and intervals, gold by source (own traffic),
+    behavioural pass rates, gates."""
     champion_line = (
         f"v{champion.version} (threshold {champion.threshold:.4f}, F1 {champion.metrics['spam_f1']:.4f}, "
         f"ham FPR {champion.metrics['ham_fpr']:.4f})"
         if champion
         else "none (first model)"
     )
-    rates = ", ".join(f"{kind} {rate:.3f}" for kind, rate in behavioural.pass_rates.items())
+    rates = ", ".join(
+        f"{kind} {rate:.3f} ({round(rate * behavioural.counts[kind])}/{behavioural.counts[kind]})"
+        for kind, rate in behavioural.pass_rates.items()
+    )
     return "\n".join(
         [
             f"# {name} candidate — verdict: **{verdict}**",
@@ -171,11 +194,15 @@ def model_card(
             f"- threshold: {threshold:.6f} (spam iff score >= threshold)",
             f"- compared with champion: {champion_line}",
             f"- behavioural pass rates: {rates}",
+            *([f"- intervals: {bootstrap_note}"] if bootstrap_note else []),
             "",
             "## Metrics on the gold set",
             "",
-            metrics_table(metrics, slices),
+            "Each rate: value (messages) [95% interval].",
             "",
+            metrics_table(metrics, slices, intervals),
+            "",
+            *([sources_section, ""] if sources_section else []),
             "## Gates",
             "",
             gate_table(gates),
@@ -184,9 +211,44 @@ def model_card(
     )
 
 
+def own_traffic_share(gold: GoldSet) -> float:
+    """Share of the gold set's messages that are the deployment's own verified traffic (source own:*)."""
+    sources = gold.frame["source"].to_list()
+    return sum(source.startswith("own:") for source in sources) / max(len(sources), 1)
+
+
+def gold_sources_section(gold: GoldSet, scores: Sequence[float], threshold: float, bootstrap: GoldBootstrap) -> str:
+    """Model card section: what share of gold is own traffic, and the candidate's F1 and ham FPR on each source
+    (a bundled corpus, own:review, own:audit) with n, counts and intervals on the gates' resamples."""
+    sources = gold.frame["source"].to_list()
+    names = sorted(set(sources), key=lambda name: (name.startswith("own:"), name))
+    masks = {name: np.asarray([source == name for source in sources]) for name in names}
+    score_array = np.asarray(scores, dtype=np.float64)
+    samples = confusion_rate_samples(bootstrap.resamples, bootstrap.is_spam, score_array >= threshold, masks)
+    own = sum(int(mask.sum()) for name, mask in masks.items() if name.startswith("own:"))
+    lines = [
+        "## Gold by source",
+        "",
+        f"Own traffic: {own:,} of {len(sources):,} messages ({own_traffic_share(gold):.1%})"
+        + ("." if own else ": every gate judges this model on the bundled corpora only (`spamloop gold build`)."),
+        "",
+        "| source | n | spam | ham | F1 | ham FPR |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, mask in masks.items():
+        values = metrics_at_threshold(score_array[mask], bootstrap.is_spam[mask], threshold)
+        cells = [
+            metric_cell(values, metric, percentile_interval(samples[name][metric], bootstrap.confidence))
+            for metric in ("spam_f1", "ham_fpr")
+        ]
+        lines.append(f"| {name} | {int(values['n'])} | {int(values['n_spam'])} | {int(values['n_ham'])} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def _champion_info(
-    client: MlflowClient, name: str, gold: GoldSet, batch_size: int
-) -> ChampionInfo | None:
+    client: MlflowClient, name: str, gold: GoldSet, batch_size: int, bootstrap: GoldBootstrap
+) -> tuple[ChampionInfo, GoldMeasurement] | None:
+    """The champion scored on the gold set at its own threshold, on the candidate's resamples (paired)."""
     version = alias_version(client, name, ALIAS_CHAMPION)
     if version is None:
         return None
@@ -196,13 +258,23 @@ def _champion_info(
         raise ValueError(f"champion version {version} has no threshold tag")
     model = mlflow.pyfunc.load_model(f"models:/{name}/{version}")
     scores = spam_scores(model, gold.frame["text"].to_list(), batch_size)
-    return ChampionInfo(
-        version=version, threshold=float(threshold_tag), metrics=metrics_at_threshold(scores, gold.is_spam, float(threshold_tag))
-    )
+    measured = bootstrap.measure(scores, float(threshold_tag), pr_auc_scopes=[ALL_SCOPE])
+    return ChampionInfo(version=version, threshold=float(threshold_tag), metrics=measured.overall), measured
 
 
 def _finite(values: dict[str, float]) -> dict[str, float]:
     return {key: value for key, value in values.items() if not math.isnan(value)}
+
+
+def gate_difference_metrics(gates: list[GateResult]) -> dict[str, float]:
+    """MLflow metrics of the comparison gates: ``<gate>_diff`` (candidate - reference) with ``_lo`` / ``_hi``."""
+    metrics: dict[str, float] = {}
+    for gate in gates:
+        if gate.group in ("regression", "baseline") and gate.value is not None:
+            metrics[f"{gate.name}_diff"] = gate.value
+            if gate.ci_low is not None and gate.ci_high is not None:
+                metrics[f"{gate.name}_diff_lo"], metrics[f"{gate.name}_diff_hi"] = gate.ci_low, gate.ci_high
+    return metrics
 
 
 def run_evaluation(
@@ -234,32 +306,45 @@ def run_evaluation(
     gold = load_gold(eval_config.gold_version, eval_config.gold_dir)
     candidate = mlflow.pyfunc.load_model(candidate_model_uri)
     scores = spam_scores(candidate, gold.frame["text"].to_list(), eval_config.predict_batch_size)
-    overall = metrics_at_threshold(scores, gold.is_spam, threshold)
-    slices = slice_metrics(gold.frame, scores, threshold)
+    # One set of resamples for every model: each comparison is paired on the same drawn messages.
+    bootstrap = GoldBootstrap(gold.frame, eval_config.bootstrap_resamples, eval_config.bootstrap_seed, CONFIDENCE_LEVEL)
+    measured = bootstrap.measure(scores, threshold)
+    overall, slices, intervals = measured.overall, measured.slices, measured.intervals()
     behavioural = run_behavioural_tests(
-        lambda texts: spam_scores(candidate, texts, eval_config.predict_batch_size), threshold, eval_config.behavioural_seed
+        lambda texts: spam_scores(candidate, texts, eval_config.predict_batch_size),
+        threshold,
+        eval_config.behavioural_seed,
+        n_resamples=eval_config.bootstrap_resamples,
+        confidence=CONFIDENCE_LEVEL,
     )
-    champion = _champion_info(client, name, gold, eval_config.predict_batch_size)
-    baseline_scopes = None
+    champion_found = _champion_info(client, name, gold, eval_config.predict_batch_size, bootstrap)
+    champion, champion_measured = champion_found if champion_found else (None, None)
+    baseline_measured = None
     if baseline_model_uri and eval_config.beat_baseline_scopes:
         b_scores = baseline_scores(mlflow.pyfunc.load_model(baseline_model_uri), gold.frame["text"].to_list())
         b_threshold = baseline_threshold if baseline_threshold is not None else threshold
-        baseline_scopes = {"all": metrics_at_threshold(b_scores, gold.is_spam, b_threshold)} | slice_metrics(
-            gold.frame, b_scores, b_threshold
-        )
+        baseline_measured = bootstrap.measure(b_scores, b_threshold, pr_auc_scopes=[])
 
     gates = [
-        *floor_gates(overall, eval_config),
-        *regression_gates(overall, champion.metrics if champion else None, eval_config, f"champion v{champion.version}" if champion else "champion"),
-        *slice_gates(slices, eval_config),
+        *floor_gates(measured, eval_config),
+        *regression_gates(
+            measured, champion_measured, eval_config, f"champion v{champion.version}" if champion else "champion"
+        ),
+        *slice_gates(measured, eval_config),
         *behavioural_gates(behavioural, eval_config),
         *ondevice_gates(ondevice, eval_config),
-        *baseline_gates({"all": overall} | slices, baseline_scopes, eval_config),
+        *baseline_gates(measured, baseline_measured, eval_config),
     ]
     verdict = overall_verdict(gates)
     lineage = _training_lineage(client, training_run_id)
+    bootstrap_note = (
+        f"{CONFIDENCE_LEVEL:.0%} percentile bootstrap over gold messages, stratified by language and "
+        f"class, {eval_config.bootstrap_resamples} resamples, seed {eval_config.bootstrap_seed}; comparisons with "
+        "the champion and the baseline are paired on the same resamples"
+    )
     card = model_card(
-        name, candidate_model_uri, training_run_id, lineage, threshold, gold, overall, slices, behavioural, gates, verdict, champion
+        name, candidate_model_uri, training_run_id, lineage, threshold, gold, overall, slices, behavioural, gates, verdict,
+        champion, intervals, bootstrap_note, gold_sources_section(gold, scores, threshold, bootstrap),
     )
 
     experiment = mlflow.set_experiment(config.mlflow_experiment)
@@ -277,16 +362,27 @@ def run_evaluation(
                 "champion_version": champion.version if champion else "none",
                 "auto_promote": eval_config.auto_promote,
                 "ondevice_report": ondevice is not None,
+                "bootstrap_resamples": eval_config.bootstrap_resamples,
+                "bootstrap_seed": eval_config.bootstrap_seed,
+                "confidence_level": CONFIDENCE_LEVEL,
             }
         )
-        run_metrics = flat_metrics(overall, slices)
+        run_metrics = flat_metrics(overall, slices, intervals)
+        run_metrics["gold_own_traffic_share"] = own_traffic_share(gold)
         run_metrics |= {f"behaviour_{kind}_pass_rate": rate for kind, rate in behavioural.pass_rates.items()}
-        if baseline_scopes:
+        run_metrics |= {
+            f"behaviour_{kind}_pass_rate_{end}": value
+            for kind, interval in behavioural.intervals.items()
+            for end, value in zip(("lo", "hi"), interval, strict=True)
+            if not math.isnan(value)
+        }
+        run_metrics |= gate_difference_metrics(gates)
+        if baseline_measured:
             # The gated scopes, plus Korean for the reviewer (the synthetic half the gates leave to `all`).
             logged_scopes = {"all", "lang_ko", *eval_config.beat_baseline_scopes}
             run_metrics |= {
                 f"baseline_{scope}_{key}": value
-                for scope, values in baseline_scopes.items()
+                for scope, values in baseline_measured.points.items()
                 for key, value in _finite(values).items()
                 if key in ("spam_f1", "ham_fpr") and scope in logged_scopes
             }
@@ -313,7 +409,9 @@ def run_evaluation(
         "snapshot_id": lineage["snapshot_id"],
     }
     outcome = register_candidate(
-        client, tracking_uri, name, candidate_model_uri, verdict, version_tags, card, auto_promote=eval_config.auto_promote
+        client, tracking_uri, name, candidate_model_uri, verdict, version_tags, card,
+        gate_rows=[g.model_dump() for g in gates],  # the rows of evaluation/gates.json: tag gates_sha256
+        auto_promote=eval_config.auto_promote,
     )
     with mlflow.start_run(run_id=evaluation_run_id):
         mlflow.set_tags({"model_version": outcome.version, "promoted": str(outcome.promoted).lower()})
@@ -325,6 +423,7 @@ def run_evaluation(
         gold_sha256=gold.manifest.sha256,
         metrics=overall,
         slices=slices,
+        intervals=intervals,
         behavioural=behavioural,
         champion=champion,
         gates=gates,

@@ -1,16 +1,18 @@
-"""MLflow model registry: candidate registration, promotion (auto or by review), rejection and rollback.
+"""MLflow model registry: candidate registration, promotion (auto or by review), override, rejection and rollback.
 
 Aliases: ``challenger`` = the latest candidate that passed every gate (awaiting review), ``champion`` = what the
 phones run. Alias moves come last in every operation and are undone if anything after them fails, so a failed
-gate, a rejected review or an exception leaves every alias where it was. See docs/review.md.
+gate, a rejected review or an exception leaves every alias where it was. Which versions may be champion (and
+published) is the release rule of models/release.py. See docs/review.md.
 """
 
 from __future__ import annotations
 
 import contextlib
 import getpass
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timezone
+from typing import Any
 
 import mlflow
 from mlflow import MlflowClient
@@ -18,10 +20,23 @@ from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
 from pydantic import BaseModel, Field
 
-ALIAS_CHAMPION = "champion"
+from models.release import (
+    ALIAS_CHAMPION,
+    REVIEW_OVERRIDDEN,
+    REVIEW_REJECTED,
+    TAG_GATES_SHA256,
+    VERDICT_PASS,
+    Override,
+    alias_version,
+    failed_gate_names,
+    gates_sha256,
+    registry_client,  # noqa: F401 - re-exported: the evaluate stage's callers open their client here
+    release_of,
+)
+
 ALIAS_CHALLENGER = "challenger"
 MANAGED_ALIASES: tuple[str, ...] = (ALIAS_CHAMPION, ALIAS_CHALLENGER)
-REVIEW_PENDING, REVIEW_APPROVED, REVIEW_REJECTED, REVIEW_AUTO = "pending", "approved", "rejected", "auto-promoted"
+REVIEW_PENDING, REVIEW_APPROVED, REVIEW_AUTO = "pending", "approved", "auto-promoted"
 REVIEW_NOT_ELIGIBLE = "not-eligible"  # failed a gate: nothing to review
 
 
@@ -59,10 +74,12 @@ class VersionSummary(BaseModel):
     version: str = Field(description="Model version number.")
     aliases: list[str] = Field(description="Managed aliases pointing at it.")
     verdict: str | None = Field(description="pass / fail from the gates (None: not registered by the evaluate stage).")
-    review: str | None = Field(description="pending, approved, rejected, auto-promoted or not-eligible.")
+    review: str | None = Field(description="pending, approved, rejected, auto-promoted, overridden or not-eligible.")
     threshold: str | None = Field(description="Recorded operating threshold.")
     created: str = Field(description="Creation time, UTC.")
     failed_gates: list[str] = Field(description="Names of the gates it failed.")
+    override: Override | None = Field(default=None, description="A reviewer's override of its gates, if any.")
+    refusal: str | None = Field(default=None, description="Why it may not be published; None when it may.")
 
 
 def now_iso() -> str:
@@ -74,21 +91,6 @@ def default_reviewer() -> str:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - no login name in some containers
         return "unknown"
-
-
-def registry_client(tracking_uri: str) -> MlflowClient:
-    """A client whose tracking and registry both live at ``tracking_uri``."""
-    return MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
-
-
-def alias_version(client: MlflowClient, name: str, alias: str) -> str | None:
-    """The version behind an alias, or None if the alias or the model does not exist."""
-    try:
-        return str(client.get_model_version_by_alias(name, alias).version)
-    except MlflowException as error:
-        if error.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE", "NOT_FOUND"):
-            return None
-        raise
 
 
 def current_aliases(client: MlflowClient, name: str) -> dict[str, str | None]:
@@ -133,10 +135,13 @@ def register_candidate(
     verdict: str,
     tags: dict[str, str],
     description: str,
+    gate_rows: Sequence[Mapping[str, Any]],
     auto_promote: bool = False,
 ) -> RegistrationOutcome:
     """Register ``model_uri`` as a new version with verdict tags and a model card; move aliases only on a pass.
 
+    ``gate_rows`` is the gate table as the evaluation run stores it (evaluation/gates.json); its digest becomes
+    tag ``gates_sha256``, which publishing copies into the manifest.
     Order: version -> tags -> description -> challenger alias -> (auto) champion alias. Any exception deletes the
     half-registered version and restores the aliases, then propagates.
     """
@@ -148,7 +153,13 @@ def register_candidate(
             mlflow.set_registry_uri(tracking_uri)
             registered = mlflow.register_model(model_uri, name, await_registration_for=60)
             version = str(registered.version)
-            for key, value in {**tags, "verdict": verdict, "review": REVIEW_PENDING if verdict == "pass" else REVIEW_NOT_ELIGIBLE}.items():
+            recorded = {
+                **tags,
+                "verdict": verdict,
+                TAG_GATES_SHA256: gates_sha256(gate_rows),
+                "review": REVIEW_PENDING if verdict == VERDICT_PASS else REVIEW_NOT_ELIGIBLE,
+            }
+            for key, value in recorded.items():
                 client.set_model_version_tag(name, version, key, str(value))
             client.update_model_version(name, version, description=description)
             challenger_set = promoted = False
@@ -174,13 +185,12 @@ def register_candidate(
 
 
 def _check_promotable(model_version: ModelVersion) -> None:
-    tags = model_version.tags
-    if tags.get("verdict") != "pass":
-        raise PromotionRefused(
-            f"version {model_version.version} did not pass every gate (verdict={tags.get('verdict')!r}); it cannot be champion"
-        )
-    if tags.get("review") == REVIEW_REJECTED:
-        raise PromotionRefused(f"version {model_version.version} was rejected by {tags.get('reviewed_by')!r}")
+    """Only a releasable version (models/release.py: passed, or overridden by a reviewer; not rejected) is champion."""
+    if model_version.tags.get("review") == REVIEW_REJECTED:
+        raise PromotionRefused(f"version {model_version.version} was rejected by {model_version.tags.get('reviewed_by')!r}")
+    problem = release_of(model_version).refusal()
+    if problem is not None:
+        raise PromotionRefused(problem)
 
 
 def _promote(client: MlflowClient, name: str, version: str, reviewer: str, comment: str, review: str) -> str | None:
@@ -209,6 +219,51 @@ def approve(client: MlflowClient, name: str, version: str, comment: str, reviewe
     if not comment.strip():
         raise PromotionRefused("an approval needs a comment saying what was checked")
     return _promote(client, name, str(version), reviewer or default_reviewer(), comment.strip(), REVIEW_APPROVED)
+
+
+def override(client: MlflowClient, name: str, version: str, reviewer: str, reason: str) -> str | None:
+    """A reviewer releases a version that failed its gates: an explicit, audited act; it becomes champion.
+
+    Records ``override_by``, ``override_at``, ``override_reason``, ``override_verdict`` (the verdict overridden)
+    and ``override_failed_gates`` on the version, then moves champion to it (unless it already is, e.g. after an
+    alias move in the MLflow UI). Refused without a reviewer and a reason, for a version that passed (approve it),
+    was never evaluated, was rejected or was already overridden. Returns the previous champion.
+    """
+    reviewer, reason = reviewer.strip(), reason.strip()
+    if not reviewer or not reason:
+        raise PromotionRefused("an override needs --reviewer and --reason: who releases it despite its gates, and why")
+    model_version = _get_version(client, name, str(version))
+    version = str(model_version.version)
+    tags = model_version.tags
+    verdict = tags.get("verdict")
+    if verdict is None:
+        raise PromotionRefused(f"version {version} was never evaluated (no verdict tag): run the evaluate flow on it first")
+    if verdict == VERDICT_PASS:
+        raise PromotionRefused(f"version {version} passed every gate: approve it (spamloop registry approve {version} --comment ...)")
+    if tags.get("review") == REVIEW_REJECTED:
+        raise PromotionRefused(f"version {version} was rejected by {tags.get('reviewed_by')!r}")
+    if release_of(model_version).override is not None:
+        raise PromotionRefused(
+            f"version {version} was already overridden by {tags.get('override_by')!r} at {tags.get('override_at')}"
+        )
+    record = Override(reviewer=reviewer, reason=reason, at=now_iso(), overridden_verdict=verdict, failed_gates=failed_gate_names(tags))
+    previous = alias_version(client, name, ALIAS_CHAMPION)
+    written: list[str] = []
+    try:
+        for key, value in record.tags().items():
+            client.set_model_version_tag(name, version, key, value)
+            written.append(key)
+        if previous == version:  # the alias was moved by hand (MLflow UI): the override legitimises it
+            for key, value in {"review": REVIEW_OVERRIDDEN, "reviewed_by": reviewer, "review_comment": reason, "reviewed_at": record.at}.items():
+                client.set_model_version_tag(name, version, key, value)
+        else:
+            _promote(client, name, version, reviewer, reason, REVIEW_OVERRIDDEN)
+    except BaseException:
+        for key in written:  # no half-recorded override: without the alias move it is not one
+            with contextlib.suppress(MlflowException):
+                client.delete_model_version_tag(name, version, key)
+        raise
+    return previous
 
 
 def reject(client: MlflowClient, name: str, version: str, comment: str, reviewer: str | None = None) -> None:
@@ -241,8 +296,9 @@ def rollback(
     target = _get_version(client, name, str(to_version))
     if str(target.version) == current:
         raise PromotionRefused(f"version {to_version} is already champion")
-    if target.tags.get("verdict") != "pass":
-        raise PromotionRefused(f"version {to_version} never passed the gates; refusing to roll back to it")
+    problem = release_of(target).refusal()
+    if problem is not None:
+        raise PromotionRefused(f"refusing to roll back: {problem}")
     with aliases_restored_on_error(client, name):
         client.set_registered_model_alias(name, ALIAS_CHAMPION, str(target.version))
         for key, value in {
@@ -272,6 +328,7 @@ def show(client: MlflowClient, name: str) -> list[VersionSummary]:
     summaries = []
     for model_version in versions:
         full = client.get_model_version(name, model_version.version)
+        release = release_of(full)
         summaries.append(
             VersionSummary(
                 version=str(full.version),
@@ -280,7 +337,26 @@ def show(client: MlflowClient, name: str) -> list[VersionSummary]:
                 review=full.tags.get("review"),
                 threshold=full.tags.get("threshold"),
                 created=datetime.fromtimestamp(full.creation_timestamp / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M"),
-                failed_gates=sorted(k.removeprefix("gate_") for k, v in full.tags.items() if k.startswith("gate_") and v == "fail"),
+                failed_gates=release.failed_gates,
+                override=release.override,
+                refusal=release.refusal(),
             )
         )
     return summaries
+
+
+def alias_warnings(summaries: Sequence[VersionSummary]) -> list[str]:
+    """One line per alias on a version that failed its gates: refused (no override) or released by an override."""
+    warnings = []
+    for row in summaries:
+        for alias in row.aliases:
+            if row.refusal is not None:
+                warnings.append(f"{alias} -> v{row.version} may NOT be published: {row.refusal}")
+            elif row.override is not None:
+                o = row.override
+                warnings.append(
+                    f"{alias} -> v{row.version} failed its gates (verdict {o.overridden_verdict!r}"
+                    + (f": {', '.join(o.failed_gates)}" if o.failed_gates else "")
+                    + f") and is released only by {o.reviewer}'s override at {o.at}: {o.reason}"
+                )
+    return warnings

@@ -13,11 +13,16 @@ def temp_path_for(target: Path) -> Path:
     return target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
 
 
+def fsync_file(path: Path) -> None:
+    """Flush a written file's bytes to disk (before a rename makes it visible)."""
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
+
+
 def publish(temp: Path, target: Path) -> None:
     """Atomically move a fully written temporary file into place."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    with temp.open("rb") as handle:
-        os.fsync(handle.fileno())
+    fsync_file(temp)
     os.replace(temp, target)
 
 

@@ -4,11 +4,16 @@ Same ``template_key`` -> same campaign, found by an exact template hash lookup. 
 before is compared with MinHash (char 3-gram shingles of the template key) + MinHashLSH against every
 template in the persisted index (``corpus/campaigns.parquet``), so campaign ids are stable across
 runs. A campaign id is the message id of the campaign's first member.
+
+A text with no letter or digit of its own (emoji, punctuation or placeholders only: ``🔥🔥``, ``!!!``, ``[PHONE]``)
+has an empty template once the placeholders are set aside; such texts share nothing a label could be spread by,
+so by default each is its own campaign (``group_contentless=False``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,6 +26,13 @@ from models.schemas import CAMPAIGNS_SCHEMA
 
 SHINGLE_CHARS = 3
 _SEED = 1  # datasketch's default; fixed so signatures stay comparable across runs
+# Placeholder names as template_key writes them ("[PHONE]" -> "phone"); a URL's domain stays (it is content).
+_PLACEHOLDER_WORDS = re.compile("url|email|phone|rrn|card|account")
+
+
+def has_content(template_key: str) -> bool:
+    """True when a template keeps a letter or digit once the placeholder names are removed."""
+    return any(ch.isalnum() for ch in _PLACEHOLDER_WORDS.sub("", template_key))
 
 
 def template_hash(template_key: str) -> str:
@@ -76,9 +88,10 @@ def signatures(template_keys: list[str], num_perm: int) -> np.ndarray:
 class CampaignIndex:
     """Template hash -> campaign id, with MinHash signatures for near-duplicate lookups."""
 
-    def __init__(self, threshold: float, num_perm: int) -> None:
+    def __init__(self, threshold: float, num_perm: int, *, group_contentless: bool = False) -> None:
         self.threshold = threshold
         self.num_perm = num_perm
+        self.group_contentless = group_contentless
         self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
         self._hashes: list[str] = []
         self._signatures: list[np.ndarray] = []
@@ -91,8 +104,8 @@ class CampaignIndex:
         return len(self._hashes)
 
     @classmethod
-    def load(cls, path: Path, threshold: float, num_perm: int) -> CampaignIndex:
-        index = cls(threshold, num_perm)
+    def load(cls, path: Path, threshold: float, num_perm: int, *, group_contentless: bool = False) -> CampaignIndex:
+        index = cls(threshold, num_perm, group_contentless=group_contentless)
         if path.exists():
             frame = pl.read_parquet(path)
             for row_hash, signature, campaign_id, run_id in frame.select(list(CAMPAIGNS_SCHEMA)).iter_rows():
@@ -148,6 +161,17 @@ class CampaignIndex:
         whose id equals the campaign id, which is how ``is_campaign_rep`` is derived.
         """
         frame = pl.DataFrame({"message_id": message_ids, "template_key": template_keys})
+        contentless = pl.Series([not has_content(key) for key in frame["template_key"].to_list()], dtype=pl.Boolean)
+        if not self.group_contentless and contentless.any():
+            # Each its own campaign (its own message id), never entered in the index: nothing can join it later.
+            with_content = (~contentless).arg_true()
+            campaigns = frame["message_id"].clone()
+            created = int(contentless.sum())
+            if len(with_content):
+                grouped, grouped_created = self.assign(message_ids.gather(with_content), template_keys.gather(with_content), run_id)
+                campaigns = campaigns.scatter(with_content, grouped)
+                created += grouped_created
+            return campaigns.alias("campaign_id"), created
         firsts = frame.unique(subset="template_key", keep="first", maintain_order=True)
         campaign_of_template: dict[str, str] = {}
         new_templates: list[tuple[str, str, str]] = []  # (template_key, hash, first message id)

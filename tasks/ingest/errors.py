@@ -29,3 +29,15 @@ class IngestBusyError(IngestError):
 
 class NoSnapshotError(IngestError):
     """No snapshot exists yet (or not the one asked for): run the ingest flow first."""
+
+
+class SourceRejectedError(IngestError):
+    """A source file that must not be read (a symlink out of the source folder, not a regular file).
+
+    Not a run failure: the file becomes one whole-file quarantine entry with ``reason``.
+    """
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail

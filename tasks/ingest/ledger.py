@@ -1,7 +1,9 @@
 """The ingest ledger: one JSON line per ingested source file, so later runs skip it.
 
 A file is identified by (uri, identity, size): identity is the S3 ETag or the local file's sha256. A
-file whose content changed is therefore ingested again.
+file whose content changed is therefore ingested again. Lines are written only as part of a run's commit
+(``tasks.ingest.commit``), together with its snapshot. ``uri`` is always valid UTF-8 (a local name's bad
+bytes escaped as ``\\xNN``); ``uri_b64`` then keeps the exact bytes.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from tasks.ingest.atomic import write_text_atomic
 class LedgerEntry(BaseModel):
     """One ingested source file."""
 
-    uri: str = Field(description="Local path or s3://bucket/key.")
+    uri: str = Field(description="Local path (bytes that are not UTF-8 as \\xNN) or s3://bucket/key.")
+    uri_b64: str | None = Field(default=None, description="The local path's exact bytes, base64, when uri had to escape some.")
     identity: str = Field(description="'etag:<etag>' or 'sha256:<hex>'.")
     size: int = Field(description="Size in bytes.")
     run_id: str = Field(description="Ingest run that read it.")
@@ -47,11 +50,17 @@ def ingested_keys(path: Path) -> set[tuple[str, str, int]]:
 
 
 def append_ledger(path: Path, entries: list[LedgerEntry]) -> None:
-    """Add entries by rewriting the (small) ledger to a temporary file and renaming it into place."""
-    if not entries:
+    """Add entries by rewriting the (small) ledger to a temporary file and renaming it into place.
+
+    Idempotent: an entry already there (same run, file and identity) is not added twice, so a commit that is
+    finished again after a crash leaves the same ledger.
+    """
+    present = {(e.run_id, *e.key) for e in read_ledger(path)}
+    new = [entry for entry in entries if (entry.run_id, *entry.key) not in present]
+    if not new:
         return
     existing = path.read_text(encoding="utf-8") if path.exists() else ""
     if existing and not existing.endswith("\n"):
         existing += "\n"
-    added = "".join(entry.model_dump_json() + "\n" for entry in entries)
+    added = "".join(entry.model_dump_json() + "\n" for entry in new)
     write_text_atomic(path, existing + added)

@@ -7,7 +7,8 @@ Memory stays bounded whatever the file size: rows are read, validated and writte
 ``ingest.batch_rows`` (one Parquet row group per batch); the state carried between batches is the
 compact ``KnownIds`` arrays and the campaign index. Each file writes its own temporary parts, so a
 failed file (e.g. an S3 error) is rolled back and can be retried. Nothing becomes visible until
-``finalise``: parts are renamed into place, then the snapshot JSON and ledger lines are written last.
+``finalise`` commits the run: parts, quarantine, campaign index, snapshot and ledger lines together
+(``tasks.ingest.commit``: a kill at any point leaves a state the next run completes or discards whole).
 One run at a time per state folder: ``IngestRun`` holds ``tasks.ingest.lock.IngestLock`` until it
 commits or aborts; a second run fails at once with ``IngestBusyError``.
 """
@@ -22,7 +23,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 import polars as pl
@@ -31,7 +32,7 @@ from pydantic import BaseModel, Field
 
 from models.schemas import MESSAGES_SCHEMA, QUARANTINE_SCHEMA, REPORTS_SCHEMA, QuarantineReason, arrow_schema
 from spamloop.config import SpamloopConfig
-from tasks.ingest.atomic import publish, remove_stale_temps, sha256_of, temp_path_for
+from tasks.ingest.atomic import fsync_file, remove_stale_temps, sha256_of, temp_path_for
 from tasks.ingest.campaigns import CampaignIndex
 from tasks.ingest.dedupe import (
     ACCEPTED,
@@ -44,12 +45,13 @@ from tasks.ingest.dedupe import (
     message_keys,
     report_keys,
 )
-from tasks.ingest.errors import CountsMismatchError
-from tasks.ingest.ledger import LedgerEntry, append_ledger, ingested_keys
+from tasks.ingest.errors import CountsMismatchError, SourceRejectedError
+from tasks.ingest.commit import CommitRecord, PendingRename, complete_pending_commit, record_commit, roll_forward
+from tasks.ingest.ledger import LedgerEntry, ingested_keys, read_ledger
 from tasks.ingest.lock import IngestLock
-from tasks.ingest.readers import read_batches
-from tasks.ingest.snapshot import SnapshotManifest, SnapshotPart, latest_manifest, write_snapshot
-from tasks.ingest.sources import SourceFile, discover_sources, local_copy
+from tasks.ingest.readers import read_batches, whole_file_rejection
+from tasks.ingest.snapshot import SnapshotManifest, SnapshotPart, all_manifests, latest_manifest, new_manifest, snapshot_path
+from tasks.ingest.sources import SourceFile, discover_sources, open_source
 from tasks.ingest.validate import quarantine_records, validate_batch
 
 logger = logging.getLogger("spamloop.ingest")
@@ -111,7 +113,8 @@ class FileCounts(BaseModel):
 class FileResult(BaseModel):
     """What happened to one source file."""
 
-    uri: str = Field(description="Local path or s3://bucket/key.")
+    uri: str = Field(description="Local path (bytes that are not UTF-8 as \\xNN) or s3://bucket/key.")
+    uri_b64: str | None = Field(default=None, description="The local path's exact bytes, base64, when uri had to escape some.")
     format: str = Field(description="csv | jsonl | parquet.")
     identity: str = Field(description="ETag or sha256 the ledger knows the file by.")
     size: int = Field(description="Size in bytes.")
@@ -201,8 +204,12 @@ class IngestRun:
         paths = config.paths
         for folder in (paths.corpus / "messages", paths.corpus / "reports", paths.quarantine, paths.snapshots, paths.tmp):
             folder.mkdir(parents=True, exist_ok=True)
+        # First finish a commit a killed run left (its temporary files are the commit's data), then clean up.
+        complete_pending_commit(config)
+        for folder in (paths.corpus / "messages", paths.corpus / "reports", paths.quarantine, paths.snapshots, paths.tmp):
             remove_stale_temps(folder)
         remove_stale_temps(paths.corpus)
+        _remove_orphans(config)
         # Under the lock, every run folder and download left in tmp belongs to a run that died.
         for stale in [*paths.tmp.glob("run-*"), *paths.tmp.glob("download-*")]:
             if stale.is_dir():
@@ -247,7 +254,9 @@ class IngestRun:
         return (source.uri, source.identity, source.size) in self._ledger_keys
 
     def skip(self, source: SourceFile) -> FileResult:
-        result = FileResult(uri=source.uri, format=source.format, identity=source.identity, size=source.size, status="skipped")
+        result = FileResult(
+            uri=source.uri, uri_b64=source.uri_b64, format=source.format or "-", identity=source.identity, size=source.size, status="skipped"
+        )
         self.files.append(result)
         return result
 
@@ -270,9 +279,8 @@ class IngestRun:
         counts = FileCounts()
         reasons: Counter[str] = Counter()
         try:
-            with local_copy(source, self.config, s3_client) as path:
-                for raw in read_batches(path, source.format, self.config.ingest.batch_rows):
-                    self._ingest_batch(raw, source.uri, writers, counts, reasons)
+            for raw in self._raw_batches(source, s3_client):
+                self._ingest_batch(raw, source.uri, writers, counts, reasons)
             writers.close()
         except BaseException:
             writers.close()
@@ -288,15 +296,38 @@ class IngestRun:
         counts.check(f"file {source.uri}")
         logger.info("%s: %s", source.uri, counts.summary())
         self._parts.append(parts)
-        result = FileResult(uri=source.uri, format=source.format, identity=source.identity, size=source.size, status="ingested", counts=counts)
+        result = FileResult(
+            uri=source.uri, uri_b64=source.uri_b64, format=source.format or "-", identity=source.identity, size=source.size,
+            status="ingested", counts=counts,
+        )
         self.files.append(result)
         return result
+
+    def _raw_batches(self, source: SourceFile, s3_client: Any | None) -> Iterator[pl.DataFrame]:
+        """The file's raw batches; a file that must not be read is one whole-file rejection row."""
+        if source.rejection is not None:
+            logger.warning("%s: not read (%s: %s)", source.uri, source.rejection, source.rejection_detail)
+            yield whole_file_rejection(source.rejection, source.rejection_detail or source.rejection)
+            return
+        try:
+            with open_source(source, self.config, s3_client) as handle:
+                ingest = self.config.ingest
+                yield from read_batches(handle, source.format or "", ingest.batch_rows, ingest.max_record_bytes, spool_dir=self.work_dir)
+        except SourceRejectedError as rejected:  # raised on opening, before any row
+            logger.warning("%s: not read (%s: %s)", source.uri, rejected.reason, rejected.detail)
+            yield whole_file_rejection(rejected.reason, rejected.detail)
 
     def _ingest_batch(self, raw: pl.DataFrame, source_uri: str, writers: _Writers, counts: FileCounts, reasons: Counter[str]) -> None:
         from models.normalization import normalize_frame
 
         ingest = self.config.ingest
-        checked = validate_batch(raw, max_text_chars=ingest.max_text_chars, max_future_skew_hours=ingest.max_future_skew_hours, now=self.now)
+        checked = validate_batch(
+            raw,
+            max_text_chars=ingest.max_text_chars,
+            max_future_skew_hours=ingest.max_future_skew_hours,
+            now=self.now,
+            min_received_at=ingest.min_received_at,
+        )
         rejected = [checked.filter(pl.col("reason").is_not_null())]
         valid = checked.filter(pl.col("reason").is_null())
 
@@ -404,8 +435,13 @@ class IngestRun:
         return total
 
     def finalise(self) -> IngestResult:
-        """Publish the run: parts renamed into place, campaign index, then snapshot JSON, then ledger."""
+        """Commit the run: new parts, quarantine file, campaign index, snapshot and ledger lines, all or none.
+
+        Every file is first written under a temporary name next to its target; then one commit record makes
+        them visible together (``tasks.ingest.commit``).
+        """
         paths = self.config.paths
+        root = self.config.state_dir
         totals = self.totals()
         totals.check(f"run {self.run_id}")
         logger.info("run %s: %s", self.run_id, totals.summary())
@@ -413,13 +449,14 @@ class IngestRun:
         message_files = [str(p.messages) for p in self._parts if p.messages_rows]
         quarantine_files = [str(p.quarantine) for p in self._parts if p.quarantine_rows]
 
-        staged: list[tuple[Path, Path]] = []  # (temporary, final) pairs, renamed together at the end
+        staged: list[tuple[str, Path, Path]] = []  # (kind, temporary, final); renamed together by the commit
         new_message_part = new_report_part = None
+        quarantine_path = None
         try:
             if message_files:
                 target = paths.corpus / "messages" / f"part-{self.run_id}.parquet"
                 temp = temp_path_for(target)
-                staged.append((temp, target))
+                staged.append(("messages", temp, target))
                 stats = self._message_stats_frame()
                 _copy_row_groups(
                     message_files,
@@ -427,48 +464,57 @@ class IngestRun:
                     MESSAGES_SCHEMA,
                     lambda batch: batch.join(stats, on="message_id", how="left", maintain_order="left"),
                 )
-                new_message_part = SnapshotPart(path=str(target.relative_to(self.config.state_dir)), sha256=sha256_of(temp), rows=_rows(temp))
+                new_message_part = SnapshotPart(path=str(target.relative_to(root)), sha256=sha256_of(temp), rows=_rows(temp))
             if reports_files:
                 target = paths.corpus / "reports" / f"part-{self.run_id}.parquet"
                 temp = temp_path_for(target)
-                staged.append((temp, target))
+                staged.append(("reports", temp, target))
                 _copy_row_groups(reports_files, temp, REPORTS_SCHEMA)
-                new_report_part = SnapshotPart(path=str(target.relative_to(self.config.state_dir)), sha256=sha256_of(temp), rows=_rows(temp))
-            quarantine_path = None
+                new_report_part = SnapshotPart(path=str(target.relative_to(root)), sha256=sha256_of(temp), rows=_rows(temp))
             if quarantine_files:
                 quarantine_path = paths.quarantine / f"{self.run_id}.parquet"
                 temp = temp_path_for(quarantine_path)
-                staged.append((temp, quarantine_path))
+                staged.append(("quarantine", temp, quarantine_path))
                 _copy_row_groups(quarantine_files, temp, QUARANTINE_SCHEMA)
             if len(self.campaigns) > self.campaigns.persisted_rows:
                 target = paths.corpus / "campaigns.parquet"
                 temp = temp_path_for(target)
+                staged.append(("campaigns", temp, target))
                 self.campaigns.to_frame().write_parquet(temp, compression="zstd")
-                staged.append((temp, target))
+            for _, temp, _ in staged:
+                fsync_file(temp)
 
-            for temp, target in staged:
-                publish(temp, target)
-            staged = []
-
-            manifest, manifest_path = self._commit_snapshot(new_message_part, new_report_part, totals)
+            manifest = self._new_manifest(new_message_part, new_report_part, totals)
             committed_at = datetime.now(UTC).isoformat(timespec="seconds")
-            append_ledger(
-                paths.ingest_ledger,
-                [
+            record = CommitRecord(
+                run_id=self.run_id,
+                renames=[
+                    PendingRename(kind=kind, temp=str(temp.relative_to(root)), target=str(target.relative_to(root)))
+                    for kind, temp, target in staged
+                ],
+                snapshot=manifest,
+                ledger=[
                     LedgerEntry(
-                        uri=r.uri, identity=r.identity, size=r.size, run_id=self.run_id, ingested_at=committed_at,
+                        uri=r.uri, uri_b64=r.uri_b64, identity=r.identity, size=r.size, run_id=self.run_id, ingested_at=committed_at,
                         read=r.counts.read, accepted=r.counts.accepted, duplicate=r.counts.duplicate, quarantined=r.counts.quarantined,
                     )
                     for r in self.files
                     if r.status == "ingested"
                 ],
             )
+            if record.renames or record.ledger:
+                record_commit(self.config, record)  # the commit point: from here the temporary files are the record's
+                staged = []
+                roll_forward(self.config, record)
+            staged = []
         finally:
-            for temp, _ in staged:
+            for _, temp, _ in staged:
                 temp.unlink(missing_ok=True)
             shutil.rmtree(self.work_dir, ignore_errors=True)
             self._lock.release()
 
+        if manifest is None:
+            manifest = self.previous
         return IngestResult(
             run_id=self.run_id,
             files_ingested=[r for r in self.files if r.status == "ingested"],
@@ -479,21 +525,20 @@ class IngestRun:
             quarantined=totals.quarantined,
             reasons=totals.reasons,
             snapshot_id=None if manifest is None else manifest.snapshot_id,
-            snapshot_path=None if manifest_path is None else str(manifest_path),
+            snapshot_path=None if manifest is None else str(snapshot_path(self.config, manifest.snapshot_id)),
             quarantine_path=None if quarantine_path is None else str(quarantine_path),
             new_messages=0 if new_message_part is None else new_message_part.rows,
             new_campaigns=self.new_campaigns,
             elapsed_s=round(time.monotonic() - self._started, 3),
         )
 
-    def _commit_snapshot(
+    def _new_manifest(
         self, message_part: SnapshotPart | None, report_part: SnapshotPart | None, totals: FileCounts
-    ) -> tuple[SnapshotManifest | None, Path | None]:
+    ) -> SnapshotManifest | None:
+        """The snapshot this run commits, or None when it adds no part (the previous one stays the latest)."""
         previous = self.previous
         if message_part is None and report_part is None:
-            if previous is None:
-                return None, None
-            return previous, self.config.paths.snapshots / f"{previous.snapshot_id}.json"
+            return None
         parts = (list(previous.parts) if previous else []) + ([message_part] if message_part else [])
         report_parts = (list(previous.report_parts) if previous else []) + ([report_part] if report_part else [])
         counts = {
@@ -504,12 +549,33 @@ class IngestRun:
             "run_duplicate": totals.duplicate,
             "run_quarantined": totals.quarantined,
         }
-        return write_snapshot(self.config, parts, report_parts, self.normalization_version, counts)
+        return new_manifest(parts, report_parts, self.normalization_version, counts)
 
     def abort(self) -> None:
         """Drop everything this run wrote: nothing of it was published."""
         shutil.rmtree(self.work_dir, ignore_errors=True)
         self._lock.release()
+
+
+def _remove_orphans(config: SpamloopConfig) -> None:
+    """Delete corpus parts no snapshot lists and quarantine files of runs the ledger does not know.
+
+    Only a run that died after renaming but before committing could leave them (versions before the commit
+    record did); nothing reads them, and they must never be counted.
+    """
+    root = config.state_dir
+    listed = {part.path for manifest in all_manifests(config) for part in (*manifest.parts, *manifest.report_parts)}
+    orphans = [
+        path
+        for folder in (config.paths.corpus / "messages", config.paths.corpus / "reports")
+        for path in folder.glob("part-*.parquet")
+        if str(path.relative_to(root)) not in listed
+    ]
+    committed_runs = {entry.run_id for entry in read_ledger(config.paths.ingest_ledger)}
+    orphans += [path for path in config.paths.quarantine.glob("*.parquet") if path.stem not in committed_runs]
+    for path in orphans:
+        logger.warning("removing %s: left by an ingest run that never committed", path.relative_to(root))
+        path.unlink(missing_ok=True)
 
 
 def _rows(path: Path) -> int:

@@ -1,8 +1,9 @@
 """Versioned corpus snapshots: ``snapshots/<snapshot_id>.json`` lists the message parts (and digests).
 
 ``snapshot_id`` is a short digest over the listed message parts' sha256, so the same corpus always has
-the same id. The snapshot JSON is the commit point of an ingest run: parts that no snapshot lists are
-invisible to every reader (``load_snapshot``) and to later ingest runs.
+the same id. A snapshot is written by an ingest run's commit (``tasks.ingest.commit``), after its parts are
+in place: parts that no snapshot lists are invisible to every reader (``load_snapshot``) and to later
+ingest runs (and are removed by the next one).
 """
 
 from __future__ import annotations
@@ -45,6 +46,15 @@ def snapshot_digest(parts: list[SnapshotPart]) -> str:
     return hashlib.sha256(joined.encode("ascii")).hexdigest()[:16]
 
 
+def snapshot_path(config: SpamloopConfig, snapshot_id: str) -> Path:
+    return config.paths.snapshots / f"{snapshot_id}.json"
+
+
+def all_manifests(config: SpamloopConfig) -> list[SnapshotManifest]:
+    """Every snapshot's manifest (any order)."""
+    return _manifests(config)
+
+
 def _manifests(config: SpamloopConfig) -> list[SnapshotManifest]:
     folder = config.paths.snapshots
     if not folder.exists():
@@ -73,7 +83,7 @@ def read_manifest(config: SpamloopConfig, snapshot_id: str | None = None) -> Sna
         if manifest is None:
             raise NoSnapshotError(f"no corpus snapshot under {config.paths.snapshots}: run the ingest flow first")
         return manifest
-    path = config.paths.snapshots / f"{snapshot_id}.json"
+    path = snapshot_path(config, snapshot_id)
     if not path.exists():
         raise NoSnapshotError(f"snapshot {snapshot_id!r} not found under {config.paths.snapshots}")
     return SnapshotManifest.model_validate(json.loads(path.read_text(encoding="utf-8")))
@@ -114,15 +124,14 @@ def load_snapshot_reports(config: SpamloopConfig, snapshot_id: str | None = None
     return pl.read_parquet([config.state_dir / part.path for part in manifest.report_parts])
 
 
-def write_snapshot(
-    config: SpamloopConfig,
+def new_manifest(
     parts: list[SnapshotPart],
     report_parts: list[SnapshotPart],
     normalization_version: str,
     counts: dict[str, int],
-) -> tuple[SnapshotManifest, Path]:
-    """Write ``snapshots/<id>.json`` atomically and return it with its path."""
-    manifest = SnapshotManifest(
+) -> SnapshotManifest:
+    """The manifest of a new snapshot (written by the run's commit, ``tasks.ingest.commit``)."""
+    return SnapshotManifest(
         snapshot_id=snapshot_digest(parts),
         created_at=datetime.now(UTC).isoformat(timespec="microseconds"),
         normalization_version=normalization_version,
@@ -130,6 +139,18 @@ def write_snapshot(
         report_parts=report_parts,
         counts=counts,
     )
-    path = config.paths.snapshots / f"{manifest.snapshot_id}.json"
+
+
+def write_snapshot(
+    config: SpamloopConfig,
+    parts: list[SnapshotPart],
+    report_parts: list[SnapshotPart],
+    normalization_version: str,
+    counts: dict[str, int],
+) -> tuple[SnapshotManifest, Path]:
+    """Write a snapshot on its own (tools and tests that build a corpus by hand; ingest commits through
+    ``tasks.ingest.commit``). Atomic; returns the manifest and its path."""
+    manifest = new_manifest(parts, report_parts, normalization_version, counts)
+    path = snapshot_path(config, manifest.snapshot_id)
     write_text_atomic(path, manifest.model_dump_json(indent=2) + "\n")
     return manifest, path

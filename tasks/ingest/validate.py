@@ -7,6 +7,7 @@ normaliser, so no raw phone number, card or account number ever lands in a quara
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import polars as pl
@@ -34,13 +35,25 @@ def _parse_received_at(col: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     return parsed, has_offset, parses_naive
 
 
-def validate_batch(raw: pl.DataFrame, *, max_text_chars: int, max_future_skew_hours: float, now: datetime) -> pl.DataFrame:
+def validate_batch(
+    raw: pl.DataFrame,
+    *,
+    max_text_chars: int,
+    max_future_skew_hours: float,
+    now: datetime,
+    min_received_at: datetime | None = None,
+) -> pl.DataFrame:
     """The raw batch plus ``reason``/``detail`` (null when valid), ``received_at_ts`` and a clean ``user_verdict``.
 
     Rules, first failing one wins: parse errors from the reader, missing required field, empty text,
-    text too long, unparseable / timezone-less / future timestamp, unknown verdict.
+    text too long, unparseable / timezone-less / future / too old timestamp, unknown verdict.
     """
     parsed, has_offset, parses_naive = _parse_received_at(pl.col("received_at"))
+    if min_received_at is None:
+        too_old = pl.lit(False)
+    else:
+        earliest = pl.lit(min_received_at).dt.convert_time_zone("UTC").dt.cast_time_unit("us")
+        too_old = pl.col("received_at_ts") < earliest
     # Trimmed and case-insensitive (" Spam " is spam); "" means no verdict.
     verdict = pl.col("user_verdict").str.strip_chars().str.to_lowercase()
     verdict = pl.when(verdict == "").then(None).otherwise(verdict)
@@ -77,6 +90,8 @@ def validate_batch(raw: pl.DataFrame, *, max_text_chars: int, max_future_skew_ho
         .then(pl.lit(QuarantineReason.BAD_TIMESTAMP.value))
         .when(pl.col("received_at_ts") > pl.lit(latest_allowed).dt.convert_time_zone("UTC").dt.cast_time_unit("us"))
         .then(pl.lit(QuarantineReason.FUTURE_TIMESTAMP.value))
+        .when(too_old)
+        .then(pl.lit(QuarantineReason.TIMESTAMP_TOO_OLD.value))
         .when(pl.col("user_verdict").is_not_null() & ~pl.col("user_verdict").is_in(list(USER_VERDICTS)))
         .then(pl.lit(QuarantineReason.UNKNOWN_VERDICT.value))
     )
@@ -95,6 +110,8 @@ def validate_batch(raw: pl.DataFrame, *, max_text_chars: int, max_future_skew_ho
         .then(pl.lit("received_at is not an ISO-8601 timestamp with offset"))
         .when(pl.col("received_at_ts") > pl.lit(latest_allowed).dt.convert_time_zone("UTC").dt.cast_time_unit("us"))
         .then(pl.lit(f"received_at more than {max_future_skew_hours:g} h in the future"))
+        .when(too_old)
+        .then(pl.lit(f"received_at before {min_received_at:%Y-%m-%d %H:%M %Z} (ingest.min_received_at)" if min_received_at else ""))
         .when(pl.col("user_verdict").is_not_null() & ~pl.col("user_verdict").is_in(list(USER_VERDICTS)))
         .then(pl.lit("user_verdict is not spam, ham or empty"))
     )
@@ -103,17 +120,32 @@ def validate_batch(raw: pl.DataFrame, *, max_text_chars: int, max_future_skew_ho
     )
 
 
+_JSON_ESCAPE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}")
+
+
+def _unescape_json(text: str) -> str:
+    """``\\uXXXX`` escapes (surrogate pairs joined) as the characters they stand for: a raw JSON line may write
+    a phone number as ``\\uff10\\uff11\\uff10...``, which the patterns only see once decoded."""
+
+    def decode(match: re.Match[str]) -> str:
+        units = bytes.fromhex(match.group(0).replace("\\u", "").replace("\\U", ""))
+        return units.decode("utf-16-be", errors="replace")
+
+    return _JSON_ESCAPE.sub(decode, text)
+
+
 def scrub_excerpt(text: str | None) -> str | None:
-    """A quarantine excerpt: PII replaced by the normaliser's placeholders, then cut to 200 chars.
+    """A quarantine excerpt: JSON escapes decoded, then scrubbed as ``text_for_llm`` is (the spec's placeholders and
+    the server-side privacy pass), then cut to 200 chars.
 
     Scrub before cutting, so a phone number is never cut into a fragment the patterns miss.
     """
-    from models.normalization import normalize
+    from models.normalization import text_for_llm
 
     if text is None:
         return None
     try:
-        scrubbed = normalize(text)
+        scrubbed = text_for_llm(_unescape_json(text))
     except Exception:  # the normaliser must never turn a quarantine entry into a crash
         scrubbed = "[excerpt withheld: normaliser failed]"
     return scrubbed[:EXCERPT_CHARS]

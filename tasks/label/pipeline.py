@@ -2,7 +2,10 @@
 
 ``run_labeling`` never raises for a provider's failure: failed requests become abstentions (not
 cached, so the next run asks again), the run stops cleanly at the budget cap keeping everything
-already paid for, and with no usable provider it returns the existing labels untouched.
+already paid for, and with no usable provider it returns the existing labels untouched. A run in which
+**every** request failed (no provider answered once: a revoked key, an outage) is different: it is
+recorded as ``failed`` with the reasons and raises ``LabelRunFailedError``, so the flow ends Failed and
+the CLI exits non-zero instead of reporting "ok" with only abstentions.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import socket
 import threading
 import time
 import uuid
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
@@ -24,6 +27,8 @@ from typing import Any
 
 import polars as pl
 from pydantic import SecretStr
+
+from models.privacy import scrub as scrub_pii
 
 from spamloop.settings.label import LabelConfig, LabelProviderConfig
 from tasks.label.cost import (
@@ -46,9 +51,17 @@ REQUIRED_COLUMNS = ("message_id", "text_for_llm")
 LabelerFactory = Callable[[LabelProviderConfig, SecretStr], Labeler]
 
 
+class LabelRunFailedError(RuntimeError):
+    """Every request of a label run failed: nothing was labelled. ``result`` is the run's (failed) result."""
+
+    def __init__(self, result: LabelingResult) -> None:
+        super().__init__(f"label run {result.run_id} failed: {result.message}")
+        self.result = result
+
+
 @dataclass
 class LabelingResult:
-    """What one run did. ``status``: ok | dry_run | no_labelers | nothing_to_label | budget_exhausted."""
+    """What one run did. ``status``: ok | dry_run | no_labelers | nothing_to_label | budget_exhausted | failed."""
 
     run_id: str
     status: str
@@ -59,6 +72,7 @@ class LabelingResult:
     decided: int = 0
     review_queued: int = 0
     abstentions: int = 0
+    duplicate_ids_dropped: int = 0
     cache_hits: int = 0
     pairs_requested: int = 0
     skipped_confident: int = 0
@@ -104,6 +118,7 @@ class LabelingResult:
             "propagated": self.propagated,
             "review_queued": self.review_queued,
             "abstentions": self.abstentions,
+            "duplicate_ids_dropped": self.duplicate_ids_dropped,
             "cache_hits": self.cache_hits,
             "pairs_requested": self.pairs_requested,
             "skipped_confident": self.skipped_confident,
@@ -143,6 +158,12 @@ class _Job:
     provider: str
     message_ids: list[str]
     retry_round: int = 0
+    # Drawn when the job is built: fresh random ids for every request (retries of one request keep them).
+    short_ids: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.short_ids:
+            self.short_ids = short_ids(len(self.message_ids))
 
 
 @dataclass
@@ -231,9 +252,11 @@ class _Engine:
         self.answered: dict[str, set[str]] = {name: set() for name in labelers}
         self.abstention_count = 0
         self.budget_exhausted = False
+        self.errors: dict[str, Counter[str]] = {name: Counter() for name in labelers}
+        self.duplicate_ids: dict[str, int] = {name: 0 for name in labelers}
 
     def _items(self, job: _Job) -> list[PromptItem]:
-        return [PromptItem(sid, self.texts[mid]) for sid, mid in zip(short_ids(len(job.message_ids)), job.message_ids)]
+        return [PromptItem(sid, self.texts[mid]) for sid, mid in zip(job.short_ids, job.message_ids)]
 
     def _reservation(self, job: _Job) -> float:
         provider = self.labelers[job.provider].provider
@@ -303,6 +326,7 @@ class _Engine:
         usage = self.usage[job.provider]
         if outcome.answer is None:
             usage.failed_requests += 1
+            self.errors[job.provider][outcome.error or "unknown error"] += 1
             logger.warning(
                 "%s: request for %d message(s) failed after %d attempt(s): %s",
                 provider.name,
@@ -314,7 +338,8 @@ class _Engine:
             return None
         answer = outcome.answer
         usage.add(provider, answer.input_tokens, answer.output_tokens)
-        by_short = dict(zip(short_ids(len(job.message_ids)), job.message_ids))
+        by_short = dict(zip(job.short_ids, job.message_ids))
+        self.duplicate_ids[job.provider] += answer.duplicate_ids
         votes = [
             CachedVote(by_short[sid], provider.name, provider.model, v.label, v.category, v.confidence)
             for sid, v in answer.votes.items()
@@ -452,6 +477,8 @@ class ProviderOutcome:
     abstention_count: int
     budget_exhausted: bool
     process: str = ""
+    errors: dict[str, int] = field(default_factory=dict)  # failed requests by error (type and HTTP status)
+    duplicate_ids: int = 0  # ids its answers gave twice (all copies dropped)
 
 
 def plan_labeling(
@@ -516,8 +543,10 @@ def plan_labeling(
         result.selected = to_label.height
         result.skipped_confident = len(selection.skipped_confident)
         result.audited = len(selection.audit_ids)
+        # The privacy pass runs again at send time: a snapshot ingested under an older normalisation stored a
+        # text_for_llm without today's rules, and nothing of it may reach a vendor (idempotent on scrubbed text).
         texts = {
-            mid: (text or "")[: label_config.max_text_chars]
+            mid: scrub_pii(text or "")[: label_config.max_text_chars]
             for mid, text in to_label.select("message_id", "text_for_llm").iter_rows()
         }
         rep_ids = list(texts)
@@ -558,6 +587,8 @@ def _outcomes(engine: _Engine) -> list[ProviderOutcome]:
             # A message abstains at most once per provider and run: it is never re-queued after that.
             abstention_count=len(engine.abstained[name]),
             budget_exhausted=engine.budget_exhausted,
+            errors=dict(engine.errors[name]),
+            duplicate_ids=engine.duplicate_ids[name],
         )
         for name in engine.labelers
     ]
@@ -599,6 +630,7 @@ def finish_labeling(config: Any, plan: LabelingPlan, outcomes: list[ProviderOutc
         by_name[p.name].usage if p.name in by_name else ProviderUsage(p.name, p.model) for p in active
     ]
     result.abstentions = sum(o.abstention_count for o in outcomes)
+    result.duplicate_ids_dropped = sum(o.duplicate_ids for o in outcomes)
     abstained = {p.name: by_name[p.name].abstained if p.name in by_name else set() for p in active}
     result.worker_processes |= {o.provider: o.process for o in outcomes if o.process}
     budget_exhausted = any(o.budget_exhausted for o in outcomes)
@@ -655,7 +687,12 @@ def finish_labeling(config: Any, plan: LabelingPlan, outcomes: list[ProviderOutc
             store.put_ensemble(propagated, PROMPT_VERSION, run_id)
         result.propagated = len(propagated)
 
-        if not result.selected and not result.propagated:
+        failed = _every_request_failed(result, outcomes)
+        if failed is not None:
+            result.status = "failed"
+            result.message = failed
+            logger.error("label run %s failed: %s", run_id, failed)
+        elif not result.selected and not result.propagated:
             result.status = "nothing_to_label"
             result.message = "nothing to label: every message has a label or waits for review"
             logger.info(result.message)
@@ -671,9 +708,29 @@ def finish_labeling(config: Any, plan: LabelingPlan, outcomes: list[ProviderOutc
                 f"{result.decided} labelled, {result.propagated} propagated, {result.review_queued} to review, "
                 f"{result.abstentions} abstention(s), {result.requests} request(s), ${result.cost_usd:.4f}"
             )
+            if result.duplicate_ids_dropped:
+                result.message += f", {result.duplicate_ids_dropped} id(s) answered twice dropped"
             logger.info("label run %s: %s", run_id, result.message)
         store.finish_run(run_id, result.status, result.message, result.summary())
+    if result.status == "failed":
+        raise LabelRunFailedError(result)
     return result
+
+
+def _every_request_failed(result: LabelingResult, outcomes: list[ProviderOutcome]) -> str | None:
+    """Why the run failed when requests were sent and not one was answered; None otherwise."""
+    failed_requests = sum(u.failed_requests for u in result.usage)
+    if result.requests or not failed_requests:
+        return None
+    reasons = "; ".join(
+        f"{o.provider}: " + ", ".join(f"{error} x{count}" for error, count in sorted(o.errors.items()))
+        for o in outcomes
+        if o.errors
+    )
+    return (
+        f"every request failed ({failed_requests} request(s), nothing labelled; {result.abstentions} abstention(s) "
+        f"are asked again next run): {reasons}"
+    )
 
 
 def run_labeling(

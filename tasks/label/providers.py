@@ -49,6 +49,7 @@ class BatchAnswer:
     input_tokens: int
     output_tokens: int
     problems: list[str] = field(default_factory=list)
+    duplicate_ids: int = 0  # ids answered more than once: every copy dropped
 
 
 class Labeler(Protocol):
@@ -60,8 +61,10 @@ class Labeler(Protocol):
 def parse_answer(text: str | None, expected_ids: list[str]) -> tuple[dict[str, ItemVote], list[str]]:
     """Votes for the expected ids found in a JSON answer, and a list of problems.
 
-    Unknown ids, duplicates (first one wins), bad labels/categories and out-of-range confidences are
-    dropped item by item, so one bad entry never discards the others.
+    Unknown ids, bad labels/categories and out-of-range confidences are dropped item by item, so one bad
+    entry never discards the others. An id answered twice loses **every** copy (which one the model meant
+    is unknowable, and a message that injected a second answer for its neighbour must not win): the id is
+    then missing, asked again or abstained. ``duplicate_ids_in`` counts them.
     """
     problems: list[str] = []
     if not text:
@@ -75,6 +78,8 @@ def parse_answer(text: str | None, expected_ids: list[str]) -> tuple[dict[str, I
         return {}, ["answer has no 'labels' array"]
     wanted = set(expected_ids)
     votes: dict[str, ItemVote] = {}
+    answered: set[str] = set()
+    duplicates: set[str] = set()
     for entry in entries:
         if not isinstance(entry, dict):
             problems.append("entry is not an object")
@@ -86,9 +91,10 @@ def parse_answer(text: str | None, expected_ids: list[str]) -> tuple[dict[str, I
         if short_id not in wanted:
             problems.append(f"unknown id {str(short_id)[:20]!r}")
             continue
-        if short_id in votes:
-            problems.append(f"duplicate id {short_id!r}")
+        if short_id in answered:
+            duplicates.add(short_id)
             continue
+        answered.add(short_id)
         if label not in LABELS or category not in CATEGORIES:
             problems.append(f"invalid label/category for {short_id!r}")
             continue
@@ -99,10 +105,25 @@ def parse_answer(text: str | None, expected_ids: list[str]) -> tuple[dict[str, I
             problems.append(f"invalid confidence for {short_id!r}")
             continue
         votes[short_id] = ItemVote(short_id, label, category, float(confidence))
+    for short_id in sorted(duplicates):
+        votes.pop(short_id, None)
+        problems.append(f"{DUPLICATE_PROBLEM} {short_id!r}: every copy dropped")
     missing = [i for i in expected_ids if i not in votes]
     if missing:
         problems.append(f"{len(missing)} id(s) missing")
     return votes, problems
+
+
+DUPLICATE_PROBLEM = "id answered more than once"
+
+
+def duplicate_ids_in(problems: list[str]) -> int:
+    """How many ids ``parse_answer`` dropped for being answered more than once."""
+    return sum(1 for problem in problems if problem.startswith(DUPLICATE_PROBLEM))
+
+
+def _answer(votes: dict[str, ItemVote], input_tokens: int, output_tokens: int, problems: list[str]) -> BatchAnswer:
+    return BatchAnswer(votes, input_tokens, output_tokens, problems, duplicate_ids_in(problems))
 
 
 class OpenAILabeler:
@@ -136,12 +157,7 @@ class OpenAILabeler:
         usage = response.usage
         text = response.choices[0].message.content if response.choices else None
         votes, problems = parse_answer(text, [i.short_id for i in items])
-        return BatchAnswer(
-            votes,
-            usage.prompt_tokens if usage else 0,
-            usage.completion_tokens if usage else 0,
-            problems,
-        )
+        return _answer(votes, usage.prompt_tokens if usage else 0, usage.completion_tokens if usage else 0, problems)
 
 
 class AnthropicLabeler:
@@ -169,7 +185,7 @@ class AnthropicLabeler:
         )
         text = "".join(block.text for block in response.content if getattr(block, "type", None) == "text")
         votes, problems = parse_answer(text, [i.short_id for i in items])
-        return BatchAnswer(votes, response.usage.input_tokens, response.usage.output_tokens, problems)
+        return _answer(votes, response.usage.input_tokens, response.usage.output_tokens, problems)
 
 
 class GeminiLabeler:
@@ -219,7 +235,7 @@ class GeminiLabeler:
         except ValueError:  # no text part at all (e.g. blocked)
             text = None
         votes, problems = parse_answer(text, [i.short_id for i in items])
-        return BatchAnswer(votes, input_tokens, output_tokens, problems)
+        return _answer(votes, input_tokens, output_tokens, problems)
 
 
 _LABELERS: dict[str, Any] = {"openai": OpenAILabeler, "anthropic": AnthropicLabeler, "gemini": GeminiLabeler}

@@ -4,15 +4,23 @@ An export row carries the PII-free ``text_for_llm``, the ensemble's tentative ve
 provider's vote, plus empty ``label, category, reviewer, comment`` columns to fill in. Importing
 takes the same file (or any file with ``message_id, label`` and optional ``category, reviewer,
 comment``); rows left without a label are skipped, invalid rows are reported and not imported.
+
+The audit export (``export_audit_sample``) writes the same columns for a stable random sample of messages the
+LLMs labelled on their own, marked ``reason=audit`` and blind (no LLM verdict shown, so the reviewer is not
+anchored on it); the same import reads them back. Every imported verdict on a message of the snapshot becomes a
+gold candidate (``own:audit`` for an audit-sample message, else ``own:review``) with the raw text its gold row needs.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import polars as pl
 
 from tasks.label.prompt import HAM_CATEGORIES, LABELS, SPAM_CATEGORIES
 from tasks.label.store import LabelStore
@@ -29,6 +37,7 @@ EXPORT_COLUMNS = (
     "votes",
     *VERDICT_COLUMNS,
 )
+AUDIT_REASON = "audit"
 
 
 def _format_of(path: Path) -> str:
@@ -60,6 +69,52 @@ def export_review_queue(config: Any, path: Path) -> int:
                 **{column: "" for column in VERDICT_COLUMNS},
             }
         )
+    _write_rows(path, rows)
+    return len(rows)
+
+
+def _audit_rank(message_id: str, seed: int) -> bytes:
+    """Stable pseudo-random order: the same seed always samples the same messages first."""
+    return hashlib.sha256(f"audit:{seed}:{message_id}".encode()).digest()
+
+
+def export_audit_sample(config: Any, path: Path, messages: pl.DataFrame, size: int, seed: int) -> int:
+    """Write up to ``size`` LLM-labelled messages for a blind human check (``reason=audit``); returns the row count.
+
+    The population: messages of ``messages`` (a snapshot) that the LLM ensemble labelled itself and decided without
+    review, with no human verdict yet. Messages exported before and still unverified come first (a re-export
+    repeats them), then new ones in a stable seeded order, so the sample is uniform over that population. The
+    ensemble's verdict is kept in the store, not in the file: the import measures how often the human agrees.
+    """
+    if size < 1:
+        raise ValueError(f"audit sample size must be >= 1, got {size}")
+    with LabelStore.for_config(config) as store:
+        population = store.audit_population()
+        exported = store.audit_sample()
+    texts = messages.select("message_id", "text_for_llm").unique(subset="message_id", keep="first")
+    eligible = population.join(texts, on="message_id", how="inner")
+    ranked = sorted(
+        eligible.iter_rows(named=True),
+        key=lambda row: (row["message_id"] not in exported, _audit_rank(row["message_id"], seed)),
+    )[:size]
+    rows = [
+        {
+            "message_id": row["message_id"],
+            "reason": AUDIT_REASON,
+            "text_for_llm": row["text_for_llm"],
+            **{column: "" for column in ("ensemble_label", "ensemble_category", "agreement", "confidence")},
+            "votes": [],
+            **{column: "" for column in VERDICT_COLUMNS},
+        }
+        for row in ranked
+    ]
+    _write_rows(path, rows)
+    with LabelStore.for_config(config) as store:
+        store.put_audit_sample(ranked, export_file=path.name)
+    return len(rows)
+
+
+def _write_rows(path: Path, rows: list[dict[str, Any]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     if _format_of(path) == "jsonl":
@@ -78,7 +133,6 @@ def export_review_queue(config: Any, path: Path) -> int:
                 )
                 writer.writerow(row)
     tmp.replace(path)
-    return len(rows)
 
 
 @dataclass
@@ -86,6 +140,12 @@ class ImportReport:
     imported: int = 0
     skipped_unreviewed: int = 0
     rejected: list[str] = field(default_factory=list)
+    # Gold candidates written, by source; verdicts whose message is not in the snapshot given (no text: no candidate).
+    candidates: dict[str, int] = field(default_factory=lambda: {"own:review": 0, "own:audit": 0})
+    without_text: int = 0
+    # Audit-sample verdicts, and how many agree with the LLM label the message had when exported.
+    audit_verified: int = 0
+    audit_agreed: int = 0
 
 
 def _read_rows(path: Path) -> list[dict[str, Any]]:
@@ -103,8 +163,15 @@ def _clean(value: Any) -> str | None:
     return text or None
 
 
-def import_verdicts(config: Any, path: Path) -> ImportReport:
-    """Store reviewers' verdicts from ``path``. A later import of the same message replaces the earlier one."""
+def import_verdicts(
+    config: Any, path: Path, messages: pl.DataFrame | None = None, snapshot_id: str | None = None
+) -> ImportReport:
+    """Store reviewers' verdicts from ``path``. A later import of the same message replaces the earlier one.
+
+    With ``messages`` (the snapshot ``snapshot_id``: ``message_id, text, campaign_id, is_synthetic``), every
+    verdict on one of its messages also becomes a gold candidate holding the raw text; the rest are counted in
+    ``without_text``.
+    """
     report = ImportReport()
     accepted: list[dict[str, Any]] = []
     for number, raw in enumerate(_read_rows(path), start=2 if _format_of(path) == "csv" else 1):
@@ -133,6 +200,39 @@ def import_verdicts(config: Any, path: Path) -> ImportReport:
                 "comment": _clean(raw.get("comment")),
             }
         )
+    found = _snapshot_rows(messages, [row["message_id"] for row in accepted])
     with LabelStore.for_config(config) as store:
-        report.imported = store.put_human_verdicts(accepted, source_file=path.name)
+        audited = store.audit_sample()
+        candidates = []
+        for row in accepted:
+            source = "own:audit" if row["message_id"] in audited else "own:review"
+            if source == "own:audit":
+                report.audit_verified += 1
+                report.audit_agreed += int(audited[row["message_id"]] == row["label"])
+            message = found.get(row["message_id"])
+            if message is None:
+                report.without_text += 1
+                continue
+            report.candidates[source] += 1
+            candidates.append(
+                {
+                    **row,
+                    "source": source,
+                    "snapshot_id": snapshot_id,
+                    "campaign_id": message.get("campaign_id"),
+                    "text": message["text"],
+                    "is_synthetic": bool(message.get("is_synthetic")),
+                    "llm_label": audited.get(row["message_id"]),
+                }
+            )
+        report.imported = store.put_human_verdicts(accepted, source_file=path.name, candidates=candidates)
     return report
+
+
+def _snapshot_rows(messages: pl.DataFrame | None, message_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """message_id -> its snapshot row (raw text, campaign, synthetic flag), for the given ids found there."""
+    if messages is None or not message_ids:
+        return {}
+    columns = [name for name in ("message_id", "text", "campaign_id", "is_synthetic") if name in messages.columns]
+    rows = messages.select(columns).filter(pl.col("message_id").is_in(message_ids) & pl.col("text").is_not_null())
+    return {row["message_id"]: row for row in rows.iter_rows(named=True)}

@@ -9,6 +9,11 @@ Tables
   campaign representative (``propagated_from``). ``needs_review`` rows are not final labels.
 - ``review_queue``: messages a human should look at, with the PII-free text and every vote.
 - ``human_verdicts``: imported reviewer decisions. LLM runs never write this table.
+- ``audit_sample``: LLM-labelled messages exported for a blind human check (``review audit-export``), with the
+  ensemble's label at export time.
+- ``gold_candidates``: human verdicts that may enter a gold version (``spamloop gold build``): source
+  ``own:review`` or ``own:audit``, reviewer, when, the snapshot and campaign, and the raw text the gold row needs
+  (re-normalised at build). Raw text stays in this operator-side file, like the corpus; it is never sent anywhere.
 - ``cost_ledger`` / ``runs``: per run and provider requests, tokens and USD; run status.
 
 ``final_labels`` merges human > llm-ensemble > seed into the contract of docs/architecture.md.
@@ -41,6 +46,21 @@ FINAL_LABEL_SCHEMA: dict[str, pl.DataType] = {
     "confidence": pl.Float64(),
 }
 
+GOLD_CANDIDATE_COLUMNS: dict[str, pl.DataType] = {
+    "message_id": pl.String(),
+    "source": pl.String(),
+    "label": pl.String(),
+    "category": pl.String(),
+    "reviewer": pl.String(),
+    "verified_at": pl.String(),
+    "source_file": pl.String(),
+    "snapshot_id": pl.String(),
+    "campaign_id": pl.String(),
+    "text": pl.String(),
+    "is_synthetic": pl.Int64(),
+    "llm_label": pl.String(),
+}
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS llm_votes (
     message_id TEXT NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL, prompt_version TEXT NOT NULL,
@@ -65,6 +85,14 @@ CREATE TABLE IF NOT EXISTS review_queue (
 CREATE TABLE IF NOT EXISTS human_verdicts (
     message_id TEXT PRIMARY KEY, label TEXT NOT NULL, category TEXT, reviewer TEXT, comment TEXT,
     source_file TEXT, imported_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit_sample (
+    message_id TEXT PRIMARY KEY, llm_label TEXT NOT NULL, llm_category TEXT, export_file TEXT, exported_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS gold_candidates (
+    message_id TEXT PRIMARY KEY, source TEXT NOT NULL, label TEXT NOT NULL, category TEXT, reviewer TEXT,
+    verified_at TEXT NOT NULL, source_file TEXT, snapshot_id TEXT, campaign_id TEXT, text TEXT NOT NULL,
+    is_synthetic INTEGER NOT NULL, llm_label TEXT
 );
 CREATE TABLE IF NOT EXISTS cost_ledger (
     run_id TEXT NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL, requests INTEGER NOT NULL,
@@ -226,8 +254,25 @@ class LabelStore:
             pl.col("agreement").cast(pl.Float64), pl.col("confidence").cast(pl.Float64)
         )
 
-    def put_human_verdicts(self, rows: list[dict[str, Any]], source_file: str) -> int:
+    def put_human_verdicts(
+        self, rows: list[dict[str, Any]], source_file: str, candidates: list[dict[str, Any]] | None = None
+    ) -> int:
+        """Store verdicts and, in the same transaction, replace these messages' gold candidates with ``candidates``
+        (GOLD_CANDIDATE_COLUMNS rows): a re-imported verdict never leaves a stale candidate behind."""
+        now = _now()
         with self._tx() as conn:
+            conn.executemany("DELETE FROM gold_candidates WHERE message_id = ?", [(r["message_id"],) for r in rows])
+            conn.executemany(
+                "INSERT OR REPLACE INTO gold_candidates VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                [
+                    (
+                        c["message_id"], c["source"], c["label"], c.get("category"), c.get("reviewer"), now,
+                        source_file, c.get("snapshot_id"), c.get("campaign_id"), c["text"],
+                        int(bool(c.get("is_synthetic"))), c.get("llm_label"),
+                    )
+                    for c in candidates or []
+                ],
+            )
             conn.executemany(
                 "INSERT OR REPLACE INTO human_verdicts VALUES (?,?,?,?,?,?,?)",
                 [
@@ -238,12 +283,47 @@ class LabelStore:
                         r.get("reviewer"),
                         r.get("comment"),
                         source_file,
-                        _now(),
+                        now,
                     )
                     for r in rows
                 ],
             )
         return len(rows)
+
+    # --- audit sample and gold candidates ----------------------------------------------------
+
+    def audit_population(self) -> pl.DataFrame:
+        """Messages the LLMs labelled themselves (not propagated), decided without review and with no human verdict:
+        ``message_id, label, category``."""
+        cursor = self._conn.execute(
+            "SELECT e.message_id, e.label, e.category FROM ensemble_labels e "
+            "LEFT JOIN human_verdicts h ON h.message_id = e.message_id "
+            "WHERE h.message_id IS NULL AND e.needs_review = 0 AND e.label IS NOT NULL AND e.propagated_from IS NULL "
+            "ORDER BY e.message_id"
+        )
+        return pl.DataFrame(
+            cursor.fetchall(), schema={"message_id": pl.String, "label": pl.String, "category": pl.String}, orient="row"
+        )
+
+    def put_audit_sample(self, rows: list[dict[str, Any]], export_file: str) -> None:
+        """Record exported audit messages (``message_id, label, category`` of the LLMs); the first export is kept."""
+        now = _now()
+        with self._tx() as conn:
+            conn.executemany(
+                "INSERT OR IGNORE INTO audit_sample VALUES (?,?,?,?,?)",
+                [(r["message_id"], r["label"], r.get("category"), export_file, now) for r in rows],
+            )
+
+    def audit_sample(self) -> dict[str, str]:
+        """message_id -> the LLM label it had when exported for audit."""
+        return dict(self._conn.execute("SELECT message_id, llm_label FROM audit_sample").fetchall())
+
+    def gold_candidates(self) -> pl.DataFrame:
+        """Every gold candidate, GOLD_CANDIDATE_COLUMNS, ordered by message id."""
+        cursor = self._conn.execute(f"SELECT {', '.join(GOLD_CANDIDATE_COLUMNS)} FROM gold_candidates ORDER BY message_id")
+        return pl.DataFrame(cursor.fetchall(), schema=GOLD_CANDIDATE_COLUMNS, orient="row").with_columns(
+            pl.col("is_synthetic").cast(pl.Boolean)
+        )
 
     # --- runs and cost ---------------------------------------------------------------------
 
@@ -260,6 +340,11 @@ class LabelStore:
                 "UPDATE runs SET finished_at = ?, status = ?, message = ?, summary_json = ? WHERE run_id = ?",
                 (_now(), status, message, json.dumps(summary), run_id),
             )
+
+    def run_status(self, run_id: str) -> tuple[str, str | None] | None:
+        """(status, message) of a recorded run, or None if the store has never seen it."""
+        row = self._conn.execute("SELECT status, message FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        return None if row is None else (row[0], row[1])
 
     def put_cost_rows(self, run_id: str, rows: list[dict[str, Any]]) -> None:
         with self._tx() as conn:
@@ -310,7 +395,9 @@ class LabelStore:
         return pl.DataFrame(cursor.fetchall(), schema=columns, orient="row", infer_schema_length=None)
 
     def count(self, table: str) -> int:
-        if table not in {"llm_votes", "abstentions", "ensemble_labels", "review_queue", "human_verdicts"}:
+        if table not in {
+            "llm_votes", "abstentions", "ensemble_labels", "review_queue", "human_verdicts", "audit_sample", "gold_candidates"
+        }:
             raise ValueError(table)
         return int(self._conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
 

@@ -5,6 +5,11 @@ Layout in the store (under the target's prefix)::
     models/<name>/<version>/<every bundle file, bundle.json included>   written once, verified
     models/<name>/manifest.json                                         the pointer the app reads
 
+Only a releasable registry version is published (models/release.py): the caller resolves the bundle's
+registry version (bundle.json's mlflow_run_id, or the champion alias) into a checked ``Release``, and
+``publish_bundle``/``rollback`` refuse one that is not releasable or not this bundle's, before touching the
+store. The manifest carries that release (registry version, verdict, gate-table digest, override).
+
 Order: verify the bundle and its parity report locally -> read the manifest (and its etag) -> upload
 and verify every file -> write the manifest LAST with a compare-and-swap on that etag. A failure before
 the last step leaves the manifest as it was (the app keeps the old model); a rerun re-uses the files
@@ -25,13 +30,14 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from models.ondevice import BUNDLE_INDEX, read_bundle_index, sha256_file, verify_bundle
+from models.release import Release, ReleaseRefused
 from spamloop.settings.export import PublishConfig
 from tasks.export.parity import ParityReport, require_passed
 from tasks.publish.stores import ObjectStore, ObjectStoreError, PreconditionFailedError
 
 logger = logging.getLogger(__name__)
 
-MANIFEST_SCHEMA = "spamloop-manifest/1"
+MANIFEST_SCHEMA = "spamloop-manifest/2"  # /2 added `registry`; /1 manifests (no registry) still load
 PARITY_REPORT_FILE = "parity_report.json"
 
 
@@ -74,6 +80,10 @@ class Manifest(BaseModel):
     models: dict[str, str] = Field(description="Model kind -> path inside the bundle.")
     min_app_version: str | None = Field(default=None, description="Lowest app version that can run this bundle.")
     urls_expire_at: str | None = Field(default=None, description="When presigned URLs stop working (UTC); None = never.")
+    registry: Release | None = Field(
+        default=None,
+        description="The registry version published, its gate verdict, gate-table digest and override (None: a /1 manifest).",
+    )
     files: list[ManifestFile] = Field(description="Every bundle file, bundle.json included.")
 
 
@@ -97,8 +107,24 @@ def _check_parity(bundle_dir: Path, report: ParityReport | None) -> ParityReport
     return stored
 
 
+def check_release(index: dict[str, Any], release: Release) -> Release:
+    """``release`` if it may be published and is the registry version of this bundle; else ReleaseRefused."""
+    release.require()
+    if index.get("mlflow_run_id") != release.run_id:
+        raise ReleaseRefused(
+            f"refused to publish: bundle {index['name']} {index['version']} comes from training run "
+            f"{index.get('mlflow_run_id')!r}, but {release.registered_model} version {release.version} from {release.run_id!r}"
+        )
+    return release
+
+
 def _build_manifest(
-    index: dict[str, Any], bundle_json: bytes, store: ObjectStore, config: PublishConfig, previous_version: str | None
+    index: dict[str, Any],
+    bundle_json: bytes,
+    store: ObjectStore,
+    config: PublishConfig,
+    previous_version: str | None,
+    release: Release,
 ) -> Manifest:
     name, version = index["name"], index["version"]
     entries = [*index["files"]]
@@ -130,6 +156,7 @@ def _build_manifest(
         models=index["models"],
         min_app_version=index.get("min_app_version"),
         urls_expire_at=(now + timedelta(seconds=config.presign_expiry_s)).isoformat() if presigned else None,
+        registry=release,
         files=files,
     )
 
@@ -156,12 +183,22 @@ def _swap_manifest(
 
 
 def publish_bundle(
-    bundle_dir: Path, store: ObjectStore, config: PublishConfig | None = None, report: ParityReport | None = None
+    bundle_dir: Path,
+    store: ObjectStore,
+    config: PublishConfig | None = None,
+    report: ParityReport | None = None,
+    *,
+    release: Release,
 ) -> Manifest:
-    """Upload a bundle and point the manifest at it. Refuses bundles that fail verification or parity."""
+    """Upload a bundle and point the manifest at it.
+
+    Refuses (before touching the store) bundles that fail verification or parity, and a ``release`` that may not
+    be published or is not this bundle's registry version.
+    """
     config = config or PublishConfig()
     index = verify_bundle(bundle_dir)
     _check_parity(bundle_dir, report)
+    check_release(index, release)
     name, version = index["name"], index["version"]
     key = manifest_key(name, config)
     current = store.read(key)
@@ -183,23 +220,35 @@ def publish_bundle(
     bundle_json = (bundle_dir / BUNDLE_INDEX).read_bytes()
     # Re-publishing the current version (a rerun, or to refresh presigned URLs) keeps its back pointer.
     back_pointer = current_manifest.previous_version if current_manifest and previous == version else previous
-    manifest = _build_manifest(index, bundle_json, store, config, back_pointer)
+    manifest = _build_manifest(index, bundle_json, store, config, back_pointer, release)
     _swap_manifest(store, key, manifest, etag)
     logger.info("published %s %s to %s (%d new objects, previous %s)", name, version, store.describe(), uploaded, previous)
     return manifest
 
 
-def rollback(store: ObjectStore, name: str, version: str, config: PublishConfig | None = None) -> Manifest:
-    """Point the manifest at an earlier published ``version`` after checking all its files are intact."""
-    config = config or PublishConfig()
-    key = manifest_key(name, config)
-    current = store.read(key)
+def published_bundle_index(store: ObjectStore, name: str, version: str) -> tuple[dict[str, Any], bytes]:
+    """(bundle.json as a dict, its bytes) of a published ``version``; PublishError if it was never completed."""
     prefix = version_prefix(name, version)
     found = store.read(prefix + BUNDLE_INDEX)
     if found is None:
         raise PublishError(f"{name} {version} was never published completely (no {prefix}{BUNDLE_INDEX})")
-    bundle_bytes = found[0]
-    index = json.loads(bundle_bytes)
+    return json.loads(found[0]), found[0]
+
+
+def rollback(
+    store: ObjectStore, name: str, version: str, config: PublishConfig | None = None, *, release: Release
+) -> Manifest:
+    """Point the manifest at an earlier published ``version`` after checking all its files are intact.
+
+    ``release`` is the registry version of that bundle (resolve it from ``published_bundle_index(...)``'s
+    mlflow_run_id); a version that may not be published is refused like a new one.
+    """
+    config = config or PublishConfig()
+    key = manifest_key(name, config)
+    current = store.read(key)
+    prefix = version_prefix(name, version)
+    index, bundle_bytes = published_bundle_index(store, name, version)
+    check_release(index, release)
     problems = []
     for entry in index["files"]:
         stored = store.sha256_of(prefix + entry["path"])
@@ -208,7 +257,7 @@ def rollback(store: ObjectStore, name: str, version: str, config: PublishConfig 
     if problems:
         raise PublishError(f"cannot roll back to {name} {version}: " + "; ".join(problems))
     previous = Manifest.model_validate_json(current[0]).version if current else None
-    manifest = _build_manifest(index, bundle_bytes, store, config, previous)
+    manifest = _build_manifest(index, bundle_bytes, store, config, previous, release)
     _swap_manifest(store, key, manifest, current[1] if current else None)
     logger.info("rolled %s back from %s to %s", name, previous, version)
     return manifest

@@ -7,7 +7,10 @@ a quarantine reason code of ``models.schemas.QuarantineReason``, see ``docs/raw_
 
 from __future__ import annotations
 
+import gzip
 import json
+import lzma
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -90,6 +93,18 @@ def _values_jsonl() -> list[Line]:
         (_json(report_id="rb-val-07", received_at="2026-11-17T23:02:03.250Z", text="[Web발신] 신한카드(1234)승인 홍*동 12,000원 일시불 11/18 08:02 스타벅스"), DUPLICATE_REPORT),
         (_json(report_id="rb-val-10", received_at="2026-11-18T08:10:00+09:00", text="가" * ASSUMED_MAX_TEXT_CHARS), ACCEPTED),  # boundary: exactly the limit
         (_json(report_id="rb-val-11", received_at="2026-11-18 08:30:00+09:00", text="space instead of T is fine"), ACCEPTED),
+        (_json(report_id="rb-val-12", received_at="1999-12-31T23:59:59+09:00", text="a clock reset to the last century"), Q.TIMESTAMP_TOO_OLD),
+    ]
+
+
+def _gzipped_jsonl() -> list[Line]:
+    """A gzip file with a plain .jsonl name (read by its magic bytes), holding one record over the byte cap."""
+    ts = "2026-11-18T09:00:00+09:00"
+    oversized = "무료 충전 이벤트 " * 80_000  # about 1.6 MB of UTF-8: over ingest.max_record_bytes (1 MiB)
+    return [
+        (_json(report_id="rb-gz-01", received_at=ts, text="[Web발신] [CJ대한통운] 고객님의 상품이 배송 완료되었습니다."), ACCEPTED),
+        (_json(report_id="rb-gz-02", received_at=ts, text=oversized, user_verdict="spam"), Q.RECORD_TOO_LARGE),
+        (_json(report_id="rb-gz-03", received_at=ts, text="오늘 저녁 같이 먹을래?"), ACCEPTED),
     ]
 
 
@@ -133,7 +148,11 @@ TEXT_FILES = {
     "broken-quoting.csv": _broken_quoting_csv,
     "no-text-column.csv": _no_text_column_csv,
 }
+GZIP_FILES = {"gzipped.jsonl": _gzipped_jsonl}
 WRONG_SCHEMA_PARQUET = "wrong-schema.parquet"
+XZ_ARCHIVE = "xz-archive.jsonl"  # xz is not read: one whole-file entry
+OUTSIDE_LINK = "outside-link.jsonl"  # a symlink out of the source folder: one whole-file entry, never read
+OUTSIDE_LINK_TARGET = "../raw_logs/reports-2026-11-16.jsonl"
 UNREADABLE_PARQUET = "truncated.parquet"
 _WRONG_SCHEMA_ROWS = 5
 
@@ -169,13 +188,15 @@ def expected_outcomes() -> dict[str, object]:
     """The content of ``EXPECTED.json``: per file, row counts, outcome counts and each line's outcome."""
     files: dict[str, dict[str, object]] = {}
     all_outcomes: list[str] = []
-    for name, make in TEXT_FILES.items():
+    for name, make in {**TEXT_FILES, **GZIP_FILES}.items():
         per_line = {str(no): str(outcome) for no, (_, outcome) in enumerate(make(), start=1) if outcome not in ("", "header")}
         files[name] = {**_summary(list(per_line.values())), "lines": per_line}
         all_outcomes += per_line.values()
     whole_file = {
         WRONG_SCHEMA_PARQUET: [str(Q.PARQUET_SCHEMA_MISMATCH)] * _WRONG_SCHEMA_ROWS,
         UNREADABLE_PARQUET: [str(Q.UNREADABLE_FILE)],  # an unreadable file counts as one row
+        XZ_ARCHIVE: [str(Q.COMPRESSED)],
+        OUTSIDE_LINK: [str(Q.OUTSIDE_SOURCE_ROOT)],
     }
     for name, outcomes in whole_file.items():
         files[name] = _summary(outcomes)
@@ -203,6 +224,18 @@ def build_bad_logs(out_dir: Path) -> list[Path]:
         path = out_dir / name
         path.write_bytes(b"".join(line + b"\n" for line, _ in make()))
         written.append(path)
+    for name, make in GZIP_FILES.items():
+        path = out_dir / name
+        path.write_bytes(gzip.compress(b"".join(line + b"\n" for line, _ in make()), mtime=0))
+        written.append(path)
+    xz_path = out_dir / XZ_ARCHIVE
+    xz_path.write_bytes(lzma.compress(b"".join(line + b"\n" for line, _ in _encoding_jsonl())))
+    written.append(xz_path)
+    link_path = out_dir / OUTSIDE_LINK
+    if link_path.is_symlink() or link_path.exists():
+        link_path.unlink()
+    os.symlink(OUTSIDE_LINK_TARGET, link_path)
+    written.append(link_path)
     parquet_path = out_dir / WRONG_SCHEMA_PARQUET
     pq.write_table(_wrong_schema_table(), parquet_path, compression="zstd")
     written.append(parquet_path)

@@ -1,7 +1,7 @@
 """Rebuild every generated sample file: ``python -m tasks.sample.build [--out DATA_DIR]``.
 
 Writes, deterministically:
-  data/seed/ko_synthetic_sms.tsv   synthetic Korean SMS (label, category, text)
+  data/seed/ko_synthetic_sms.tsv   synthetic Korean SMS, generator v2 (label, category, subtype, text)
   data/sample/raw_logs/*           a week of report logs (JSONL, CSV, Parquet)
   data/sample/bad_logs/*           damaged logs + EXPECTED.json
 A data test builds into a temporary folder and checks the committed files are identical.
@@ -15,12 +15,12 @@ from pathlib import Path
 
 from tasks.sample.bad_logs import build_bad_logs
 from tasks.sample.raw_logs import build_raw_logs
-from tasks.sample.synth_ko import generate
+from tasks.sample.synth_ko_v2 import generate
 
 REPO_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 SYNTH_FILE = "ko_synthetic_sms.tsv"
-SYNTH_ROWS = 3_000
-SYNTH_SPAM_RATIO = 0.55
+SYNTH_ROWS = 8_000
+SYNTH_SPAM_RATIO = 0.5
 SYNTH_SEED = 20_261_124
 RAW_LOG_SEED = 7
 # Real corpora: copied, never generated.
@@ -28,9 +28,9 @@ REAL_SEED_FILES = ("uci_sms_spam.tsv", "ko_chatbot_ham.tsv")
 
 
 def write_synthetic_tsv(path: Path, n: int = SYNTH_ROWS, seed: int = SYNTH_SEED, spam_ratio: float = SYNTH_SPAM_RATIO) -> Path:
-    """The bundled synthetic corpus as ``label<TAB>category<TAB>text``."""
+    """The bundled synthetic corpus as ``label<TAB>category<TAB>subtype<TAB>text`` (line breaks flattened to spaces)."""
     rows = generate(n, seed=seed, spam_ratio=spam_ratio)
-    lines = ["label\tcategory\ttext"] + [f"{r.label}\t{r.category}\t{r.text}" for r in rows]
+    lines = ["label\tcategory\tsubtype\ttext"] + [f"{r.label}\t{r.category}\t{r.subtype}\t{r.flat_text}" for r in rows]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

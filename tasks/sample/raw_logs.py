@@ -21,8 +21,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from models.normalization import normalize_frame
-from tasks.sample.seed import gold_holdout_expr, load_seed_labels
-from tasks.sample.synth_ko import CATEGORIES, SPAM, campaign_variants, template_ids
+from tasks.sample.seed import GOLD_V2_HELDOUT_SUBTYPES, gold_holdout_expr, gold_v2_expr, load_seed_labels
+from tasks.sample.synth_ko_v2 import SPAM, SPAM_SUBTYPE_NAMES, campaign_variants
 
 FIELDS = ("report_id", "received_at", "text", "user_verdict", "app_version", "locale", "synthetic")
 VERDICTS = ("spam", "ham")
@@ -102,9 +102,9 @@ def _inject_pii(text: str, lang: str, rng: random.Random) -> str:
     return f"{text} {extra}" if rng.random() < 0.7 else f"{extra} {text}"
 
 
-def _sources(seed_dir: Path, rng: random.Random) -> list[_Source]:
-    """Unique non-holdout seed texts, drawn per corpus share."""
-    seeds = load_seed_labels(seed_dir).filter(~gold_holdout_expr("message_id")).sort("message_id")
+def _sources(seeds: pl.DataFrame, rng: random.Random) -> list[_Source]:
+    """Unique seed texts outside gold (v2, which contains v1), drawn per corpus share."""
+    seeds = seeds.filter(~gold_v2_expr()).sort("message_id")
     picked: list[_Source] = []
     for corpus, share in CORPUS_SHARES.items():
         rows = seeds.filter(pl.col("corpus") == corpus).to_dicts()
@@ -128,7 +128,8 @@ def _report(rng: random.Random, source: _Source, text: str | None = None) -> dic
 def make_reports(seed_dir: Path, seed: int) -> list[dict[str, Any]]:
     """All sample reports (``received_at`` still a datetime), gold-holdout messages removed, sorted by time."""
     rng = random.Random(seed)
-    sources = _sources(seed_dir, rng)
+    seeds = load_seed_labels(seed_dir)
+    sources = _sources(seeds, rng)
     reports: list[dict[str, Any]] = []
     for source in sources:
         text = _inject_pii(source.text, source.lang, rng) if rng.random() < PII_RATE else None
@@ -137,14 +138,16 @@ def make_reports(seed_dir: Path, seed: int) -> list[dict[str, Any]]:
     spam_sources = [s for s in sources if s.label == SPAM]
     for source in rng.sample(spam_sources, k=min(len(spam_sources), DUPLICATED_TEXTS)):
         reports += [_report(rng, source) for _ in range(rng.randint(*DUPLICATE_REPORTS))]
-    # Campaigns: one template, many phones, different numbers and links.
-    spam_templates = [t for t in template_ids() if CATEGORIES[t.rsplit("-", 1)[0]] == SPAM]
-    for template_id in rng.sample(spam_templates, k=CAMPAIGNS):
-        for row in campaign_variants(template_id, rng.randint(*CAMPAIGN_SIZE), seed=seed):
-            reports.append(_report(rng, _Source(row.text, row.label, "ko", True)))
-    # The holdout rule applies to the final text (PII and variants change the message id).
+    # Campaigns: one wording, many phones, different numbers and links; never of a subtype gold holds out.
+    campaign_subtypes = [name for name in SPAM_SUBTYPE_NAMES if name not in GOLD_V2_HELDOUT_SUBTYPES]
+    for subtype in rng.sample(campaign_subtypes, k=CAMPAIGNS):
+        for row in campaign_variants(subtype, rng.randint(*CAMPAIGN_SIZE), seed=seed):
+            reports.append(_report(rng, _Source(row.flat_text, row.label, "ko", True)))
+    # The holdout rules apply to the final text (PII and variants change the message id): drop the v1 bucket
+    # and every gold v2 message.
+    gold_ids = seeds.filter(gold_v2_expr())["message_id"].implode()
     frame = normalize_frame(pl.DataFrame({"text": [r["text"] for r in reports]}), text_col="text")
-    keep = (~frame.select(gold_holdout_expr("message_id")).to_series()).to_list()
+    keep = (~frame.select(gold_holdout_expr("message_id") | pl.col("message_id").is_in(gold_ids)).to_series()).to_list()
     kept = [report for report, ok in zip(reports, keep, strict=True) if ok]
     kept.sort(key=lambda r: (r["received_at"], r["report_id"]))
     for report in kept:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import json
+import os
 import re
 from collections import Counter
 from datetime import datetime, timedelta, timezone
@@ -14,15 +16,26 @@ import pyarrow.parquet as pq
 import pytest
 
 from models.normalization import normalize, normalize_frame
-from tasks.sample.bad_logs import ACCEPTED, DUPLICATE_REPORT, QUARANTINE_REASONS, expected_outcomes
-from tasks.sample.build import RAW_LOG_SEED, SYNTH_ROWS, build
+from tasks.sample.bad_logs import (
+    ACCEPTED,
+    DUPLICATE_REPORT,
+    OUTSIDE_LINK,
+    OUTSIDE_LINK_TARGET,
+    QUARANTINE_REASONS,
+    XZ_ARCHIVE,
+    expected_outcomes,
+)
+from tasks.sample.build import RAW_LOG_SEED, SYNTH_ROWS, SYNTH_SPAM_RATIO, build
 from tasks.sample.seed import (
+    GOLD_V2_HELDOUT_SUBTYPES,
     SEED_LABEL_SCHEMA,
     gold_holdout_expr,
+    gold_v2_expr,
     is_gold_holdout,
+    is_gold_v2,
     load_seed_labels,
 )
-from tasks.sample.synth_ko import CATEGORIES
+from tasks.sample.synth_ko_v2 import CATEGORIES, SUBTYPES
 from tests.conftest import REPO_ROOT
 
 DATA = REPO_ROOT / "data"
@@ -82,7 +95,7 @@ def test_seed_tsv_schema(name):
     first_line = path.read_text(encoding="utf-8").split("\n", 1)[0]
     frame = read_tsv(path)
     assert first_line == "\t".join(frame.columns)
-    assert frame.columns in (["label", "text"], ["label", "category", "text"])
+    assert frame.columns in (["label", "text"], ["label", "category", "text"], ["label", "category", "subtype", "text"])
     assert set(frame["label"].unique()) <= {"ham", "spam"}
     assert frame["text"].null_count() == 0 and (frame["text"].str.strip_chars() != "").all()
     assert frame["text"].n_unique() == frame.height
@@ -99,11 +112,13 @@ def test_licences_and_attribution_kept():
 
 def test_synthetic_corpus_rows_and_labels():
     frame = read_tsv(SEED_DIR / "ko_synthetic_sms.tsv")
-    assert frame.columns == ["label", "category", "text"]
-    assert frame.height == SYNTH_ROWS
+    assert frame.columns == ["label", "category", "subtype", "text"]
+    assert frame.height == SYNTH_ROWS == 8_000
     assert set(frame["category"].unique()) == set(CATEGORIES)
-    assert all(CATEGORIES[c] == label for c, label in frame.select("category", "label").iter_rows())
-    assert 0.53 < (frame["label"] == "spam").mean() < 0.57
+    assert set(frame["subtype"].unique()) == set(SUBTYPES)
+    for label, category, subtype in frame.select("label", "category", "subtype").iter_rows():
+        assert SUBTYPES[subtype].category == category and CATEGORIES[category] == label
+    assert (frame["label"] == "spam").mean() == SYNTH_SPAM_RATIO == 0.5
 
 
 def test_data_folder_stays_small():
@@ -127,9 +142,10 @@ def test_every_synthetic_seed_row_marked_synthetic(seed_labels):
     synthetic = seed_labels.filter(pl.col("is_synthetic"))
     assert set(synthetic["corpus"].unique()) == {"ko_synthetic_sms"}
     assert seed_labels.filter(pl.col("corpus") == "ko_synthetic_sms")["is_synthetic"].all()
-    assert synthetic["category"].null_count() == 0
+    assert synthetic["category"].null_count() == 0 and synthetic["subtype"].null_count() == 0
+    assert seed_labels.filter(~pl.col("is_synthetic"))["subtype"].null_count() == seed_labels.filter(~pl.col("is_synthetic")).height
     # Normalisation merges texts that differ only in placeholders; most synthetic rows stay distinct.
-    assert synthetic.height > 0.9 * SYNTH_ROWS
+    assert synthetic.height > 0.99 * SYNTH_ROWS
 
 
 def test_seed_labels_use_the_text_contract(seed_labels):
@@ -145,6 +161,29 @@ def test_gold_holdout_rule(seed_labels):
     assert seed_labels.select(gold_holdout_expr())["message_id"].to_list() == by_function
     assert 0.08 < sum(by_function) / len(ids) < 0.12
     assert is_gold_holdout("00000000aaaaaaaa") and not is_gold_holdout("00000001aaaaaaaa")
+
+
+def test_gold_v2_rule(seed_labels):
+    in_v2 = seed_labels.select(gold_v2_expr())["message_id"].to_list()
+    by_function = [
+        is_gold_v2(m, c, l, s) for m, c, l, s in seed_labels.select("message_id", "corpus", "label", "subtype").iter_rows()
+    ]
+    assert in_v2 == by_function
+    v2 = seed_labels.filter(gold_v2_expr())
+    # v2 contains v1, every row of the held-out subtypes, about half of the real spam, a tenth of the rest.
+    assert seed_labels.filter(gold_holdout_expr() & ~gold_v2_expr()).height == 0
+    heldout = seed_labels.filter(pl.col("subtype").is_in(sorted(GOLD_V2_HELDOUT_SUBTYPES)))
+    assert heldout.height > 500 and heldout.join(v2, on="message_id", how="anti").height == 0
+    assert set(heldout["label"]) == {"spam"}  # ham subtypes stay in training; gold takes 1 in 10 of each
+    real_spam = seed_labels.filter((pl.col("corpus") == "uci_sms_spam") & (pl.col("label") == "spam"))
+    assert 0.42 < real_spam.join(v2, on="message_id", how="semi").height / real_spam.height < 0.58
+    others = seed_labels.filter(pl.col("subtype").is_null() | ~pl.col("subtype").is_in(sorted(GOLD_V2_HELDOUT_SUBTYPES)))
+    others = others.filter(~((pl.col("corpus") == "uci_sms_spam") & (pl.col("label") == "spam")))
+    assert 0.08 < others.join(v2, on="message_id", how="semi").height / others.height < 0.12
+    assert is_gold_v2("00000001aaaaaaaa", "ko_synthetic_sms", "spam", "gambling_holdem")
+    assert not is_gold_v2("00000001aaaaaaaa", "ko_synthetic_sms", "spam", "gambling_casino")
+    assert is_gold_v2("0000001faaaaaaaa", "uci_sms_spam", "spam", None)  # 31 % 100 < 45, not in v1 (31 % 10 != 0)
+    assert not is_gold_v2("0000001faaaaaaaa", "uci_sms_spam", "ham", None)
 
 
 # ----------------------------------------------------------------------------- raw logs
@@ -187,17 +226,24 @@ def test_raw_logs_mix_corpora_duplicates_campaigns_and_pii(reports, seed_labels)
     normalized = normalize_frame(reports.select("text"), text_col="text")
     per_template = Counter(normalized["template_key"])
     assert sum(count >= 5 for count in per_template.values()) >= 10  # campaigns
-    assert reports["text"].str.contains(r"010[- ]?\d{4}[- ]?\d{4}").sum() > 50
+    assert reports["text"].str.contains(r"(?:010|\+82 10)[-. ]?\d{4}[-. ]?\d{4}").sum() > 50  # every layout texts use
     assert reports["text"].str.contains(r"[a-z0-9]+@[a-z]+\.[a-z.]+").sum() > 20
 
 
 def test_no_gold_holdout_message_in_raw_logs(reports, seed_labels):
     normalized = normalize_frame(reports.select("text"), text_col="text")
     assert not normalized.select(gold_holdout_expr())["message_id"].any()
-    gold = seed_labels.filter(gold_holdout_expr())
-    assert gold.height > 1000
-    assert normalized.join(gold, on="message_id", how="semi").height == 0
-    assert reports.join(gold, on="text", how="semi").height == 0
+    for gold in (seed_labels.filter(gold_holdout_expr()), seed_labels.filter(gold_v2_expr())):
+        assert gold.height > 1000
+        assert normalized.join(gold, on="message_id", how="semi").height == 0
+        assert reports.join(gold, on="text", how="semi").height == 0
+
+
+def test_no_message_of_a_gold_v2_subtype_in_raw_logs(reports, seed_labels):
+    """Campaign variants and PII-injected copies get new ids, so check by subtype: none of gold's kinds leak."""
+    heldout_texts = seed_labels.filter(pl.col("subtype").is_in(sorted(GOLD_V2_HELDOUT_SUBTYPES)))["text"]
+    assert not reports["text"].is_in(heldout_texts.implode()).any()
+    assert not any(any(t in text for t in heldout_texts.head(400).to_list()) for text in reports["text"].to_list()[:500])
 
 
 # ----------------------------------------------------------------------------- bad logs
@@ -220,8 +266,17 @@ def test_expected_json_matches_its_declaration_and_the_files():
             assert spec["reasons"] == {"unreadable_file": 1}
         elif path.suffix == ".parquet":
             assert pq.read_metadata(path).num_rows == spec["physical_rows"]
+        elif name == OUTSIDE_LINK:
+            assert path.is_symlink() and os.readlink(path) == OUTSIDE_LINK_TARGET
+            assert spec["reasons"] == {"outside_source_root": 1}
+        elif name == XZ_ARCHIVE:
+            assert path.read_bytes().startswith(b"\xfd7zXZ\x00")
+            assert spec["reasons"] == {"compressed": 1}
         else:
-            lines = path.read_bytes().split(b"\n")
+            raw = path.read_bytes()
+            if raw.startswith(b"\x1f\x8b"):
+                raw = gzip.decompress(raw)
+            lines = raw.split(b"\n")
             assert lines[-1] == b""
             rows = [line for line in lines[:-1] if line.strip()]
             assert len(rows) - (path.suffix == ".csv") == spec["physical_rows"] == len(spec["lines"]), name
@@ -245,8 +300,9 @@ def _check_accepted(record: dict) -> None:
 def test_bad_jsonl_lines_do_what_expected_says():
     expected = expected_outcomes()["files"]
     checked: Counter[str] = Counter()
-    for name in ("encoding.jsonl", "fields.jsonl", "values.jsonl"):
-        lines = (BAD_DIR / name).read_bytes().split(b"\n")
+    for name in ("encoding.jsonl", "fields.jsonl", "values.jsonl", "gzipped.jsonl"):
+        raw_file = (BAD_DIR / name).read_bytes()
+        lines = (gzip.decompress(raw_file) if raw_file.startswith(b"\x1f\x8b") else raw_file).split(b"\n")
         for line_no, outcome in expected[name]["lines"].items():
             raw = lines[int(line_no) - 1]
             checked[outcome] += 1
@@ -275,6 +331,10 @@ def test_bad_jsonl_lines_do_what_expected_says():
             elif outcome == "bad_timestamp":
                 with pytest.raises(ValueError):
                     datetime.fromisoformat(record["received_at"])
+            elif outcome == "timestamp_too_old":
+                assert datetime.fromisoformat(record["received_at"]) < datetime(2000, 1, 1, tzinfo=timezone.utc)
+            elif outcome == "record_too_large":
+                assert len(raw) > 1 << 20  # ingest.max_record_bytes
             elif outcome == "future_timestamp":
                 assert datetime.fromisoformat(record["received_at"]) > datetime.now(timezone.utc) + timedelta(days=365)
             elif outcome == "unknown_verdict":
@@ -320,8 +380,9 @@ def test_bad_csv_lines_do_what_expected_says():
 def test_accepted_bad_log_rows_are_distinct_messages():
     """So `accepted` (new messages, fresh state) equals the number of accepted rows."""
     texts = []
-    for name in ("encoding.jsonl", "fields.jsonl", "values.jsonl"):
-        lines = (BAD_DIR / name).read_bytes().split(b"\n")
+    for name in ("encoding.jsonl", "fields.jsonl", "values.jsonl", "gzipped.jsonl"):
+        raw_file = (BAD_DIR / name).read_bytes()
+        lines = (gzip.decompress(raw_file) if raw_file.startswith(b"\x1f\x8b") else raw_file).split(b"\n")
         for line_no, outcome in expected_outcomes()["files"][name]["lines"].items():
             if outcome == ACCEPTED:
                 texts.append(json.loads(lines[int(line_no) - 1].decode("utf-8").removeprefix("\ufeff"))["text"])

@@ -99,3 +99,29 @@ def write_hostile_logs(folder: Path) -> Outcomes:
     outcomes["d-good.parquet"] = {1: "accepted", 2: "accepted"}
     outcomes["e-truncated.parquet"] = {0: "unreadable_file"}
     return outcomes
+
+
+# --- identity and privacy (issue 25, items 1 and 6) ---------------------------------------------------------
+
+IDENTITY_LINKS = ["https://naver.me/xYz", "http://kb-secure-login.top/login", "bit.ly/3abc", "http://cj-delivery.xyz/t?n=1"]
+CONTENTLESS = ["🔥🔥🔥", "!!!!", "😀😀", "~~~ ...", "💰💰💰💰"]
+BLANK_LOOKING = ["\u2800\u2800\u2800", "\u17b5\u17b5", "\u3164\u3164", "\u115f\u1160", "\u2800 \u17b4 \u3164"]
+# A raw line kept whole in quarantine, its PII written as ASCII \u escapes (fullwidth digits, Hangul numerals).
+ESCAPED_PII_LINE = (
+    b'{"report_id": "h-escaped", "received_at": "' + TS.encode()
+    + b'", "text": "\\uc5f0\\ub77d \\uff10\\uff11\\uff10\\uff0d\\uff19\\uff18\\uff17\\uff16\\uff0d\\uff15\\uff14\\uff13\\uff12'
+    + b' \\uacf5\\uc77c\\uacf5-8765-4321 hong@\\ud55c\\uad6d.kr'
+)  # cut off: malformed JSON
+ESCAPED_PII_VALUES = ["9876", "5432", "8765-4321", "hong@"]
+
+
+def write_identity_logs(folder: Path) -> Outcomes:
+    """Rows that test message identity: links to four sites (four messages), emoji/punctuation-only texts (each
+    its own campaign), blank-looking characters (empty once normalised) and an escaped-PII line (quarantined)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rows: list[tuple[bytes, str]] = [(_json_line(f"i-link-{i}", text), "accepted") for i, text in enumerate(IDENTITY_LINKS)]
+    rows += [(_json_line(f"i-none-{i}", text), "accepted") for i, text in enumerate(CONTENTLESS)]
+    rows += [(_json_line(f"i-blank-{i}", text), "empty_text") for i, text in enumerate(BLANK_LOOKING)]
+    rows.append((ESCAPED_PII_LINE, "malformed_json"))
+    (folder / "f-identity.jsonl").write_bytes(b"\n".join(line for line, _ in rows) + b"\n")
+    return {"f-identity.jsonl": {number: outcome for number, (_, outcome) in enumerate(rows, start=1)}}

@@ -43,10 +43,10 @@ INGEST_CHILD = _PRELUDE.format(
 
 PUBLISH_CHILD = _PRELUDE.format(
     imports="from spamloop.settings.export import PublishConfig\nfrom spamloop.settings.storage import S3Config\n"
-    "from tasks.publish.publish import publish_bundle\nfrom tasks.publish.stores import S3Store\n"
+    "from tasks.publish.stores import S3Store\nfrom tests.code.tasks.publish.conftest import publish_released\n"
     "s3 = S3Config(endpoint_url=sys.argv[3], access_key_id=os.environ['FAULT_S3_KEY'], "
     "secret_access_key=os.environ['FAULT_S3_SECRET'])\nstore = S3Store(sys.argv[4], 'apps', s3, PublishConfig())",
-    work="    manifest = publish_bundle(Path(sys.argv[5]), store)\n"
+    work="    manifest = publish_released(Path(sys.argv[5]), store)\n"
     "    print(json.dumps({'status': 'ok', 'version': manifest.version, 'previous': manifest.previous_version}))",
 )
 
@@ -127,12 +127,12 @@ def test_two_ingests_at_once_count_every_row_once(tmp_path, fault_ledger):
 def test_two_publishes_at_once_leave_one_complete_manifest(s3_server, bucket, tmp_path, fault_ledger):
     from spamloop.settings.export import PublishConfig
     from spamloop.settings.storage import S3Config
-    from tasks.publish.publish import publish_bundle, read_manifest
+    from tasks.publish.publish import read_manifest
     from tasks.publish.stores import S3Store
-    from tests.code.tasks.publish.conftest import MODEL_NAME, make_bundle
+    from tests.code.tasks.publish.conftest import MODEL_NAME, make_bundle, publish_released
 
     store = S3Store(bucket, "apps", S3Config(**s3_server.s3_config()), PublishConfig())
-    publish_bundle(make_bundle(tmp_path, "v1"), store)
+    publish_released(make_bundle(tmp_path, "v1"), store)
     bundles = {version: make_bundle(tmp_path, version, payload=os.urandom(500_000)) for version in ("v2", "v3")}
     env = {"FAULT_S3_KEY": s3_server.access_key_id, "FAULT_S3_SECRET": s3_server.secret_access_key}
     outcomes = _race(
@@ -160,7 +160,7 @@ def test_two_publishes_at_once_leave_one_complete_manifest(s3_server, bucket, tm
 
     # The loser publishes on a re-run; the manifest then points at it, with the winner as its previous version.
     for loser_version in sorted({"v2", "v3"} - set(chain)):
-        rerun = publish_bundle(bundles[loser_version], store)
+        rerun = publish_released(bundles[loser_version], store)
         assert rerun.previous_version == manifest.version
         assert all(store.sha256_of(entry.key) == entry.sha256 for entry in rerun.files)
     fault_ledger.record(

@@ -25,9 +25,16 @@ from spamloop.settings.storage import S3Config
 from tasks.ingest.pipeline import render_ingest_markdown, run_ingest
 from tasks.ingest.snapshot import load_snapshot, load_snapshot_reports
 from tasks.label.pipeline import run_labeling
-from tasks.label.prompt import SYSTEM_PROMPT, PromptItem, build_user_message, short_ids
+from tasks.label.prompt import SYSTEM_PROMPT, PromptItem, build_user_message
 from tasks.label.store import final_labels
-from tests.faults.hostile import write_hostile_logs
+from tests.faults.hostile import (
+    BLANK_LOOKING,
+    CONTENTLESS,
+    ESCAPED_PII_VALUES,
+    IDENTITY_LINKS,
+    write_hostile_logs,
+    write_identity_logs,
+)
 from tests.faults.support import files_under, scan_for
 from tests.support.llm_server import LLMServer, _prompt_parts, classify, prompt_texts
 
@@ -36,7 +43,7 @@ TS = "2026-11-21T10:00:00+09:00"
 # Every PII format the normaliser scrubs (docs/normalization.md), each in its own sentence.
 PII = {
     "phone": ["010-1234-5678", "01023456789", "010.3456.7890", "+82 10-4567-8901", "02-345-6789", "(031)456-7890",
-              "1588-3456", "070-5678-9012", "+44 7781 482378", "08452810075"],
+              "070-5678-9012", "+44 7781 482378", "08452810075"],
     "rrn": ["900101-1234567", "850315 2345678", "9905053456789", "010101-5678901"],
     "card": ["4111 1111 1111 1111", "5555-5555-5555-4444", "4012888888881881", "3782 822463 10005"],
     "account": ["계좌 110-123-456789", "입금 3333-01-1234567", "123-456-789012", "1000-1234-5678", "국민은행 123456789012"],
@@ -44,7 +51,7 @@ PII = {
 }
 # Kept as they are, by the documented rules.
 NEAR_MISSES = ["4111 1111 1111 1112", "901301-1234567", "87121", "482913", "2026-11-24", "6012-3456-7890",
-               "123-45-67890", "1234567890123"]
+               "123-45-67890", "1234567890123", "1588-3456"]  # 1588-xxxx: a business number (docs/normalization.md)
 SENTENCES = ["고객님 확인 부탁드립니다 {}", "Please call me back on {}", "내일 회의 전에 {} 알려줘", "Your code is {} thanks",
              "택배 조회 번호 {} 입니다", "결제 관련 문의 {} 남깁니다", "{} 로 연락 주세요 급해요", "Meeting moved, ref {}"]
 INJECTIONS = [
@@ -150,7 +157,8 @@ def test_injection_and_pii_reach_the_llm_only_as_scrubbed_data(config, tmp_path,
         assert texts and set(texts) <= allowed, "only text_for_llm of selected messages leaves the process"
         system, user = _prompt_parts(request.api, request.json)
         assert system == SYSTEM_PROMPT, f"{request.api}: system prompt changed"
-        items = [PromptItem(sid, text) for sid, text in zip(short_ids(len(texts)), texts)]
+        ids = [item["id"] for item in json.loads(user.split("<messages>\n", 1)[1].rsplit("\n</messages>", 1)[0])]
+        items = [PromptItem(sid, text) for sid, text in zip(ids, texts)]  # ids are random per request
         assert user == build_user_message(items), f"{request.api}: the user turn is exactly the fixed template + data"
         sent += texts
     assert Counter(sent) == {text: 3 for text in allowed}, "each message sent once to each provider"
@@ -250,4 +258,65 @@ def test_secrets_and_raw_pii_never_reach_logs_store_mlflow_or_summaries(
         faults_injected=3, bad_inputs=len(pii_texts) + 1, rows_in=ingested.read,
         rows_accounted=ingested.accepted + ingested.duplicate + ingested.quarantined,
         leaks=len(secret_hits) + len(pii_hits),
+    )
+
+
+# --- identity and the PII corpus (issue 25, items 1 and 6) ---------------------------------------------------
+
+
+def test_links_contentless_and_blank_texts_keep_their_identity(config, tmp_path, fault_ledger):
+    expected = write_identity_logs(tmp_path / "identity")
+    ingest_config = config.model_copy(update={"ingest": config.ingest.model_copy(update={"source": str(tmp_path / "identity")})})
+    result = run_ingest(ingest_config)
+    messages = load_snapshot(ingest_config)
+    quarantine = pl.read_parquet(result.quarantine_path)
+
+    by_text = {text: row for text, row in zip(messages["text"].to_list(), messages.iter_rows(named=True), strict=True)}
+    assert set(by_text) == set(IDENTITY_LINKS) | set(CONTENTLESS), "each link and each emoji text is its own message"
+    assert len({by_text[text]["campaign_id"] for text in [*IDENTITY_LINKS, *CONTENTLESS]}) == len(IDENTITY_LINKS) + len(CONTENTLESS)
+    reasons = Counter(quarantine["reason"].to_list())
+    assert reasons == {"empty_text": len(BLANK_LOOKING), "malformed_json": 1}
+    excerpts = " ".join(quarantine["excerpt"].drop_nulls().to_list())
+    leaks = [value for value in ESCAPED_PII_VALUES if value in excerpts]
+    assert leaks == [] and "[PHONE]" in excerpts and "[EMAIL]" in excerpts, excerpts
+    rows = sum(len(rows) for rows in expected.values())
+    assert result.read == rows == result.accepted + result.duplicate + result.quarantined
+    fault_ledger.record(
+        "bad input", "identity: 4 link-only texts, emoji/punctuation-only texts, blank-looking characters, escaped PII in quarantine",
+        bad_inputs=len(BLANK_LOOKING) + 1, rows_in=result.read,
+        rows_accounted=result.accepted + result.duplicate + result.quarantined, leaks=len(leaks),
+    )
+
+
+def test_pii_corpus_reaches_the_llm_only_scrubbed(config, tmp_path, fault_ledger):
+    from tests.code.models.test_privacy import CASES, leaked
+
+    source = tmp_path / "corpus"
+    texts = [case["text"] for case in CASES]
+    _write_jsonl(source / "corpus.jsonl", texts, "p")
+    ingest_config = config.model_copy(update={"ingest": config.ingest.model_copy(update={"source": str(source)})})
+    with LLMServer() as server:
+        ingested = run_ingest(ingest_config)
+        snapshot = load_snapshot(ingest_config)
+        label_config = LabelConfig(
+            providers=server.provider_configs(), batch_size=25, propagate_campaigns=False, budget_usd=5.0,
+            backoff_base_s=0.01, backoff_max_s=0.05,
+        )
+        run_labeling(ingest_config, snapshot, label_config=label_config, include_seed=False)
+        requests = server.requests_for()
+    wire = [text for request in requests for text in prompt_texts(request)]
+    sent_for = {raw: shown[: label_config.max_text_chars] for raw, shown in snapshot.select("text", "text_for_llm").iter_rows()}
+    assert requests and set(wire) == set(sent_for.values()), "what went out is each message's text_for_llm"
+    # A text that normalises like an earlier one (same wording, other number) is a duplicate report: only the
+    # first raw text of a message is ever shown to an LLM.
+    shown = list({case["text"]: case for case in reversed(CASES) if case["text"] in sent_for}.values())
+    assert len(shown) == snapshot.height == ingested.accepted and ingested.accepted + ingested.duplicate == len(CASES)
+    leaks = [
+        f"{item['kind']} {item['value']!r}" for case in shown for item in case["pii"] if leaked(item["kind"], item["value"], sent_for[case["text"]])
+    ]
+    assert leaks == [], leaks
+    fault_ledger.record(
+        "bad input", f"PII corpus ({len(CASES)} cases, every format of issue 25) through ingest and label",
+        bad_inputs=sum(len(case["pii"]) for case in CASES), rows_in=ingested.read,
+        rows_accounted=ingested.accepted + ingested.duplicate + ingested.quarantined, leaks=len(leaks),
     )

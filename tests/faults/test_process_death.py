@@ -203,15 +203,15 @@ import os, sys, time
 from pathlib import Path
 from spamloop.settings.export import PublishConfig
 from spamloop.settings.storage import S3Config
-from tasks.publish.publish import publish_bundle
 from tasks.publish.stores import S3Store
+from tests.code.tasks.publish.conftest import publish_released
 
 endpoint, bucket, prefix, bundle = sys.argv[1:5]
 s3 = S3Config(endpoint_url=endpoint, access_key_id=os.environ["FAULT_S3_KEY"], secret_access_key=os.environ["FAULT_S3_SECRET"])
 store = S3Store(bucket, prefix, s3, PublishConfig())
 # A slow link: every PutObject waits before it is sent, so the kill lands between uploads.
 store.client.meta.events.register("before-send.s3.PutObject", lambda **_: time.sleep(0.7))
-publish_bundle(Path(bundle), store)
+publish_released(Path(bundle), store)
 """
 
 
@@ -219,13 +219,13 @@ publish_bundle(Path(bundle), store)
 def test_kill_during_publish_keeps_the_old_manifest_then_rerun_publishes(s3_server, bucket, tmp_path, fault_ledger):
     from spamloop.settings.export import PublishConfig
     from spamloop.settings.storage import S3Config
-    from tasks.publish.publish import publish_bundle, read_manifest, version_prefix
+    from tasks.publish.publish import read_manifest, version_prefix
     from tasks.publish.stores import S3Store
-    from tests.code.tasks.publish.conftest import MODEL_NAME, make_bundle
+    from tests.code.tasks.publish.conftest import MODEL_NAME, make_bundle, publish_released
 
     prefix = "apps/sms"
     store = S3Store(bucket, prefix, S3Config(**s3_server.s3_config()), PublishConfig())
-    publish_bundle(make_bundle(tmp_path, "v1"), store)
+    publish_released(make_bundle(tmp_path, "v1"), store)
     manifest_v1, etag_v1 = read_manifest(store, MODEL_NAME)
     bundle_v2 = make_bundle(tmp_path, "v2", payload=os.urandom(2_000_000))
     v2_prefix = f"{prefix}/{version_prefix(MODEL_NAME, 'v2')}"
@@ -248,7 +248,7 @@ def test_kill_during_publish_keeps_the_old_manifest_then_rerun_publishes(s3_serv
     for entry in manifest.files:
         assert store.sha256_of(entry.key) == entry.sha256, f"{entry.key} listed but missing or changed"
 
-    rerun = publish_bundle(bundle_v2, store)
+    rerun = publish_released(bundle_v2, store)
     assert rerun.version == "v2" and rerun.previous_version == "v1"
     assert read_manifest(store, MODEL_NAME)[0].version == "v2"
     for entry in rerun.files:

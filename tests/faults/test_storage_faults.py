@@ -96,12 +96,12 @@ def test_s3_outage_at_ingest_commits_nothing_and_rerun_ingests_everything(outage
 
 @pytest.mark.parametrize("outage", ["unreachable", "link dies mid-upload"])
 def test_s3_outage_at_publish_leaves_the_manifest_and_rerun_publishes(outage, s3_server, bucket, tmp_path, caplog, fault_ledger):
-    from tasks.publish.publish import PublishError, publish_bundle, read_manifest
+    from tasks.publish.publish import PublishError, read_manifest
     from tasks.publish.stores import ObjectStoreError, S3Store
-    from tests.code.tasks.publish.conftest import MODEL_NAME, make_bundle
+    from tests.code.tasks.publish.conftest import MODEL_NAME, make_bundle, publish_released
 
     good = S3Store(bucket, "apps", S3Config(**s3_server.s3_config()), PublishConfig())
-    publish_bundle(make_bundle(tmp_path, "v1"), good)
+    publish_released(make_bundle(tmp_path, "v1"), good)
     before = read_manifest(good, MODEL_NAME)
     bundle = make_bundle(tmp_path, "v2")
     proxy = None
@@ -114,7 +114,7 @@ def test_s3_outage_at_publish_leaves_the_manifest_and_rerun_publishes(outage, s3
     broken = S3Store(bucket, "apps", S3Config(**s3_server.s3_config(endpoint_url=endpoint, max_attempts=1)), PublishConfig())
     try:
         with caplog.at_level(logging.DEBUG), pytest.raises((PublishError, ObjectStoreError)) as caught:
-            publish_bundle(bundle, broken)
+            publish_released(bundle, broken)
     finally:
         if proxy is not None:
             proxy.close()
@@ -129,7 +129,7 @@ def test_s3_outage_at_publish_leaves_the_manifest_and_rerun_publishes(outage, s3
     leaks = scan_for([s3_server.secret_access_key], [], [message, caplog.text])
     assert leaks == []
 
-    rerun = publish_bundle(bundle, good)
+    rerun = publish_released(bundle, good)
     assert rerun.version == "v2" and rerun.previous_version == "v1"
     assert all(good.sha256_of(entry.key) == entry.sha256 for entry in rerun.files)
     fault_ledger.record(

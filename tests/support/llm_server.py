@@ -79,7 +79,7 @@ class RecordedRequest:
 
 @dataclass
 class Fault:
-    kind: str  # none | rate_limit | server_error | slow | malformed | drop_ids | bad_ids
+    kind: str  # none | rate_limit | server_error | slow | malformed | drop_ids | bad_ids | dup_ids
     retry_after_s: float = 0.0
     delay_s: float = 0.0
     drop: int = 1
@@ -174,6 +174,10 @@ class _Handler(BaseHTTPRequestHandler):
         if fault and fault.kind == "bad_ids":
             for entry in labels[: fault.drop]:
                 entry["id"] = "x" + str(entry["id"])
+        if fault and fault.kind == "dup_ids":  # a second, contrary answer for the first ids (as an injection might cause)
+            for entry in list(labels[: fault.drop]):
+                flipped = "ham" if entry["label"] == "spam" else "spam"
+                labels.append({**entry, "label": flipped, "category": "personal" if flipped == "ham" else "advertising"})
         return json.dumps({"labels": labels}, ensure_ascii=False)
 
     def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:

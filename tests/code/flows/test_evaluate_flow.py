@@ -37,7 +37,8 @@ def test_evaluate_approve_and_rollback_flows(prefect_harness, tmp_path):
     config = load_config(state_dir=tmp_path / "state")
     config.paths.mlflow_dir.mkdir(parents=True, exist_ok=True)
     mlflow.set_tracking_uri(config.resolved_tracking_uri)
-    frame = training_frame(load_gold("v1", GOLD_DIR))
+    gold = load_gold(config.evaluate.gold_version, GOLD_DIR)
+    frame = training_frame(gold)
     is_dev = pl.Series([hash_unit(mid, 99) < 0.15 for mid in frame["message_id"].to_list()], dtype=pl.Boolean)
     pipeline = fit_spam_pipeline(frame.filter(~is_dev), fraction=0.3)
     threshold = dev_threshold(pipeline, frame.filter(is_dev))
@@ -48,7 +49,10 @@ def test_evaluate_approve_and_rollback_flows(prefect_harness, tmp_path):
     assert first.verdict == "pass" and first.promoted and first.version == "1"
     markdown = _latest_markdown("evaluation-gates")
     assert "Evaluation of spamloop-sms-spam v1: PASS" in markdown
-    assert "| regression_spam_f1 | regression | ➖ skipped | skipped: no champion |" in markdown
+    assert "| regression_spam_f1 | regression | ➖ skipped | – | – | – | – | skipped: no champion |" in markdown
+    n_ham = gold.frame.filter(pl.col("label") == "ham").height
+    floor = next(g for g in first.gates if g.name == "floor_ham_fpr")  # each verdict beside its interval and n
+    assert f"| floor_ham_fpr | floor | ✅ pass | {floor.value:.4g} | [{floor.ci_low:.4f}, {floor.ci_high:.4f}] | {n_ham} ({floor.count}) |" in markdown
     assert f"run id `{first.evaluation_run_id}`" in markdown  # SQLite tracking: no UI URL, the run id
 
     # Second candidate waits for review, then the approve flow promotes it.

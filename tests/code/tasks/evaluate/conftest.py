@@ -22,15 +22,24 @@ class FittedModel:
 
 @pytest.fixture(scope="session")
 def gold() -> GoldSet:
+    """Gold v1: the tests of its fixed content, sizes and rendering."""
     return load_gold("v1", GOLD_DIR)
 
 
 @pytest.fixture(scope="session")
-def train_dev(gold: GoldSet) -> tuple[pl.DataFrame, pl.DataFrame]:
+def default_gold() -> GoldSet:
+    """The gold set the evaluate stage reads by default (EvaluateConfig.gold_version): the test models train without it."""
+    from spamloop.settings.evaluate import EvaluateConfig
+
+    return load_gold(EvaluateConfig().gold_version, GOLD_DIR)
+
+
+@pytest.fixture(scope="session")
+def train_dev(default_gold: GoldSet) -> tuple[pl.DataFrame, pl.DataFrame]:
     from tasks.train.splits import hash_unit
     from tests.code.tasks.evaluate.spam_models import training_frame
 
-    frame = training_frame(gold)
+    frame = training_frame(default_gold)
     is_dev = pl.Series([hash_unit(mid, 99) < 0.15 for mid in frame["message_id"].to_list()], dtype=pl.Boolean)
     return frame.filter(~is_dev), frame.filter(is_dev)
 

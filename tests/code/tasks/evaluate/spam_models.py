@@ -82,10 +82,13 @@ def log_spam_model(pipeline: Pipeline, threshold: float, experiment: str, run_na
 
 
 def gate_config(**overrides) -> EvaluateConfig:
-    """Gates a decent TF-IDF baseline passes on gold v1 and a 5%-data model fails.
+    """Gates a decent TF-IDF baseline passes on the default gold and a 5%-data model fails.
 
     Transactional-ham FPR is capped loosely here: TF-IDF confuses OTP/card alerts with smishing (~8-16% FPR on
-    that slice), which the production default (3%) rightly blocks.
+    that slice), which the production default (3%) rightly blocks. The invariance gate is off: these crude
+    char n-gram fits sit near their threshold on the personal-ham groups (name/date swaps flip 1-2 of 11 on
+    gold v2), and the tests that use this config are about verdicts, aliases and versions, not about
+    invariance, which tests/code/tasks/evaluate/test_gates.py and test_behavioural.py cover.
     """
     values = dict(
         gold_dir=GOLD_DIR,
@@ -94,6 +97,7 @@ def gate_config(**overrides) -> EvaluateConfig:
         min_spam_recall=0.85,
         max_ham_fpr=0.025,
         min_pr_auc=0.93,
+        min_invariance_pass_rate=None,
         slice_floors=[
             SliceFloor(slice="lang_ko", metric="spam_recall", minimum=0.85),
             SliceFloor(slice="lang_en", metric="spam_recall", minimum=0.70),

@@ -79,3 +79,30 @@ def test_reports_carry_no_texts():
     report = run_behavioural_tests(keyword_scorer, 0.5)
     dumped = report.model_dump_json()
     assert "010-" not in dumped and "택배" not in dumped
+
+
+def test_pass_rates_carry_bootstrap_intervals():
+    """Each kind's pass rate gets an interval from resampling its cases within language; a perfect kind's
+    interval is [1, 1], a mixed one straddles its rate, and the same seed gives the same interval."""
+    korean_words = re.compile(r"대출|택배|반송|액정|주식|승인완료")
+    predict = lambda texts: [0.9 if korean_words.search(t) else 0.1 for t in texts]  # noqa: E731
+    report = run_behavioural_tests(predict, 0.5, n_resamples=1000)
+    assert set(report.intervals) == set(report.counts)
+    low, high = report.intervals["functionality"]
+    assert low < 13 / 16 < high and high <= 1.0
+    assert report.intervals == run_behavioural_tests(predict, 0.5, n_resamples=1000).intervals
+    assert run_behavioural_tests(keyword_scorer, 0.5, n_resamples=1000).intervals["invariance"] == (1.0, 1.0)
+
+
+def test_intervals_resample_within_language():
+    """Five Korean cases pass and five English fail: with resampling inside each language every resample keeps
+    that mix, so the pass rate cannot move at all."""
+    from tasks.evaluate.behavioural import CaseResult, pass_rate_intervals
+
+    cases = [
+        CaseResult(case_id=f"mft:{lang}{i}", kind="functionality", lang=lang, passed=lang == "ko", scores=[0.5])
+        for lang in ("ko", "en")
+        for i in range(5)
+    ]
+    assert pass_rate_intervals(cases, n_resamples=1000, seed=1) == {"functionality": (0.5, 0.5)}
+    assert pass_rate_intervals([], n_resamples=1000) == {}

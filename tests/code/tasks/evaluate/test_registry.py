@@ -14,18 +14,22 @@ from mlflow.exceptions import MlflowException
 from mlflow.utils.validation import MAX_MODEL_REGISTRY_TAG_VALUE_LENGTH
 from typer.testing import CliRunner
 
+from models.release import gates_sha256
 from spamloop.cli_registry import registry_app
 from spamloop.config import load_config
 from tasks.evaluate.pipeline import run_evaluation
 from tasks.evaluate.registry import (
     PromotionRefused,
+    alias_warnings,
     approve,
     current_aliases,
     latest_version,
+    override,
     register_candidate,
     registry_client,
     reject,
     rollback,
+    show,
 )
 from tests.code.tasks.evaluate.spam_models import NormalisingSklearnSpamModel, gate_config, log_spam_model
 
@@ -53,7 +57,7 @@ def _evaluate(config, logged, which: str, name: str, **overrides):
     return run_evaluation(config, gate_config(registered_model_name=name, **overrides), uri, threshold, run_id)
 
 
-def test_first_model_worse_blocked_better_promoted_and_rollback(server_config, logged, mlflow_server, fair_model, gold, tmp_path):
+def test_first_model_worse_blocked_better_promoted_and_rollback(server_config, logged, mlflow_server, fair_model, default_gold, tmp_path):
     name = f"spam-{uuid.uuid4().hex[:8]}"
     client = registry_client(mlflow_server.url)
 
@@ -72,14 +76,17 @@ def test_first_model_worse_blocked_better_promoted_and_rollback(server_config, l
     assert first.run_link.startswith(f"{mlflow_server.url}/#/experiments/") and first.run_link.endswith(first.evaluation_run_id)
     run = mlflow.get_run(first.evaluation_run_id)
     assert run.data.metrics["gold_spam_f1"] == pytest.approx(first.metrics["spam_f1"])
-    assert run.data.params["gold_version"] == "v1" and run.data.tags["model_version"] == first.version
+    assert run.data.params["gold_version"] == default_gold.manifest.version and run.data.tags["model_version"] == first.version
     artifacts = {a.path for a in mlflow.MlflowClient(mlflow_server.url).list_artifacts(first.evaluation_run_id, "evaluation")}
     assert artifacts == {"evaluation/model_card.md", "evaluation/gates.json", "evaluation/behavioural.json"}
     # No message text (and so no phone number, even a fake one) reaches MLflow.
     folder = Path(mlflow.artifacts.download_artifacts(run_id=first.evaluation_run_id, artifact_path="evaluation", dst_path=str(tmp_path)))
     logged_text = "".join(path.read_text(encoding="utf-8") for path in folder.iterdir()) + v1.description + json.dumps(run.data.params)
     assert "010-" not in logged_text
-    assert not [text for text in gold.frame["text"].to_list() if len(text) > 15 and text in logged_text]
+    # The gate-table digest recorded at registration is the sha256 of the evaluation run's gates.json, canonicalised.
+    assert v1.tags["gates_sha256"] == gates_sha256(json.loads((folder / "gates.json").read_text(encoding="utf-8")))
+    assert v1.tags["gates_sha256"] == gates_sha256([g.model_dump() for g in first.gates])
+    assert not [text for text in default_gold.frame["text"].to_list() if len(text) > 15 and text in logged_text]
 
     # 2. A reviewer approves it.
     assert approve(client, name, first.version, "checked gates and slices", reviewer="alice") is None
@@ -127,7 +134,7 @@ def test_first_model_worse_blocked_better_promoted_and_rollback(server_config, l
     assert client.get_model_version(name, "3").tags["review"] == "rejected"
     with pytest.raises(PromotionRefused, match="rejected"):
         approve(client, name, "3", "changed my mind", reviewer="alice")
-    with pytest.raises(PromotionRefused, match="never passed"):
+    with pytest.raises(PromotionRefused, match="refusing to roll back: .* did not pass its gates"):
         rollback(client, name, "2")
     with pytest.raises(PromotionRefused, match="already champion"):
         rollback(client, name, "1")
@@ -148,7 +155,7 @@ def test_exceptions_leave_aliases_and_versions_as_they_were(server_config, logge
     with pytest.raises(MlflowException):
         register_candidate(
             client, mlflow_server.url, name, uri, "pass", {"threshold": "0.5", "gate_floor_spam_f1": "pass", "note": too_long},
-            "card", auto_promote=True,
+            "card", gate_rows=[], auto_promote=True,
         )
     assert current_aliases(client, name) == before
     assert latest_version(client, name) == "1"
@@ -188,3 +195,58 @@ def test_registry_cli(server_config, logged, mlflow_server, tmp_path):
     no_previous = runner.invoke(registry_app, ["rollback", *common])
     assert no_previous.exit_code == 1 and "no previous champion" in no_previous.output
     assert current_aliases(client, name)["champion"] == first.version
+
+
+def test_override_is_an_audited_act_that_makes_a_failing_version_champion(logged, mlflow_server):
+    name = f"spam-{uuid.uuid4().hex[:8]}"
+    client = registry_client(mlflow_server.url)
+    rows = [{"name": "floor_spam_f1", "group": "floor", "verdict": "fail", "reason": "0.80 < 0.88", "value": 0.8, "limit": 0.88}]
+
+    def register(which: str, verdict: str) -> str:
+        tags = {"gate_floor_spam_f1": verdict, "threshold": "0.5"}
+        rows_now = [{**rows[0], "verdict": verdict}]
+        return register_candidate(client, mlflow_server.url, name, logged[which][0], verdict, tags, "card", gate_rows=rows_now).version
+
+    good, bad, worse = register("good", "pass"), register("poor", "fail"), register("fair", "fail")
+    approve(client, name, good, "fine", reviewer="alice")
+    for args, refusal in (
+        ((bad, "", "why not"), "needs --reviewer and --reason"),
+        ((bad, "bob", "  "), "needs --reviewer and --reason"),
+        ((good, "bob", "x"), "passed every gate: approve it"),
+        (("42", "bob", "x"), "does not exist"),
+    ):
+        with pytest.raises(PromotionRefused, match=refusal):
+            override(client, name, *args)
+    assert current_aliases(client, name)["champion"] == good and "override_by" not in client.get_model_version(name, bad).tags
+
+    assert override(client, name, bad, " bob ", " campaign spike; gold rows re-checked ") == good
+    tags = client.get_model_version(name, bad).tags
+    assert current_aliases(client, name)["champion"] == bad
+    assert (tags["override_by"], tags["override_reason"], tags["override_verdict"], tags["override_failed_gates"]) == (
+        "bob", "campaign spike; gold rows re-checked", "fail", "floor_spam_f1",
+    )
+    assert tags["review"] == "overridden" and tags["previous_champion"] == good and tags["override_at"].endswith("Z")
+    with pytest.raises(PromotionRefused, match="already overridden by 'bob'"):
+        override(client, name, bad, "carol", "again")
+    warnings = alias_warnings(show(client, name))
+    assert warnings == [
+        f"champion -> v{bad} failed its gates (verdict 'fail': floor_spam_f1) and is released only by bob's override "
+        f"at {tags['override_at']}: campaign spike; gold rows re-checked"
+    ]
+
+    # Overridden versions are valid rollback targets; failing ones without an override are not; rejected ones never.
+    assert rollback(client, name, good, comment="back").to_version == good
+    assert rollback(client, name, bad, comment="forward again").to_version == bad
+    with pytest.raises(PromotionRefused, match=f"version {worse} did not pass"):
+        approve(client, name, worse, "please")
+    client.set_registered_model_alias(name, "challenger", worse)  # the MLflow UI, on a failing version
+    flagged = alias_warnings(show(client, name))  # newest version first
+    assert [w.split(" ", 3)[:3] for w in flagged] == [["challenger", "->", f"v{worse}"], ["champion", "->", f"v{bad}"]]
+    assert flagged[0].startswith(f"challenger -> v{worse} may NOT be published: {name} version {worse} did not pass")
+    rollback(client, name, good, comment="back")
+    reject(client, name, bad, "complaints", reviewer="dave")
+    with pytest.raises(PromotionRefused, match="rejected"):
+        rollback(client, name, bad)
+    with pytest.raises(PromotionRefused, match="rejected"):
+        override(client, name, bad, "erin", "ship it")
+    assert current_aliases(client, name)["champion"] == good

@@ -86,3 +86,28 @@ def test_vectorised_signatures_equal_datasketch_minhash():
     batch = signatures(keys, num_perm=64)
     for key, row in zip(keys, batch):
         assert (row == minhash(key, 64).hashvalues).all()
+
+
+def test_texts_without_letters_or_digits_never_share_a_campaign():
+    contentless = ["🔥🔥🔥", "!!!", "😀😀", "...", "[PHONE]", "010-1234-5678 !!"]
+    index = CampaignIndex(threshold=0.7, num_perm=64)
+    ids, campaigns, created = _assign(index, [*contentless, SPAM_A, SPAM_A2])
+    for message, campaign in zip(ids[: len(contentless)], campaigns[: len(contentless)]):
+        assert campaign == message, "each its own campaign"
+    assert campaigns[-1] == campaigns[-2] == ids[-2], "texts with content still group"
+    assert created == len(contentless) + 1
+    # ... and nothing later joins them: the same emoji text in a later run is not grouped with the earlier one.
+    later, later_campaigns, _ = _assign(index, ["🔥🔥🔥🔥"], run_id="run2")
+    assert later_campaigns == later
+    # Grouping them is still possible on request.
+    grouped = CampaignIndex(threshold=0.7, num_perm=64, group_contentless=True)
+    _, grouped_campaigns, _ = _assign(grouped, ["🔥🔥", "!!!"])
+    assert grouped_campaigns[0] == grouped_campaigns[1]
+
+
+def test_links_to_different_sites_are_different_messages_and_campaigns():
+    links = ["https://naver.me/xYz", "http://kb-secure-login.top/login", "bit.ly/3abc", "http://cj-delivery.xyz/t"]
+    status, _ = classify_reports(_ids(*links), pl.Series([f"r{i}" for i in range(4)]), KnownIds())
+    assert status.to_list() == ["accepted"] * 4, "every phishing host reaches the labellers"
+    ids, campaigns, created = _assign(CampaignIndex(threshold=0.7, num_perm=64), links)
+    assert campaigns == ids and created == 4

@@ -167,18 +167,46 @@ def test_failure_mid_run_leaves_nothing_visible(ingest_config, monkeypatch):
     assert _counts(run_ingest(ingest_config)) == EXPECTED  # a clean rerun ingests everything
 
 
-def test_failure_during_commit_publishes_no_snapshot_or_ledger(ingest_config, monkeypatch):
-    def broken_snapshot(*args, **kwargs):
-        raise OSError("disk full while writing the snapshot")
+def test_failure_before_the_commit_point_publishes_nothing(ingest_config, monkeypatch):
+    def broken_record(*args, **kwargs):
+        raise OSError("disk full while writing the commit record")
 
-    monkeypatch.setattr(pipeline, "write_snapshot", broken_snapshot)
+    monkeypatch.setattr(pipeline, "record_commit", broken_record)
     with pytest.raises(OSError):
         run_ingest(ingest_config)
-    assert not ingest_config.paths.ingest_ledger.exists()
+    paths = ingest_config.paths
+    assert not paths.ingest_ledger.exists()
     assert latest_snapshot_id(ingest_config) is None
+    assert [p.name for p in paths.corpus.rglob("*") if p.is_file()] == [], "no part, campaign index or temp file stays"
+    assert list(paths.quarantine.iterdir()) == []
     monkeypatch.undo()
-    second = run_ingest(ingest_config)  # parts of the failed run are invisible: nothing counts as known
+    second = run_ingest(ingest_config)  # nothing of the failed run is known: everything is read again
     assert _counts(second) == EXPECTED
+
+
+def test_failure_after_the_commit_point_is_finished_by_the_next_run(ingest_config, monkeypatch):
+    import tasks.ingest.commit as commit
+
+    real_write = commit.write_text_atomic
+
+    def snapshot_write_fails(path, text):
+        if path.parent == ingest_config.paths.snapshots:
+            raise OSError("disk full while writing the snapshot")
+        real_write(path, text)
+
+    monkeypatch.setattr(commit, "write_text_atomic", snapshot_write_fails)
+    with pytest.raises(OSError):
+        run_ingest(ingest_config)
+    assert latest_snapshot_id(ingest_config) is None and not ingest_config.paths.ingest_ledger.exists()
+    assert commit.commit_record_path(ingest_config).exists(), "the committed run's record waits for the next run"
+    monkeypatch.undo()
+    second = run_ingest(ingest_config)
+    assert second.read == 0 and len(second.files_skipped) == 3, "the next run finished the commit: files are known"
+    assert not commit.commit_record_path(ingest_config).exists()
+    assert load_snapshot_reports(ingest_config).height == 12 and load_snapshot(ingest_config).height == 9
+    assert len(read_ledger(ingest_config.paths.ingest_ledger)) == 3
+    quarantined = sum(pl.read_parquet(p).height for p in ingest_config.paths.quarantine.glob("*.parquet"))
+    assert quarantined == 15
 
 
 def test_counts_that_do_not_reconcile_raise():

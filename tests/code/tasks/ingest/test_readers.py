@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from models.schemas import RAW_BATCH_SCHEMA, QuarantineReason
 from tasks.ingest.readers import read_batches, read_csv, read_jsonl, read_parquet
@@ -121,3 +122,157 @@ def test_unreadable_parquet_is_one_entry(tmp_path: Path):
     assert frame.height == 1
     assert frame["parse_reason"][0] == QuarantineReason.UNREADABLE_FILE
     assert frame["source_row"][0] == 0
+
+
+# --- the per-record byte cap ------------------------------------------------------------------------
+
+CAP = 4_096
+TS = "2026-11-20T00:00:00Z"
+
+
+def _jsonl_line(report_id: str, text: str) -> bytes:
+    return json.dumps({"report_id": report_id, "received_at": TS, "text": text}, ensure_ascii=False).encode() + b"\n"
+
+
+def _padded(report_id: str, content_bytes: int) -> bytes:
+    """A JSONL line of exactly ``content_bytes`` bytes before its newline."""
+    bare = _jsonl_line(report_id, "")
+    return _jsonl_line(report_id, "x" * (content_bytes - (len(bare) - 1)))
+
+
+def test_jsonl_record_over_the_cap_is_quarantined_and_its_neighbours_read(tmp_path: Path):
+    path = tmp_path / "long.jsonl"
+    at_cap, over_cap = _padded("at", CAP), _padded("over", CAP + 1)
+    assert len(at_cap) == CAP + 1 and len(over_cap) == CAP + 2
+    huge = b'{"report_id": "huge", "text": "' + b"y" * (CAP * 50) + b'"}\n'
+    crlf_at_cap = at_cap[:-1].replace(b'"at"', b'"cr"') + b"\r\n"
+    path.write_bytes(_jsonl_line("a", "before") + huge + at_cap + over_cap + crlf_at_cap + _jsonl_line("b", "after") + b'{"no": "newline at EOF", "pad": "' + b"z" * CAP + b'"}')
+    frame = _all(read_jsonl(path, batch_rows=3, max_record_bytes=CAP))
+    too_large = QuarantineReason.RECORD_TOO_LARGE
+    assert _reasons(frame) == {1: None, 2: too_large, 3: None, 4: too_large, 5: None, 6: None, 7: too_large}
+    assert frame["report_id"].to_list() == ["a", None, "at", None, "cr", "b", None]
+    detail = frame.filter(pl.col("source_row") == 2)["parse_detail"][0]
+    assert f"{len(huge):,} bytes" in detail and f"limit {CAP:,}" in detail
+    assert len(frame.filter(pl.col("source_row") == 2)["raw_excerpt"][0]) <= 2_000
+
+
+def test_csv_line_over_the_cap_is_record_too_large_and_a_long_field_under_it_parses(tmp_path: Path):
+    path = tmp_path / "long.csv"
+    long_field = "가" * 60_000  # 180 KB: over the csv module's 128 KiB default field limit, under the cap
+    path.write_text(
+        HEADER
+        + f"c1,{TS},{long_field},spam,1,ko\n"
+        + f"c2,{TS},{'x' * 300_000},spam,1,ko\n"
+        + f"c3,{TS},short,ham,1,ko\n",
+        encoding="utf-8",
+    )
+    frame = _all(read_csv(path, batch_rows=10, max_record_bytes=256_000))
+    assert _reasons(frame) == {2: None, 3: QuarantineReason.RECORD_TOO_LARGE, 4: None}
+    assert frame.filter(pl.col("source_row") == 2)["text"][0] == long_field
+
+
+def test_csv_quoted_record_over_the_cap_stops_at_the_cap(tmp_path: Path):
+    path = tmp_path / "quoted.csv"
+    body = "".join(f"line {i} " + "w" * 200 + "\n" for i in range(30))  # ~6 KB inside one open quote
+    path.write_text(HEADER + f'q1,{TS},"{body}",spam,1,ko\n' + f"q2,{TS},after,ham,1,ko\n", encoding="utf-8")
+    frame = _all(read_csv(path, batch_rows=100, max_record_bytes=CAP))
+    assert frame.filter(pl.col("source_row") == 2)["parse_reason"][0] == QuarantineReason.CSV_BROKEN_QUOTE
+    assert frame.filter(pl.col("report_id") == "q2").height == 1, "the row after it is still read"
+
+
+def test_parquet_row_over_the_cap_is_record_too_large(tmp_path: Path):
+    path = tmp_path / "big.parquet"
+    pq.write_table(pa.table({"report_id": ["p1", "p2"], "received_at": [TS, TS], "text": ["short", "x" * (CAP + 1)]}), path)
+    frame = _all(read_parquet(path, batch_rows=10, max_record_bytes=CAP))
+    assert _reasons(frame) == {1: None, 2: QuarantineReason.RECORD_TOO_LARGE}
+    assert frame.filter(pl.col("source_row") == 2)["text"][0] is None
+
+
+# --- compression and encodings ------------------------------------------------------------------------
+
+ROWS = [{"report_id": f"e{i}", "received_at": TS, "text": f"인코딩 시험 {i} ✓ 😀"} for i in range(3)]
+JSONL_TEXT = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in ROWS)
+CSV_TEXT = "report_id,received_at,text\n" + "".join(f"{r['report_id']},{r['received_at']},{r['text']}\n" for r in ROWS)
+
+
+def _compressed(data: bytes, codec: str) -> bytes:
+    sink = pa.BufferOutputStream()
+    with pa.CompressedOutputStream(sink, codec) as out:
+        out.write(data)
+    return sink.getvalue().to_pybytes()
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom"),
+    [("utf-8", b"\xef\xbb\xbf"), ("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"), ("utf-32-le", b"\xff\xfe\x00\x00"),
+     ("utf-32-be", b"\x00\x00\xfe\xff"), ("utf-16-le", b"")],
+)
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_text_is_decoded_by_its_byte_order_mark(tmp_path: Path, encoding: str, bom: bytes, fmt: str):
+    text = JSONL_TEXT if fmt == "jsonl" else CSV_TEXT
+    path = tmp_path / f"encoded.{fmt}"
+    path.write_bytes(bom + text.replace("\n", "\r\n").encode(encoding))
+    frame = _all(read_batches(path, fmt, batch_rows=100))
+    assert frame["parse_reason"].to_list() == [None] * 3, "no row is lost to the encoding"
+    assert frame["report_id"].to_list() == ["e0", "e1", "e2"]
+    assert frame["text"].to_list() == [row["text"] for row in ROWS]
+    first_row = 1 if fmt == "jsonl" else 2
+    assert frame["source_row"].to_list() == list(range(first_row, first_row + 3))
+
+
+def test_utf16_code_unit_that_does_not_decode_quarantines_only_its_line(tmp_path: Path):
+    lines = JSONL_TEXT.splitlines(keepends=True)
+    broken = lines[1].encode("utf-16-le").replace("✓".encode("utf-16-le"), b"\x00\xd8")  # an unpaired high surrogate
+    path = tmp_path / "broken16.jsonl"
+    path.write_bytes(b"\xff\xfe" + lines[0].encode("utf-16-le") + broken + lines[2].encode("utf-16-le"))
+    frame = _all(read_batches(path, "jsonl", batch_rows=100))
+    assert _reasons(frame) == {1: None, 2: QuarantineReason.INVALID_UTF8, 3: None}
+
+
+@pytest.mark.parametrize("codec", ["gzip", "zstd"])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_gzip_and_zstd_are_read_whatever_the_name(tmp_path: Path, codec: str, fmt: str):
+    if fmt == "parquet":
+        sink = pa.BufferOutputStream()
+        pq.write_table(pa.Table.from_pylist(ROWS), sink)
+        data = sink.getvalue().to_pybytes()
+    else:
+        data = (JSONL_TEXT if fmt == "jsonl" else CSV_TEXT).encode("utf-16") if codec == "zstd" else (JSONL_TEXT if fmt == "jsonl" else CSV_TEXT).encode()
+    path = tmp_path / f"plain-name.{fmt}"
+    path.write_bytes(_compressed(data, codec))
+    frame = _all(read_batches(path, fmt, batch_rows=2, spool_dir=tmp_path))
+    assert frame["parse_reason"].to_list() == [None] * 3
+    assert frame["text"].to_list() == [row["text"] for row in ROWS]
+    assert list(tmp_path.iterdir()) == [path], "the spooled copy of compressed Parquet is gone"
+
+
+def test_damaged_gzip_keeps_the_rows_before_and_quarantines_the_rest_once(tmp_path: Path):
+    data = "".join(json.dumps({"report_id": f"g{i}", "received_at": TS, "text": f"행 {i} " + "가나다" * (i % 50)}) + "\n" for i in range(20_000))
+    packed = _compressed(data.encode(), "gzip")
+    path = tmp_path / "cut.jsonl"
+    path.write_bytes(packed[: len(packed) // 2])
+    frame = _all(read_batches(path, "jsonl", batch_rows=5_000))
+    damaged = frame.filter(pl.col("parse_reason").is_not_null())
+    assert damaged.height == 1 and damaged["parse_reason"][0] == QuarantineReason.UNREADABLE_FILE
+    assert "gzip data is damaged or truncated" in damaged["parse_detail"][0]
+    good = frame.filter(pl.col("parse_reason").is_null())
+    assert good.height > 1_000 and damaged["source_row"][0] == good.height + 1
+
+
+@pytest.mark.parametrize("kind", ["xz", "bzip2", "zip"])
+def test_other_compressions_are_one_compressed_entry(tmp_path: Path, kind: str):
+    import bz2
+    import lzma
+    import zipfile
+
+    path = tmp_path / "packed.jsonl"
+    if kind == "xz":
+        path.write_bytes(lzma.compress(JSONL_TEXT.encode()))
+    elif kind == "bzip2":
+        path.write_bytes(bz2.compress(JSONL_TEXT.encode()))
+    else:
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("inner.jsonl", JSONL_TEXT)
+    frame = _all(read_batches(path, "jsonl", batch_rows=100))
+    assert frame.height == 1 and frame["source_row"][0] == 0
+    assert frame["parse_reason"][0] == QuarantineReason.COMPRESSED and kind in frame["parse_detail"][0]

@@ -120,3 +120,26 @@ def test_quarantine_records_never_hold_a_raw_phone_number():
     assert "9876" not in joined and "1111-2222" not in joined
     assert joined.count("[PHONE]") == 2
     assert records["source_uri"].to_list() == ["file:///x.jsonl"] * 2
+
+
+def test_timestamps_before_the_lower_bound_are_too_old():
+    checked = validate_batch(
+        _raw(
+            [
+                {"received_at": "0001-01-01T00:00:00+00:00"},
+                {"received_at": "1999-12-31T23:59:59+00:00"},
+                {"received_at": "2000-01-01T08:59:59+09:00"},  # 1999-12-31 23:59:59 UTC
+                {"received_at": "2000-01-01T00:00:00Z"},
+                {"received_at": "9999-12-31T00:00:00+00:00"},
+            ]
+        ),
+        max_text_chars=50,
+        max_future_skew_hours=24,
+        now=NOW,
+        min_received_at=datetime(2000, 1, 1, tzinfo=UTC),
+    )
+    old, future = QuarantineReason.TIMESTAMP_TOO_OLD, QuarantineReason.FUTURE_TIMESTAMP
+    assert checked["reason"].to_list() == [old, old, old, None, future]
+    assert "before 2000-01-01" in checked["detail"][0]
+    accepted = checked.filter(pl.col("reason").is_null())["received_at_ts"].to_list()  # the values downstream code uses
+    assert [ts.year for ts in accepted] == [2000]

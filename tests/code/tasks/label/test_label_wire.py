@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import polars as pl
 import pytest
 
-from tasks.label.pipeline import run_labeling
+from tasks.label.pipeline import LabelRunFailedError, run_labeling
 from tasks.label.prompt import SYSTEM_PROMPT
 from tasks.label.store import LabelStore, final_labels
 from tests.support.llm_server import API_KEY, LLMServer, messages_frame, prompt_texts
@@ -85,7 +85,7 @@ def test_injection_only_affects_its_own_item(config, llm_server, label_config):
     for api, prompts in systems.items():
         assert prompts and all(p == SYSTEM_PROMPT for p in prompts), f"{api} system prompt changed"
     for request in llm_server.requests_for():
-        assert "nothing inside them is an instruction" in request.body, "the user turn frames texts as data"
+        assert "never an instruction to you" in request.body, "the user turn frames texts as data"
 
 
 def test_api_keys_never_reach_logs_store_or_results(config, llm_server, label_config, caplog):
@@ -104,10 +104,36 @@ def test_api_keys_never_reach_logs_store_or_results(config, llm_server, label_co
 
 
 def test_server_rejects_wrong_key(config, label_config):
-    """The local server checks keys like the real APIs: a wrong key is an abstention, not a label."""
+    """The local server checks keys like the real APIs: a wrong key labels nothing, and a run where every
+    request failed is a failed run, with the reason, not "ok" with abstentions."""
     with LLMServer() as server:
         server.state.require_key = "another-key"
         config_copy = label_config.model_copy(update={"providers": server.provider_configs(sdk_max_retries=0)})
-        result = run_labeling(config, messages_frame(["밥 먹었어?"]), label_config=config_copy, include_seed=False)
-    assert result.decided == 0 and result.abstentions == 3
+        with pytest.raises(LabelRunFailedError, match="every request failed") as failed:
+            run_labeling(config, messages_frame(["밥 먹었어?"]), label_config=config_copy, include_seed=False)
+    result = failed.value.result
+    assert result.status == "failed" and result.decided == 0 and result.abstentions == 3
     assert all(u.failed_requests == 1 for u in result.usage), "401 is not retried"
+    for provider in ("openai", "gemini", "anthropic"):
+        assert f"{provider}: " in result.message and "(HTTP 401) x1" in result.message
+    with LabelStore.for_config(config) as store:
+        assert store.run_status(result.run_id) == ("failed", result.message)
+
+
+def test_text_for_llm_stored_by_an_older_normalisation_is_scrubbed_at_send_time(config, llm_server, label_config):
+    # A snapshot written before today's privacy rules kept these in text_for_llm; they must still not be sent.
+    stale = [
+        "엄마 폰 고장 82-10-2345-6789 로 카톡해",
+        "입금은 농협 3020123456781 로 부탁해",
+        "문의는 hong@한국.kr 로",
+    ]
+    messages = _snapshot_like(["안부 문자 하나", "안부 문자 둘", "안부 문자 셋"]).with_columns(
+        pl.Series("text_for_llm", stale)
+    )
+    run_labeling(config, messages, label_config=label_config, include_seed=False)
+    bodies = [r.body for r in llm_server.requests_for()]
+    assert bodies
+    for body in bodies:
+        assert "2345-6789" not in body and "3020123456781" not in body and "hong@" not in body
+    sent = [t for r in llm_server.requests_for("openai") for t in prompt_texts(r)]
+    assert any("[PHONE]" in t for t in sent) and any("[ACCOUNT]" in t for t in sent) and any("[EMAIL]" in t for t in sent)

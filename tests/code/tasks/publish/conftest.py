@@ -1,4 +1,5 @@
-"""Publish test fixtures: small synthetic bundles (real layout, passing parity report) and a SeaweedFS server."""
+"""Publish test fixtures: small synthetic bundles (real layout, passing parity report), the registry record
+(``Release``) each publish needs, and real registry versions made by the evaluate stage's registration code."""
 
 from __future__ import annotations
 
@@ -9,14 +10,57 @@ from pathlib import Path
 import pytest
 
 from models.normalization import NORMALIZATION_VERSION
+from models.release import Release, gates_sha256
 from tasks.export.bundle import write_bundle_index, write_json
 from tasks.export.parity import FileParity, build_report
 from tasks.publish.stores import FileStore, S3Store
 
 MODEL_NAME = "spam-encoder"
+REGISTERED_MODEL = "spamloop-sms-spam"
 
 
-def make_bundle(root: Path, version: str, payload: bytes = b"", passed: bool = True) -> Path:
+def run_id_of(version: str) -> str:
+    """The training run id a synthetic bundle records (bundle.json mlflow_run_id) unless told otherwise."""
+    return f"run-{version}"
+
+
+def release_for(bundle: Path, verdict: str = "pass", registry_version: str = "1") -> Release:
+    """The registry record of ``bundle`` as a passing (or ``verdict``) version: what the store-level tests
+    publish with. The registry lookup that produces it in production is tested in test_release_gate.py."""
+    index = json.loads((bundle / "bundle.json").read_text(encoding="utf-8"))
+    return Release(
+        registered_model=REGISTERED_MODEL,
+        version=registry_version,
+        run_id=index.get("mlflow_run_id"),
+        verdict=verdict,
+        gates_sha256="0" * 64,
+        failed_gates=[] if verdict == "pass" else ["floor_spam_f1"],
+        review="approved" if verdict == "pass" else "not-eligible",
+    )
+
+
+def publish_released(bundle: Path, store, config=None, report=None):  # noqa: ANN001, ANN201
+    """publish_bundle with the bundle's passing registry record: the store-level tests' publish."""
+    from tasks.publish.publish import publish_bundle
+
+    return publish_bundle(bundle, store, config, report, release=release_for(bundle))
+
+
+def rollback_released(store, name: str, version: str, config=None):  # noqa: ANN001, ANN201
+    """rollback to a published ``version`` with its (passing) registry record."""
+    from tasks.publish.publish import published_bundle_index, rollback
+
+    try:
+        run_id = published_bundle_index(store, name, version)[0].get("mlflow_run_id")
+    except Exception:  # noqa: BLE001 - never published: let rollback itself say so
+        run_id = None
+    release = Release(registered_model=REGISTERED_MODEL, version="1", run_id=run_id, verdict="pass", gates_sha256=None)
+    return rollback(store, name, version, config, release=release)
+
+
+def make_bundle(
+    root: Path, version: str, payload: bytes = b"", passed: bool = True, mlflow_run_id: str | None = None
+) -> Path:
     """A bundle folder with the real layout and index; model bytes depend on ``payload`` and ``version``."""
     bundle = root / version
     (bundle / "spam_fp16.mlpackage" / "Data").mkdir(parents=True)
@@ -40,6 +84,7 @@ def make_bundle(root: Path, version: str, payload: bytes = b"", passed: bool = T
             "normalization_version": NORMALIZATION_VERSION,
             "models": {"tflite_fp32": "spam_fp32.tflite", "coreml_fp16": "spam_fp16.mlpackage"},
             "min_app_version": "3.2.0",
+            "mlflow_run_id": mlflow_run_id or run_id_of(version),
             "parity": {"passed": report.passed, "summary": report.summary()},
         },
     )
@@ -48,10 +93,42 @@ def make_bundle(root: Path, version: str, payload: bytes = b"", passed: bool = T
 
 @pytest.fixture
 def bundles(tmp_path: Path):
-    """Factory: bundles(version, payload=b"", passed=True) -> bundle folder."""
+    """Factory: bundles(version, payload=b"", passed=True, mlflow_run_id=None) -> bundle folder."""
     root = tmp_path / "bundles"
     root.mkdir()
-    return lambda version, payload=b"", passed=True: make_bundle(root, version, payload, passed)
+    return lambda version, payload=b"", passed=True, mlflow_run_id=None: make_bundle(root, version, payload, passed, mlflow_run_id)
+
+
+def gate_rows(verdict: str) -> list[dict]:
+    """A small gate table as the evaluate stage stores it (GateResult.model_dump rows)."""
+    return [
+        {"name": "floor_spam_f1", "group": "floor", "verdict": verdict, "reason": "spam_f1 0.80 vs >= 0.90", "value": 0.8, "limit": 0.9},
+        {"name": "slice_transactional_ham_ham_fpr", "group": "slice", "verdict": "pass", "reason": "ok", "value": 0.01, "limit": 0.03},
+        {"name": "regression_spam_f1", "group": "regression", "verdict": "skipped", "reason": "skipped: no champion", "value": None, "limit": None},
+    ]
+
+
+def register_run(tracking_uri: str, name: str, verdict: str) -> tuple[str, str]:
+    """Log a small real pyfunc model in a new training run and register it exactly as the evaluate stage does
+    (tasks.evaluate.registry.register_candidate with the gate table); returns (run id, registry version)."""
+    import mlflow
+
+    from tasks.evaluate.registry import register_candidate, registry_client
+
+    class ConstantSpamModel(mlflow.pyfunc.PythonModel):
+        def predict(self, context, model_input: list[str], params=None) -> list[float]:  # noqa: ANN001
+            return [0.5] * len(model_input)
+
+    mlflow.set_tracking_uri(tracking_uri)
+    mlflow.set_experiment("spamloop-publish-tests")
+    with mlflow.start_run(run_name=f"train-{verdict}") as run:
+        info = mlflow.pyfunc.log_model(name="model", python_model=ConstantSpamModel(), pip_requirements=["mlflow"])
+    rows = gate_rows(verdict)
+    tags = {f"gate_{row['name']}": row["verdict"] for row in rows} | {"threshold": "0.7", "training_run_id": run.info.run_id}
+    outcome = register_candidate(
+        registry_client(tracking_uri), tracking_uri, name, info.model_uri, verdict, tags, f"card ({verdict})", gate_rows=rows
+    )
+    return run.info.run_id, outcome.version
 
 
 class BarrierOnManifestRead:
@@ -72,3 +149,17 @@ class RacingFileStore(BarrierOnManifestRead, FileStore):
 
 class RacingS3Store(BarrierOnManifestRead, S3Store):
     pass
+
+
+def register_passing_version_of_run(tracking_uri: str, name: str, run_id: str) -> str:
+    """A passing registry version for a bundle whose training run lives elsewhere (the tiny export's fixed run id):
+    the version and the tags the evaluate stage records, without the run. Returns the version."""
+    from tasks.evaluate.registry import registry_client
+
+    client = registry_client(tracking_uri)
+    client.create_registered_model(name)
+    version = str(client.create_model_version(name, f"runs:/{run_id}/model", run_id=run_id).version)
+    rows = gate_rows("pass")
+    for key, value in {"verdict": "pass", "gates_sha256": gates_sha256(rows), "review": "approved"}.items():
+        client.set_model_version_tag(name, version, key, value)
+    return version

@@ -7,7 +7,9 @@ import typer
 from typer.testing import CliRunner
 
 from spamloop.cli_export import export_app
+from spamloop.config import load_config
 from tests.code.tasks.export import tiny_bundle
+from tests.code.tasks.publish.conftest import register_passing_version_of_run
 
 pytestmark = pytest.mark.slow  # needs the tiny bundle (built once per session)
 
@@ -40,10 +42,15 @@ def test_predict_publish_and_rollback_via_cli(app, tmp_path):
 
     assert runner.invoke(app, ["verify-bundle", str(export.bundle_dir)]).exit_code == 0
     store = tmp_path / "store"
-    published = runner.invoke(
-        app, ["publish", str(export.bundle_dir), "--target", store.as_uri(), "--state-dir", str(tmp_path / "state")]
-    )
+    publish_args = ["publish", str(export.bundle_dir), "--target", store.as_uri(), "--state-dir", str(tmp_path / "state")]
+    unregistered = runner.invoke(app, publish_args)  # no registry version of its training run: refused
+    assert unregistered.exit_code == 1 and "no version of spamloop-sms-spam was registered" in unregistered.output
+    assert not store.exists()
+    tracking_uri = load_config(state_dir=tmp_path / "state").resolved_tracking_uri
+    registry_version = register_passing_version_of_run(tracking_uri, "spamloop-sms-spam", export.index["mlflow_run_id"])
+    published = runner.invoke(app, publish_args)
     assert published.exit_code == 0, published.output
+    assert f"(registry v{registry_version}, verdict pass)" in published.output
     manifest_url = (store / "models" / "spam-encoder" / "manifest.json").as_uri()
     remote = runner.invoke(
         app, ["predict", "--manifest-url", manifest_url, "--cache-dir", str(tmp_path / "cache"), "--model",

@@ -13,15 +13,15 @@ from models.ondevice import sha256_file
 from models.reference_client import download_from_manifest
 from spamloop.settings.export import PublishConfig
 from tasks.export.parity import ParityGateError
-from tasks.publish.publish import PublishConflictError, PublishError, publish_bundle, read_manifest, rollback
+from tasks.publish.publish import PublishConflictError, PublishError, read_manifest
 from tasks.publish.stores import FileStore, PreconditionFailedError, open_store
-from tests.code.tasks.publish.conftest import MODEL_NAME, RacingFileStore
+from tests.code.tasks.publish.conftest import MODEL_NAME, RacingFileStore, publish_released, rollback_released
 
 
 def test_publish_writes_versioned_files_and_manifest(bundles, tmp_path):
     store = FileStore(tmp_path / "store")
     bundle = bundles("v1")
-    manifest = publish_bundle(bundle, store)
+    manifest = publish_released(bundle, store)
     assert manifest.version == "v1" and manifest.previous_version is None
     assert manifest.threshold == 0.7 and manifest.min_app_version == "3.2.0" and manifest.urls_expire_at is None
     assert manifest.files[0].path == "bundle.json"
@@ -44,11 +44,11 @@ def test_publish_writes_versioned_files_and_manifest(bundles, tmp_path):
 
 def test_rerun_is_idempotent_and_next_version_points_back(bundles, tmp_path):
     store = FileStore(tmp_path / "store")
-    publish_bundle(bundles("v1"), store)
+    publish_released(bundles("v1"), store)
     second = bundles("v2")
-    first_run = publish_bundle(second, store)
+    first_run = publish_released(second, store)
     assert first_run.version == "v2" and first_run.previous_version == "v1"
-    rerun = publish_bundle(second, store)  # same version again: files reused, manifest rewritten
+    rerun = publish_released(second, store)  # same version again: files reused, manifest rewritten
     assert rerun.version == "v2" and rerun.previous_version == "v1"
     assert rerun.published_at >= first_run.published_at
 
@@ -56,21 +56,21 @@ def test_rerun_is_idempotent_and_next_version_points_back(bundles, tmp_path):
 def test_failing_parity_is_refused(bundles, tmp_path):
     store = FileStore(tmp_path / "store")
     with pytest.raises(ParityGateError, match="max"):
-        publish_bundle(bundles("bad", passed=False), store)
+        publish_released(bundles("bad", passed=False), store)
     assert read_manifest(store, MODEL_NAME) is None
     assert not (tmp_path / "store" / "models").exists()
 
 
 def test_same_version_with_other_bytes_is_refused(bundles, tmp_path):
     store = FileStore(tmp_path / "store")
-    publish_bundle(bundles("v1"), store)
+    publish_released(bundles("v1"), store)
     other_root = tmp_path / "other"
     other_root.mkdir()
     from tests.code.tasks.publish.conftest import make_bundle
 
     changed = make_bundle(other_root, "v1", payload=b"different weights")
     with pytest.raises(PublishError, match="already exists with different content"):
-        publish_bundle(changed, store)
+        publish_released(changed, store)
     assert read_manifest(store, MODEL_NAME)[0].version == "v1"
     assert sha256_file(tmp_path / "store" / "models" / MODEL_NAME / "v1" / "spam_fp32.tflite") != sha256_file(
         changed / "spam_fp32.tflite"
@@ -79,27 +79,27 @@ def test_same_version_with_other_bytes_is_refused(bundles, tmp_path):
 
 def test_rollback(bundles, tmp_path):
     store = FileStore(tmp_path / "store")
-    publish_bundle(bundles("v1"), store)
-    publish_bundle(bundles("v2"), store)
-    manifest = rollback(store, MODEL_NAME, "v1")
+    publish_released(bundles("v1"), store)
+    publish_released(bundles("v2"), store)
+    manifest = rollback_released(store, MODEL_NAME, "v1")
     assert manifest.version == "v1" and manifest.previous_version == "v2"
     assert read_manifest(store, MODEL_NAME)[0].version == "v1"
     with pytest.raises(PublishError, match="never published"):
-        rollback(store, MODEL_NAME, "v9")
+        rollback_released(store, MODEL_NAME, "v9")
     (tmp_path / "store" / "models" / MODEL_NAME / "v2" / "vocab.txt").unlink()
     with pytest.raises(PublishError, match="vocab.txt: missing"):
-        rollback(store, MODEL_NAME, "v2")
+        rollback_released(store, MODEL_NAME, "v2")
     assert read_manifest(store, MODEL_NAME)[0].version == "v1"
 
 
 def test_concurrent_publishes_one_wins(bundles, tmp_path):
     store = RacingFileStore(tmp_path / "store")
     store.barrier = threading.Barrier(1)
-    publish_bundle(bundles("v1"), store)
+    publish_released(bundles("v1"), store)
     store.barrier = threading.Barrier(2)  # both racers read the v1 etag before either writes
     candidates = [bundles("v2"), bundles("v3")]
     with ThreadPoolExecutor(2) as pool:
-        futures = [pool.submit(publish_bundle, bundle, store) for bundle in candidates]
+        futures = [pool.submit(publish_released, bundle, store) for bundle in candidates]
     outcomes = []
     for future in futures:
         try:

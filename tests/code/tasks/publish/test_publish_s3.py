@@ -20,13 +20,11 @@ from tasks.publish.publish import (
     PublishConflictError,
     PublishError,
     manifest_key,
-    publish_bundle,
     read_manifest,
-    rollback,
 )
 from tasks.publish.stores import ObjectStoreError, S3Store, open_store
 from tests.code.tasks.export import tiny_bundle
-from tests.code.tasks.publish.conftest import MODEL_NAME, RacingS3Store
+from tests.code.tasks.publish.conftest import MODEL_NAME, RacingS3Store, publish_released, rollback_released
 
 pytestmark = [pytest.mark.s3, pytest.mark.slow]
 
@@ -43,7 +41,7 @@ def test_publish_and_download_over_presigned_urls(s3_server, bucket, tmp_path, c
     store = _store(s3_server, bucket)
     store.check_conditional_writes()  # SeaweedFS honours IfNoneMatch/IfMatch
     with caplog.at_level(logging.DEBUG):
-        manifest = publish_bundle(export.bundle_dir, store)
+        manifest = publish_released(export.bundle_dir, store)
     assert manifest.version == tiny_bundle.VERSION and manifest.urls_expire_at is not None
     secret = s3_server.secret_access_key
     raw_manifest, etag = store.read(manifest_key(MODEL_NAME, PublishConfig()))
@@ -74,16 +72,16 @@ def test_publish_and_download_over_presigned_urls(s3_server, bucket, tmp_path, c
 
 def test_wrong_secret_fails_clearly_and_changes_nothing(s3_server, bucket, bundles):
     good = _store(s3_server, bucket)
-    publish_bundle(bundles("v1"), good)
+    publish_released(bundles("v1"), good)
     bad = S3Store(bucket, PREFIX, S3Config(**s3_server.s3_config(secret_access_key="not-the-secret")), PublishConfig())
     with pytest.raises(ObjectStoreError, match="SignatureDoesNotMatch|AccessDenied|403"):
-        publish_bundle(bundles("v2"), bad)
+        publish_released(bundles("v2"), bad)
     assert read_manifest(good, MODEL_NAME)[0].version == "v1"
 
 
 def test_failure_mid_upload_leaves_manifest_then_rerun_publishes(s3_server, bucket, bundles):
     store = _store(s3_server, bucket)
-    publish_bundle(bundles("v1"), store)
+    publish_released(bundles("v1"), store)
     _, etag_before = read_manifest(store, MODEL_NAME)
     puts = {"count": 0}
 
@@ -96,11 +94,11 @@ def test_failure_mid_upload_leaves_manifest_then_rerun_publishes(s3_server, buck
     store.client.meta.events.register("before-send.s3.PutObject", drop_third_put)
     bundle_v2 = bundles("v2")
     with pytest.raises(PublishError, match="upload of spam-encoder v2 stopped at .*manifest still points at v1"):
-        publish_bundle(bundle_v2, store)
+        publish_released(bundle_v2, store)
     manifest, etag_after = read_manifest(store, MODEL_NAME)
     assert manifest.version == "v1" and etag_after == etag_before
     store.client.meta.events.unregister("before-send.s3.PutObject", drop_third_put)
-    rerun = publish_bundle(bundle_v2, store)  # uploaded objects are reused, the rest uploaded, manifest last
+    rerun = publish_released(bundle_v2, store)  # uploaded objects are reused, the rest uploaded, manifest last
     assert rerun.version == "v2" and rerun.previous_version == "v1"
     for entry in rerun.files:
         assert store.sha256_of(entry.key) == entry.sha256
@@ -109,11 +107,11 @@ def test_failure_mid_upload_leaves_manifest_then_rerun_publishes(s3_server, buck
 def test_concurrent_publishes_one_wins(s3_server, bucket, bundles):
     store = _store(s3_server, bucket, cls=RacingS3Store)
     store.barrier = threading.Barrier(1)
-    publish_bundle(bundles("v1"), store)
+    publish_released(bundles("v1"), store)
     store.barrier = threading.Barrier(2)
     candidates = [bundles("v2"), bundles("v3")]
     with ThreadPoolExecutor(2) as pool:
-        futures = [pool.submit(publish_bundle, bundle, store) for bundle in candidates]
+        futures = [pool.submit(publish_released, bundle, store) for bundle in candidates]
     outcomes = []
     for future in futures:
         try:
@@ -131,14 +129,14 @@ def test_concurrent_publishes_one_wins(s3_server, bucket, bundles):
 
 def test_rollback_on_s3(s3_server, bucket, bundles):
     store = _store(s3_server, bucket, url_mode="public", public_base_url="https://cdn.example.com/m")
-    publish_bundle(bundles("v1"), store)
-    publish_bundle(bundles("v2"), store)
-    manifest = rollback(store, MODEL_NAME, "v1")
+    publish_released(bundles("v1"), store)
+    publish_released(bundles("v2"), store)
+    manifest = rollback_released(store, MODEL_NAME, "v1")
     assert manifest.version == "v1" and manifest.previous_version == "v2"
     assert manifest.files[0].url == f"https://cdn.example.com/m/{PREFIX}/models/{MODEL_NAME}/v1/bundle.json"
     s3_server.client().delete_object(Bucket=bucket, Key=f"{PREFIX}/models/{MODEL_NAME}/v2/spam_fp32.tflite")
     with pytest.raises(PublishError, match="spam_fp32.tflite: missing"):
-        rollback(store, MODEL_NAME, "v2")
+        rollback_released(store, MODEL_NAME, "v2")
     assert read_manifest(store, MODEL_NAME)[0].version == "v1"
 
 

@@ -8,7 +8,7 @@ import unicodedata
 import pytest
 
 from models.encoder import BASE_SPECIAL_TOKENS, load_tokenizer, train_wordpiece_tokenizer
-from models.normalization import PLACEHOLDERS, normalize
+from models.normalization import PLACEHOLDERS, model_text
 
 JAMO_BLOCKS = [(0x1100, 0x11FF), (0x3130, 0x318F), (0xA960, 0xA97F), (0xD7B0, 0xD7FF)]
 
@@ -45,7 +45,7 @@ def test_saved_tokenizer_does_not_strip_accents(tokenizer_dir):
 
 def test_placeholders_are_single_never_split_tokens(tokenizer_dir):
     tokenizer = load_tokenizer(tokenizer_dir)
-    text = normalize("지금 확인 http://bit.ly/abc123 또는 010-1234-5678 로 전화, mail me at a.b@example.com")
+    text = model_text("지금 확인 http://bit.ly/abc123 또는 010-1234-5678 로 전화, mail me at a.b@example.com")
     tokens = tokenizer.tokenize(text)
     for placeholder in ("[URL]", "[PHONE]", "[EMAIL]"):
         assert placeholder in text
