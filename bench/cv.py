@@ -1,13 +1,20 @@
 """Cross-validation on unseen templates: wide, deep and wide & deep encoders against the TF-IDF baseline.
 
     .venv/bin/python bench/cv.py [--models wide_deep,deep,wide,baseline] [--seeds 13 14 15] [--lang all|en|ko]
-                                 [--folds 3] [--target-ham-fpr 0.005] [--set key=value ...] [--threads N] [--json-out F]
+                                 [--folds 3] [--only-folds 0 ...] [--split template|subtype] [--gold-version v2]
+                                 [--target-ham-fpr 0.005] [--set key=value ...] [--threads N] [--json-out F]
 
-One gold run cannot tell training recipes apart: gold holds 45 English spam and 119 transactional hams, so one
-message moves a gate. This scores every training-eligible row of the bundled corpus (gold and its templates
-removed) out of fold instead. Folds are grouped by campaign key (``tasks/train/splits.py::with_campaign_key``:
-fill-ins of one template share a fold), so each fold tests templates the models never saw, as new campaigns
-and new senders' notices are in a real week. The folds are the same for every model and seed. Each fold runs the
+One gold run cannot tell training recipes apart: a few messages move a gate. This scores every training-eligible row
+of the bundled corpus out of fold instead: the rows a weekly retrain trains on (the seed corpora without the gold
+set, ``evaluate.gold_version`` by default, and without every row sharing a gold campaign or template). Folds
+(``--split``):
+* ``template`` (default): grouped by campaign key (``tasks/train/splits.py::with_campaign_key``: fill-ins of one
+  template share a fold), so each fold tests templates the models never saw, as new campaigns and new senders'
+  notices are in a real week;
+* ``subtype``: whole synthetic spam subtypes held out (``tasks/sample/subtype_folds.py``, as ``bench/korean.py``
+  does: a fold trains on no message of its spam subtypes; ham and the real rows split by campaign key), the new
+  kind of scam of a real week.
+The folds are the same for every model and seed. Each fold runs the
 training stage's own recipe (``build_encoder`` + ``fit_encoder``): a template-whole dev split (``assign_splits``
 with the seed), language oversampling, distillation, the checkpoint and every model's threshold picked on that dev
 split at ``--target-ham-fpr``. ``--models`` names architectures (``TrainConfig.architecture``) and ``baseline``;
@@ -46,8 +53,10 @@ from sklearn.model_selection import StratifiedGroupKFold  # noqa: E402
 
 from models import encoder  # noqa: E402
 from spamloop.cli import parse_overrides  # noqa: E402
+from spamloop.settings.evaluate import EvaluateConfig  # noqa: E402
 from spamloop.settings.train import TrainConfig  # noqa: E402
 from tasks.evaluate.gold import CATEGORY_GROUP_BY_CATEGORY, drop_gold_overlap, load_gold  # noqa: E402
+from tasks.sample.subtype_folds import subtype_holdout_folds  # noqa: E402
 from tasks.train.baseline import baseline_spam_proba, fit_baseline  # noqa: E402
 from tasks.train.dataset import load_seed_frame, training_set_from_seed  # noqa: E402
 from tasks.train.encoder_training import configure_cpu_threads  # noqa: E402
@@ -70,6 +79,8 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--lang", choices=("all", "en", "ko"), default="all", help="rows scored (and trained on)")
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--only-folds", type=int, nargs="+", default=None, help="run only these folds (quick looks; not comparable to all folds)")
+    parser.add_argument("--split", choices=("template", "subtype"), default="template", help="fold by template (campaign key) or hold out spam subtypes")
+    parser.add_argument("--gold-version", default=EvaluateConfig().gold_version, help="gold set removed from the scored rows (default evaluate.gold_version)")
     parser.add_argument("--target-ham-fpr", type=float, default=None, help="dev ham FPR of the thresholds (default: train.target_ham_fpr)")
     parser.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
@@ -86,12 +97,24 @@ def _parse_args() -> argparse.Namespace:
     return args
 
 
-def _scored_frame(lang: str) -> pl.DataFrame:
-    """Training-eligible corpus rows (gold and its templates removed) with campaign key and corpus category."""
+def _scored_frame(lang: str, gold_version: str) -> pl.DataFrame:
+    """Training-eligible corpus rows, as ``load_training_data`` makes them without a snapshot (gold and its campaigns
+    and templates removed), with campaign key, corpus category and synthetic subtype."""
     seed_frame = load_seed_frame()
-    frame = drop_gold_overlap(training_set_from_seed(seed_frame), load_gold("v1"))
-    frame = with_campaign_key(frame).join(seed_frame.select("message_id", "category"), on="message_id", how="left")
+    frame = drop_gold_overlap(training_set_from_seed(seed_frame), load_gold(gold_version))
+    frame = with_campaign_key(frame).join(seed_frame.select("message_id", "category", "subtype"), on="message_id", how="left")
     return frame if lang == "all" else frame.filter(pl.col("lang") == lang)
+
+
+def make_folds(frame: pl.DataFrame, split: str, n_folds: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train_rows, test_rows) per fold, fixed by FOLD_SEED: template-grouped, or spam subtypes held out."""
+    truth = (frame["label"] == "spam").to_numpy()
+    keys = frame["campaign_key"].to_list()
+    if split == "subtype":
+        spam_subtypes = [sub if spam else None for sub, spam in zip(frame["subtype"].to_list(), truth, strict=True)]
+        return subtype_holdout_folds(spam_subtypes, frame["category"].to_list(), keys, n_folds, FOLD_SEED)
+    strata = [f"{lang}-{int(spam)}" for lang, spam in zip(frame["lang"].to_list(), truth, strict=True)]
+    return list(StratifiedGroupKFold(n_folds, shuffle=True, random_state=FOLD_SEED).split(keys, strata, keys))
 
 
 def ranking_figures(truth: np.ndarray, scores: np.ndarray) -> dict[str, float]:
@@ -135,7 +158,7 @@ def main() -> int:
     configure_cpu_threads(args.threads)
     config = TrainConfig(**parse_overrides(args.overrides))
     target = config.target_ham_fpr if args.target_ham_fpr is None else args.target_ham_fpr
-    frame = _scored_frame(args.lang)
+    frame = _scored_frame(args.lang, args.gold_version)
     texts = frame["text_model"].to_list()
     truth = (frame["label"] == "spam").to_numpy()
     langs = frame["lang"].to_numpy()
@@ -144,14 +167,12 @@ def main() -> int:
     )
     real = ~frame["is_synthetic"].to_numpy()
     scope_rows = {"all": np.ones(len(texts), bool), "ko": langs == "ko", "real": real}
-    strata = np.array([f"{lang}-{int(spam)}" for lang, spam in zip(langs, truth, strict=True)])
-    folds = list(
-        StratifiedGroupKFold(args.folds, shuffle=True, random_state=FOLD_SEED).split(texts, strata, frame["campaign_key"].to_list())
-    )
+    folds = make_folds(frame, args.split, args.folds)
     print(
-        f"{len(texts)} messages ({truth.sum()} spam, {real.sum()} real, {transactional.sum()} transactional ham), "
-        f"{args.folds} template-grouped folds, seeds {args.seeds}, models {args.models}; thresholds at dev ham FPR "
-        f"{target}; overrides {args.overrides or 'none'}",
+        f"{len(texts)} messages outside gold {args.gold_version} ({truth.sum()} spam, {real.sum()} real, "
+        f"{transactional.sum()} transactional ham), {args.folds} {args.split}-held-out folds"
+        f"{f' (only {args.only_folds})' if args.only_folds is not None else ''}, seeds {args.seeds}, models {args.models}; "
+        f"thresholds at dev ham FPR {target}; overrides {args.overrides or 'none'}",
         flush=True,
     )
     print("encoder settings: " + config.model_dump_json(exclude={"log_model", "resume", "misclassified_examples", "num_threads"}), flush=True)
@@ -166,6 +187,7 @@ def main() -> int:
     for seed in args.seeds:
         per_fold: dict[str, dict[str, list[dict[str, float]]]] = {name: {scope: [] for scope in SCOPES} for name in args.models}
         flagged = {name: np.zeros(len(texts), bool) for name in args.models}
+        tested = np.zeros(len(texts), bool)  # the operating point pools the folds run (all of them unless --only-folds)
         for fold, (train_rows, test_rows) in enumerate(folds):
             if args.only_folds is not None and fold not in args.only_folds:
                 continue
@@ -173,6 +195,7 @@ def main() -> int:
             fit_rows, dev_rows = train_rows[~to_dev], train_rows[to_dev]
             fit_texts, dev_texts = [texts[i] for i in fit_rows], [texts[i] for i in dev_rows]
             test_texts = [texts[i] for i in test_rows]
+            tested[test_rows] = True
             for name in args.models:
                 fold_started = time.perf_counter()
                 if name == BASELINE:
@@ -210,7 +233,7 @@ def main() -> int:
             for scope in SCOPES:
                 for figure in RANKING:
                     ranking[name][scope][figure].append(float(np.nanmean([item[figure] for item in per_fold[name][scope]])))
-            cells = _operating_cells(truth, flagged[name], langs, transactional, real)
+            cells = _operating_cells(truth[tested], flagged[name][tested], langs[tested], transactional[tested], real[tested])
             for cell, value in cells.items():
                 operating[name].setdefault(cell, []).append(value)
             records.append({"seed": seed, "model": name, "operating": cells})

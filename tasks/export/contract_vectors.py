@@ -28,9 +28,10 @@ VECTORS_FILE = "vectors.json"
 MAX_SEQ_LEN = 64
 SEQ_LENGTHS = (32, 64)
 
-# Model texts: Korean, English, mixed, placeholders and hosts, look-alike spellings, conjoining jamo (what NFKC makes
-# of ㅋㅋ), non-Hangul scripts, case mappings that change length, control-free whitespace, emoji, and a message long
-# enough to fill every group (the first max_per_group distinct ids are kept).
+# Model texts: Korean, English, mixed, placeholders and hosts, a business number (visible since norm-v3), look-alike
+# spellings, conjoining jamo (what NFKC makes of ㅋㅋ), non-Hangul scripts, case mappings that change length,
+# control-free whitespace, emoji, and a message long enough to fill every group (the first max_per_group distinct
+# ids are kept).
 VECTOR_TEXTS: tuple[str, ...] = (
     "",
     " ",
@@ -45,6 +46,7 @@ VECTOR_TEXTS: tuple[str, ...] = (
     "무료 바카라 첫충 30% ☆★ 카톡 abc123",
     "주식 리딩방 수익 보장!!! 지금 바로 입장 ▶ [URL] open·kakao·com",
     "[국외발신] 해외결제 998,000원 승인 본인아닐시 [PHONE]",
+    "[Web발신] 택배 배송예정 문의 1588-1255 [URL] cjlogistics·com",
     "\u110f\u110f\u110f \u1112\u1112",
     "ÀÉÎÕÜ café naïve Σίσυφος İstanbul ΣΑΣ",
     "中文字符和한국어 mixed漢字",
