@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/cv.py [--models wide_deep,deep,wide,baseline] [--seeds 13 14 15] [--lang all|en|ko]
                                  [--folds 3] [--only-folds 0 ...] [--split template|subtype] [--gold-version v2]
+                                 [--sample-campaigns 1.0]
+    .venv/bin/python bench/cv.py --merge-json seed13.json seed14.json ...   # one table from runs of one seed each
                                  [--target-ham-fpr 0.005] [--set key=value ...] [--threads N] [--json-out F]
 
 One gold run cannot tell training recipes apart: a few messages move a gate. This scores every training-eligible row
@@ -35,6 +37,7 @@ Two tables:
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -80,6 +83,10 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--only-folds", type=int, nargs="+", default=None, help="run only these folds (quick looks; not comparable to all folds)")
     parser.add_argument("--split", choices=("template", "subtype"), default="template", help="fold by template (campaign key) or hold out spam subtypes")
+    parser.add_argument(
+        "--sample-campaigns", type=float, default=1.0, metavar="FRACTION",
+        help="keep this share of campaigns (by a hash of the campaign key: the same rows for every model, seed and run) to fit a shared machine; 1 keeps all",
+    )
     parser.add_argument("--gold-version", default=EvaluateConfig().gold_version, help="gold set removed from the scored rows (default evaluate.gold_version)")
     parser.add_argument("--target-ham-fpr", type=float, default=None, help="dev ham FPR of the thresholds (default: train.target_ham_fpr)")
     parser.add_argument(
@@ -88,6 +95,10 @@ def _parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: all cores)")
     parser.add_argument("--json-out", type=Path, default=None, help="write every fold's figures here")
+    parser.add_argument(
+        "--merge-json", type=Path, nargs="+", default=None, metavar="FILE",
+        help="print the tables of earlier --json-out files as one run (same settings, different seeds) and exit",
+    )
     parser.add_argument("--scores-out", type=Path, default=None, help="write every test row's score here (parquet)")
     args = parser.parse_args()
     args.models = [name.strip() for name in args.models.split(",") if name.strip()]
@@ -97,12 +108,19 @@ def _parse_args() -> argparse.Namespace:
     return args
 
 
-def _scored_frame(lang: str, gold_version: str) -> pl.DataFrame:
+def _scored_frame(lang: str, gold_version: str, sample_campaigns: float = 1.0) -> pl.DataFrame:
     """Training-eligible corpus rows, as ``load_training_data`` makes them without a snapshot (gold and its campaigns
-    and templates removed), with campaign key, corpus category and synthetic subtype."""
+    and templates removed), with campaign key, corpus category and synthetic subtype; ``sample_campaigns`` < 1 keeps
+    the campaigns whose key hashes below that share (whole campaigns, so the folds stay template-grouped)."""
     seed_frame = load_seed_frame()
     frame = drop_gold_overlap(training_set_from_seed(seed_frame), load_gold(gold_version))
     frame = with_campaign_key(frame).join(seed_frame.select("message_id", "category", "subtype"), on="message_id", how="left")
+    if sample_campaigns < 1.0:
+        keep = [
+            int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") / 2**64 < sample_campaigns
+            for key in frame["campaign_key"].to_list()
+        ]
+        frame = frame.filter(pl.Series(keep, dtype=pl.Boolean))
     return frame if lang == "all" else frame.filter(pl.col("lang") == lang)
 
 
@@ -153,12 +171,63 @@ def _spread(values: list[float], pattern: str) -> str:
     return f"{mean} ({format(min(finite), pattern)}–{format(max(finite), pattern)})"
 
 
+def print_tables(
+    ranking: dict[str, dict[str, dict[str, list[float]]]], operating: dict[str, dict[str, list[float]]], models: list[str],
+    n_seeds: int, target: float, split: str,
+) -> None:
+    seeds = f"{n_seeds} seed{'s' if n_seeds > 1 else ''}"
+    unseen = "templates" if split == "template" else "spam subtypes"
+    print(f"\nRanking on unseen {unseen} (mean over folds; mean over {seeds} (lowest–highest seed)):\n")
+    header = "| model | " + " | ".join(f"{scope} {figure}" for scope in SCOPES for figure in RANKING) + " |"
+    print(header)
+    print("|---" * (header.count("|") - 1) + "|")
+    for name in models:
+        cells = [_spread(ranking[name][scope][figure], ".4f") for scope in SCOPES for figure in RANKING]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    print(f"\nOperating point (each model's dev threshold at ham FPR {target}; pooled over folds; mean over {seeds}):\n")
+    columns = list(next(iter(operating.values())).keys()) if operating else []
+    print("| model | " + " | ".join(columns) + " |")
+    print("|---" * (len(columns) + 1) + "|")
+    for name in models:
+        print(f"| {name} | " + " | ".join(_spread(operating[name][cell], ".4f") for cell in columns) + " |")
+
+
+# Arguments that must agree for --merge-json to pool runs (seeds and output paths may differ).
+MERGE_KEYS = ("models", "lang", "folds", "only_folds", "split", "gold_version", "sample_campaigns", "overrides")
+
+
+def merge_runs(paths: list[Path]) -> int:
+    """Print the tables of several --json-out files as one run (e.g. one process per seed on a shared machine)."""
+    runs = [json.loads(path.read_text()) for path in paths]
+    for run in runs:  # files written before the resolved target was recorded hold the argument (None: the default)
+        run.setdefault("target_ham_fpr", run["args"].get("target_ham_fpr") or TrainConfig().target_ham_fpr)
+    first = runs[0]
+    for path, run in zip(paths[1:], runs[1:], strict=True):
+        differing = [key for key in MERGE_KEYS if run["args"].get(key) != first["args"].get(key)] + (
+            ["target_ham_fpr"] if run["target_ham_fpr"] != first["target_ham_fpr"] else []
+        )
+        if differing:
+            print(f"{path} differs from {paths[0]} in {differing}; not merged", file=sys.stderr)
+            return 1
+    models = first["args"]["models"]
+    ranking = {name: {scope: {figure: [v for run in runs for v in run["ranking"][name][scope][figure]] for figure in RANKING}
+                      for scope in SCOPES} for name in models}
+    operating = {name: {cell: [v for run in runs for v in run["operating"][name][cell]] for cell in first["operating"][name]}
+                 for name in models}
+    seeds = [seed for run in runs for seed in run["args"]["seeds"]]
+    print(f"merged {len(paths)} runs: seeds {seeds}; " + ", ".join(f"{key} {first['args'].get(key)}" for key in MERGE_KEYS))
+    print_tables(ranking, operating, models, len(seeds), first["target_ham_fpr"], first["args"].get("split", "template"))
+    return 0
+
+
 def main() -> int:
     args = _parse_args()
+    if args.merge_json:
+        return merge_runs(args.merge_json)
     configure_cpu_threads(args.threads)
     config = TrainConfig(**parse_overrides(args.overrides))
     target = config.target_ham_fpr if args.target_ham_fpr is None else args.target_ham_fpr
-    frame = _scored_frame(args.lang, args.gold_version)
+    frame = _scored_frame(args.lang, args.gold_version, args.sample_campaigns)
     texts = frame["text_model"].to_list()
     truth = (frame["label"] == "spam").to_numpy()
     langs = frame["lang"].to_numpy()
@@ -169,7 +238,8 @@ def main() -> int:
     scope_rows = {"all": np.ones(len(texts), bool), "ko": langs == "ko", "real": real}
     folds = make_folds(frame, args.split, args.folds)
     print(
-        f"{len(texts)} messages outside gold {args.gold_version} ({truth.sum()} spam, {real.sum()} real, "
+        f"{len(texts)} messages outside gold {args.gold_version}"
+        f"{f' ({args.sample_campaigns:.0%} of campaigns)' if args.sample_campaigns < 1 else ''} ({truth.sum()} spam, {real.sum()} real, "
         f"{transactional.sum()} transactional ham), {args.folds} {args.split}-held-out folds"
         f"{f' (only {args.only_folds})' if args.only_folds is not None else ''}, seeds {args.seeds}, models {args.models}; "
         f"thresholds at dev ham FPR {target}; overrides {args.overrides or 'none'}",
@@ -238,26 +308,13 @@ def main() -> int:
                 operating[name].setdefault(cell, []).append(value)
             records.append({"seed": seed, "model": name, "operating": cells})
 
-    seeds = f"{len(args.seeds)} seed{'s' if len(args.seeds) > 1 else ''}"
-    print(f"\nRanking on unseen templates (mean over folds; mean over {seeds} (lowest–highest seed)):\n")
-    header = "| model | " + " | ".join(f"{scope} {figure}" for scope in SCOPES for figure in RANKING) + " |"
-    print(header)
-    print("|---" * (header.count("|") - 1) + "|")
-    for name in args.models:
-        cells = [_spread(ranking[name][scope][figure], ".4f") for scope in SCOPES for figure in RANKING]
-        print(f"| {name} | " + " | ".join(cells) + " |")
-    print(f"\nOperating point (each model's dev threshold at ham FPR {target}; pooled over folds; mean over {seeds}):\n")
-    columns = list(next(iter(operating.values())).keys()) if operating else []
-    print("| model | " + " | ".join(columns) + " |")
-    print("|---" * (len(columns) + 1) + "|")
-    for name in args.models:
-        print(f"| {name} | " + " | ".join(_spread(operating[name][cell], ".4f") for cell in columns) + " |")
+    print_tables(ranking, operating, args.models, len(args.seeds), target, args.split)
     print(f"\n{time.perf_counter() - started:.0f} s")
     if args.scores_out and scored:
         pl.concat(scored).join(frame.select("message_id", "label", "lang", "is_synthetic", "category"), on="message_id").write_parquet(args.scores_out)
     if args.json_out:
-        summary = {"args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}, "ranking": ranking,
-                   "operating": operating, "folds": records}
+        summary = {"args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}, "target_ham_fpr": target,
+                   "ranking": ranking, "operating": operating, "folds": records}
         args.json_out.write_text(json.dumps(summary, indent=1, default=float))
     return 0
 

@@ -36,7 +36,7 @@ class TrainConfig(SettingsSection):
         default="wide_deep",
         description="wide_deep: spam logit = deep (the encoder over WordPiece ids) + wide (hashed character and Hangul-"
         "jamo n-grams, models/ngrams.py), trained jointly; deep: the encoder alone (bundle format 1); wide: the n-gram "
-        "half alone (an ablation, not exportable). Measured in bench/cv.py (docs/training.md).",
+        "half alone (an ablation, not exportable). Measured in bench/cv.py (docs/training.md, docs/experiments).",
     )
     ngram_buckets: int = Field(
         default=1 << 14, ge=2, le=1 << 22,
@@ -76,7 +76,7 @@ class TrainConfig(SettingsSection):
     vocab_size: int = Field(
         default=4_000, ge=200, le=64_000,
         description="WordPiece vocabulary size (from-scratch presets). 4,000 with the wide half, which carries the "
-        "characters, so the int8 file stays under 1 MB (docs/training.md has the size-against-quality table).",
+        "characters, so the int8 file stays under 1 MB (bench/ondevice.py; sizes in docs/training.md).",
     )
     tokenizer_min_frequency: int = Field(
         default=2, ge=1, description="A token must occur this often in the training texts to enter the vocabulary."
@@ -115,8 +115,8 @@ class TrainConfig(SettingsSection):
         description="Share of the training target that comes from the TF-IDF baseline's out-of-fold spam probability "
         "(knowledge distillation; 0 trains on hard labels only). It carries the baseline's evidence where labelled data "
         "is thin (the English quarter), but also its doubt about transactional hams. 0.5 with the wide half: 0.9 and "
-        "0.7 cost Korean ranking, 0 cost the real rows' (bench/cv.py, docs/training.md); the deep encoder alone was "
-        "best at 0.9.",
+        "0.7 cost Korean ranking, 0 cost the real rows' (bench/cv.py, docs/experiments/2026-12-wide-deep.md); the deep "
+        "encoder alone was best at 0.9.",
     )
     distill_folds: int = Field(
         default=5, ge=2, le=20, description="Cross-validation folds for the baseline's out-of-fold teacher probabilities."
