@@ -1,4 +1,4 @@
-"""Cross-validation on unseen templates: wide, deep and wide & deep encoders against the TF-IDF baseline.
+"""Cross-validation on unseen templates or spam subtypes: wide, deep and wide & deep against the TF-IDF baseline.
 
     .venv/bin/python bench/cv.py [--models wide_deep,deep,wide,baseline] [--seeds 13 14 15] [--lang all|en|ko]
                                  [--folds 3] [--only-folds 0 ...] [--split template|subtype] [--gold-version v2]
