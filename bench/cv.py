@@ -1,22 +1,44 @@
-"""Cross-validation on unseen templates: the encoder recipe against the TF-IDF baseline on the bundled corpus.
+"""Cross-validation on unseen templates or spam subtypes: wide, deep and wide & deep against the TF-IDF baseline.
 
-    .venv/bin/python bench/cv.py [--lang all|en|ko] [--folds 3] [--target-ham-fpr 0.005] [--set key=value ...] [--threads N]
+    .venv/bin/python bench/cv.py [--models wide_deep,deep,wide,baseline] [--seeds 13 14 15] [--lang all|en|ko]
+                                 [--folds 3] [--only-folds 0 ...] [--split template|subtype] [--gold-version v2]
+                                 [--sample-campaigns 1.0]
+    .venv/bin/python bench/cv.py --merge-json seed13.json seed14.json ...   # one table from runs of one seed each
+                                 [--target-ham-fpr 0.005] [--set key=value ...] [--threads N] [--json-out F]
 
-One gold run cannot tell training recipes apart: gold holds 45 English spam and 119 transactional hams, so one
-message moves a gate. This scores every training-eligible row of the bundled corpus (gold and its templates
-removed) out of fold instead. Folds are grouped by campaign key (``tasks/train/splits.py::with_campaign_key``:
-fill-ins of one template share a fold), so each fold tests templates the models never saw, as new campaigns
-and new senders' notices are in a real week. Each fold runs the training stage's own recipe: a template-whole
-dev split (``assign_splits``), language oversampling, distillation, the checkpoint and both models' thresholds
-picked on that dev split at ``--target-ham-fpr``. Prints per-fold and pooled F1 and ham FPR, Korean and English
-separately, F1 and ham FPR on the real rows alone (UCI English spam and ham, Korean chatbot ham: the quality
-bar's data), and the FPR on transactional ham (OTP, card, delivery, appointment, bank, bill), encoder beside
-baseline. ``--lang all`` with 3 folds takes about 9 minutes on 2 cores; ``--lang en`` about 3.
+One gold run cannot tell training recipes apart: a few messages move a gate. This scores every training-eligible row
+of the bundled corpus out of fold instead: the rows a weekly retrain trains on (the seed corpora without the gold
+set, ``evaluate.gold_version`` by default, and without every row sharing a gold campaign or template). Folds
+(``--split``):
+* ``template`` (default): grouped by campaign key (``tasks/train/splits.py::with_campaign_key``: fill-ins of one
+  template share a fold), so each fold tests templates the models never saw, as new campaigns and new senders'
+  notices are in a real week;
+* ``subtype``: whole synthetic spam subtypes held out (``tasks/sample/subtype_folds.py``, as ``bench/korean.py``
+  does: a fold trains on no message of its spam subtypes; ham and the real rows split by campaign key), the new
+  kind of scam of a real week.
+The folds are the same for every model and seed. Each fold runs the
+training stage's own recipe (``build_encoder`` + ``fit_encoder``): a template-whole dev split (``assign_splits``
+with the seed), language oversampling, distillation, the checkpoint and every model's threshold picked on that dev
+split at ``--target-ham-fpr``. ``--models`` names architectures (``TrainConfig.architecture``) and ``baseline``;
+the seed moves the dev split and the initial weights.
+
+Two tables:
+* **ranking** (threshold-free), per scope (all rows; Korean; the real rows: UCI English spam and ham, Korean chatbot
+  ham): PR-AUC, and spam recall at a ham FPR of 0.1 % and 0.5 % with the threshold put on that fold's own test
+  hams of that scope (the same rule for every model). Each figure is the mean over folds; the cell shows the mean
+  over seeds and, in brackets, the lowest and highest seed.
+* **operating point**: F1 and ham FPR at each model's dev-chosen threshold, pooled over folds (what the gates see),
+  English, Korean, the real rows and the transactional hams (OTP, card, delivery, appointment, bank, bill); mean over
+  seeds.
+
+``--lang all`` with 3 folds takes about 9 minutes per encoder and seed on 2 cores (wide alone about 1).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import sys
 import tempfile
@@ -34,8 +56,10 @@ from sklearn.model_selection import StratifiedGroupKFold  # noqa: E402
 
 from models import encoder  # noqa: E402
 from spamloop.cli import parse_overrides  # noqa: E402
+from spamloop.settings.evaluate import EvaluateConfig  # noqa: E402
 from spamloop.settings.train import TrainConfig  # noqa: E402
 from tasks.evaluate.gold import CATEGORY_GROUP_BY_CATEGORY, drop_gold_overlap, load_gold  # noqa: E402
+from tasks.sample.subtype_folds import subtype_holdout_folds  # noqa: E402
 from tasks.train.baseline import baseline_spam_proba, fit_baseline  # noqa: E402
 from tasks.train.dataset import load_seed_frame, training_set_from_seed  # noqa: E402
 from tasks.train.encoder_training import configure_cpu_threads  # noqa: E402
@@ -43,52 +67,167 @@ from tasks.train.evaluation import choose_threshold  # noqa: E402
 from tasks.train.pipeline import build_encoder, fit_encoder  # noqa: E402
 from tasks.train.splits import SPLIT_DEV, assign_splits, with_campaign_key  # noqa: E402
 
-SEED = 13
-MODELS = ("encoder", "baseline")
+ARCHITECTURES = ("wide_deep", "deep", "wide")
+BASELINE = "baseline"
+FOLD_SEED = 7  # the folds stay fixed across seeds and models
+RECALL_AT_FPR = (0.001, 0.005)
+SCOPES = ("all", "ko", "real")
+RANKING = ("pr_auc", *(f"recall@{fpr:.1%}" for fpr in RECALL_AT_FPR))
 
 
 def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", default="wide_deep,deep,wide,baseline", help="comma-separated: architectures and baseline")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[13], help="training seeds (dev split + initial weights)")
     parser.add_argument("--lang", choices=("all", "en", "ko"), default="all", help="rows scored (and trained on)")
     parser.add_argument("--folds", type=int, default=3)
-    parser.add_argument("--target-ham-fpr", type=float, default=None, help="dev ham FPR of both thresholds (default: train.target_ham_fpr)")
+    parser.add_argument("--only-folds", type=int, nargs="+", default=None, help="run only these folds (quick looks; not comparable to all folds)")
+    parser.add_argument("--split", choices=("template", "subtype"), default="template", help="fold by template (campaign key) or hold out spam subtypes")
+    parser.add_argument(
+        "--sample-campaigns", type=float, default=1.0, metavar="FRACTION",
+        help="keep this share of campaigns (by a hash of the campaign key: the same rows for every model, seed and run) to fit a shared machine; 1 keeps all",
+    )
+    parser.add_argument("--gold-version", default=EvaluateConfig().gold_version, help="gold set removed from the scored rows (default evaluate.gold_version)")
+    parser.add_argument("--target-ham-fpr", type=float, default=None, help="dev ham FPR of the thresholds (default: train.target_ham_fpr)")
     parser.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-        help="TrainConfig field to change (YAML value), e.g. --set distill_weight=0.5; repeatable.",
+        help="TrainConfig field to change (YAML value), e.g. --set ngram_dim=16; repeatable; applies to every encoder.",
     )
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: all cores)")
-    return parser.parse_args()
+    parser.add_argument("--json-out", type=Path, default=None, help="write every fold's figures here")
+    parser.add_argument(
+        "--merge-json", type=Path, nargs="+", default=None, metavar="FILE",
+        help="print the tables of earlier --json-out files as one run (same settings, different seeds) and exit",
+    )
+    parser.add_argument("--scores-out", type=Path, default=None, help="write every test row's score here (parquet)")
+    args = parser.parse_args()
+    args.models = [name.strip() for name in args.models.split(",") if name.strip()]
+    unknown = set(args.models) - {*ARCHITECTURES, BASELINE}
+    if unknown:
+        parser.error(f"unknown models {sorted(unknown)}; choose from {[*ARCHITECTURES, BASELINE]}")
+    return args
 
 
-def _scored_frame(lang: str) -> pl.DataFrame:
-    """Training-eligible corpus rows (gold and its templates removed) with campaign key and corpus category."""
+def _scored_frame(lang: str, gold_version: str, sample_campaigns: float = 1.0) -> pl.DataFrame:
+    """Training-eligible corpus rows, as ``load_training_data`` makes them without a snapshot (gold and its campaigns
+    and templates removed), with campaign key, corpus category and synthetic subtype; ``sample_campaigns`` < 1 keeps
+    the campaigns whose key hashes below that share (whole campaigns, so the folds stay template-grouped)."""
     seed_frame = load_seed_frame()
-    frame = drop_gold_overlap(training_set_from_seed(seed_frame), load_gold("v1"))
-    frame = with_campaign_key(frame).join(seed_frame.select("message_id", "category"), on="message_id", how="left")
+    frame = drop_gold_overlap(training_set_from_seed(seed_frame), load_gold(gold_version))
+    frame = with_campaign_key(frame).join(seed_frame.select("message_id", "category", "subtype"), on="message_id", how="left")
+    if sample_campaigns < 1.0:
+        keep = [
+            int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") / 2**64 < sample_campaigns
+            for key in frame["campaign_key"].to_list()
+        ]
+        frame = frame.filter(pl.Series(keep, dtype=pl.Boolean))
     return frame if lang == "all" else frame.filter(pl.col("lang") == lang)
 
 
-def _cells(truth: np.ndarray, flagged: np.ndarray, langs: np.ndarray, transactional: np.ndarray, real: np.ndarray) -> list[str]:
-    def f1(rows: np.ndarray) -> str:
-        return f"{f1_score(truth[rows], flagged[rows]):.3f}" if truth[rows].any() else "–"
+def make_folds(frame: pl.DataFrame, split: str, n_folds: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train_rows, test_rows) per fold, fixed by FOLD_SEED: template-grouped, or spam subtypes held out."""
+    truth = (frame["label"] == "spam").to_numpy()
+    keys = frame["campaign_key"].to_list()
+    if split == "subtype":
+        spam_subtypes = [sub if spam else None for sub, spam in zip(frame["subtype"].to_list(), truth, strict=True)]
+        return subtype_holdout_folds(spam_subtypes, frame["category"].to_list(), keys, n_folds, FOLD_SEED)
+    strata = [f"{lang}-{int(spam)}" for lang, spam in zip(frame["lang"].to_list(), truth, strict=True)]
+    return list(StratifiedGroupKFold(n_folds, shuffle=True, random_state=FOLD_SEED).split(keys, strata, keys))
 
-    def fpr(rows: np.ndarray) -> str:
+
+def ranking_figures(truth: np.ndarray, scores: np.ndarray) -> dict[str, float]:
+    """PR-AUC and spam recall at each ham FPR of RECALL_AT_FPR (threshold on these very hams); NaN without both classes."""
+    if truth.all() or not truth.any():
+        return {name: float("nan") for name in RANKING}
+    figures = {"pr_auc": float(average_precision_score(truth, scores))}
+    for fpr, name in zip(RECALL_AT_FPR, RANKING[1:], strict=True):
+        figures[name] = float(choose_threshold(scores, truth, fpr).dev_spam_recall)
+    return figures
+
+
+def _operating_cells(truth: np.ndarray, flagged: np.ndarray, langs: np.ndarray, transactional: np.ndarray, real: np.ndarray) -> dict[str, float]:
+    def f1(rows: np.ndarray) -> float:
+        return float(f1_score(truth[rows], flagged[rows])) if truth[rows].any() else float("nan")
+
+    def fpr(rows: np.ndarray) -> float:
         ham = rows & ~truth
-        return f"{(flagged & ham).sum() / ham.sum():.4f}" if ham.any() else "–"
+        return float((flagged & ham).sum() / ham.sum()) if ham.any() else float("nan")
 
     everything = np.ones_like(truth)
-    return [
-        f1(everything), fpr(everything), f1(langs == "en"), fpr(langs == "en"), f1(langs == "ko"), fpr(langs == "ko"),
-        f1(real), fpr(real), fpr(transactional),
-    ]
+    return {
+        "f1": f1(everything), "ham_fpr": fpr(everything), "en_f1": f1(langs == "en"), "ko_f1": f1(langs == "ko"),
+        "ko_ham_fpr": fpr(langs == "ko"), "real_f1": f1(real), "real_ham_fpr": fpr(real),
+        "transactional_ham_fpr": fpr(transactional),
+    }
+
+
+def _spread(values: list[float], pattern: str) -> str:
+    finite = [value for value in values if np.isfinite(value)]
+    if not finite:
+        return "–"
+    mean = format(float(np.mean(finite)), pattern)
+    if len(finite) == 1:
+        return mean
+    return f"{mean} ({format(min(finite), pattern)}–{format(max(finite), pattern)})"
+
+
+def print_tables(
+    ranking: dict[str, dict[str, dict[str, list[float]]]], operating: dict[str, dict[str, list[float]]], models: list[str],
+    n_seeds: int, target: float, split: str,
+) -> None:
+    seeds = f"{n_seeds} seed{'s' if n_seeds > 1 else ''}"
+    unseen = "templates" if split == "template" else "spam subtypes"
+    print(f"\nRanking on unseen {unseen} (mean over folds; mean over {seeds} (lowest–highest seed)):\n")
+    header = "| model | " + " | ".join(f"{scope} {figure}" for scope in SCOPES for figure in RANKING) + " |"
+    print(header)
+    print("|---" * (header.count("|") - 1) + "|")
+    for name in models:
+        cells = [_spread(ranking[name][scope][figure], ".4f") for scope in SCOPES for figure in RANKING]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    print(f"\nOperating point (each model's dev threshold at ham FPR {target}; pooled over folds; mean over {seeds}):\n")
+    columns = list(next(iter(operating.values())).keys()) if operating else []
+    print("| model | " + " | ".join(columns) + " |")
+    print("|---" * (len(columns) + 1) + "|")
+    for name in models:
+        print(f"| {name} | " + " | ".join(_spread(operating[name][cell], ".4f") for cell in columns) + " |")
+
+
+# Arguments that must agree for --merge-json to pool runs (seeds and output paths may differ).
+MERGE_KEYS = ("models", "lang", "folds", "only_folds", "split", "gold_version", "sample_campaigns", "overrides")
+
+
+def merge_runs(paths: list[Path]) -> int:
+    """Print the tables of several --json-out files as one run (e.g. one process per seed on a shared machine)."""
+    runs = [json.loads(path.read_text()) for path in paths]
+    for run in runs:  # files written before the resolved target was recorded hold the argument (None: the default)
+        run.setdefault("target_ham_fpr", run["args"].get("target_ham_fpr") or TrainConfig().target_ham_fpr)
+    first = runs[0]
+    for path, run in zip(paths[1:], runs[1:], strict=True):
+        differing = [key for key in MERGE_KEYS if run["args"].get(key) != first["args"].get(key)] + (
+            ["target_ham_fpr"] if run["target_ham_fpr"] != first["target_ham_fpr"] else []
+        )
+        if differing:
+            print(f"{path} differs from {paths[0]} in {differing}; not merged", file=sys.stderr)
+            return 1
+    models = first["args"]["models"]
+    ranking = {name: {scope: {figure: [v for run in runs for v in run["ranking"][name][scope][figure]] for figure in RANKING}
+                      for scope in SCOPES} for name in models}
+    operating = {name: {cell: [v for run in runs for v in run["operating"][name][cell]] for cell in first["operating"][name]}
+                 for name in models}
+    seeds = [seed for run in runs for seed in run["args"]["seeds"]]
+    print(f"merged {len(paths)} runs: seeds {seeds}; " + ", ".join(f"{key} {first['args'].get(key)}" for key in MERGE_KEYS))
+    print_tables(ranking, operating, models, len(seeds), first["target_ham_fpr"], first["args"].get("split", "template"))
+    return 0
 
 
 def main() -> int:
     args = _parse_args()
+    if args.merge_json:
+        return merge_runs(args.merge_json)
     configure_cpu_threads(args.threads)
     config = TrainConfig(**parse_overrides(args.overrides))
     target = config.target_ham_fpr if args.target_ham_fpr is None else args.target_ham_fpr
-    frame = _scored_frame(args.lang)
+    frame = _scored_frame(args.lang, args.gold_version, args.sample_campaigns)
     texts = frame["text_model"].to_list()
     truth = (frame["label"] == "spam").to_numpy()
     langs = frame["lang"].to_numpy()
@@ -96,44 +235,87 @@ def main() -> int:
         [CATEGORY_GROUP_BY_CATEGORY.get(category or "") == "transactional" for category in frame["category"].to_list()]
     )
     real = ~frame["is_synthetic"].to_numpy()
-    strata = np.array([f"{lang}-{int(spam)}" for lang, spam in zip(langs, truth, strict=True)])
-    flagged = {name: np.zeros(len(texts), bool) for name in MODELS}
+    scope_rows = {"all": np.ones(len(texts), bool), "ko": langs == "ko", "real": real}
+    folds = make_folds(frame, args.split, args.folds)
     print(
-        f"{len(texts)} messages ({truth.sum()} spam, {transactional.sum()} transactional ham), {args.folds} template-grouped "
-        f"folds; thresholds at dev ham FPR {target}; overrides {args.overrides or 'none'}"
+        f"{len(texts)} messages outside gold {args.gold_version}"
+        f"{f' ({args.sample_campaigns:.0%} of campaigns)' if args.sample_campaigns < 1 else ''} ({truth.sum()} spam, {real.sum()} real, "
+        f"{transactional.sum()} transactional ham), {args.folds} {args.split}-held-out folds"
+        f"{f' (only {args.only_folds})' if args.only_folds is not None else ''}, seeds {args.seeds}, models {args.models}; "
+        f"thresholds at dev ham FPR {target}; overrides {args.overrides or 'none'}",
+        flush=True,
     )
-    header = "| fold | model | F1 | ham FPR | en F1 | en ham FPR | ko F1 | ko ham FPR | real F1 | real ham FPR | transactional ham FPR | PR-AUC |"
-    print(header)
-    print("|---" * (header.count("|") - 1) + "|")
+    print("encoder settings: " + config.model_dump_json(exclude={"log_model", "resume", "misclassified_examples", "num_threads"}), flush=True)
+    # ranking[model][scope][figure] -> one value per seed (mean over folds); operating[model][cell] -> per seed
+    ranking: dict[str, dict[str, dict[str, list[float]]]] = {
+        name: {scope: {figure: [] for figure in RANKING} for scope in SCOPES} for name in args.models
+    }
+    operating: dict[str, dict[str, list[float]]] = {name: {} for name in args.models}
+    records: list[dict[str, object]] = []
+    scored: list[pl.DataFrame] = []
     started = time.perf_counter()
-    splitter = StratifiedGroupKFold(args.folds, shuffle=True, random_state=7)
-    for fold, (train_rows, test_rows) in enumerate(splitter.split(texts, strata, frame["campaign_key"].to_list())):
-        to_dev = (assign_splits(frame[train_rows.tolist()], config.dev_fraction, SEED)["split"] == SPLIT_DEV).to_numpy()
-        fit_rows, dev_rows = train_rows[~to_dev], train_rows[to_dev]
-        fit_texts, dev_texts = [texts[i] for i in fit_rows], [texts[i] for i in dev_rows]
-        test_texts = [texts[i] for i in test_rows]
-        with tempfile.TemporaryDirectory() as work:
-            model, tokenizer = build_encoder(config, fit_texts, Path(work) / "tokenizer", SEED)
-            fit_encoder(
-                model, tokenizer, config, SEED, (fit_texts, truth[fit_rows], langs[fit_rows].tolist()),
-                (dev_texts, truth[dev_rows], langs[dev_rows].tolist()), Path(work) / "checkpoints", resume=False,
-            )
-            dev_scores = {"encoder": encoder.predict_spam_proba(model, tokenizer, dev_texts, config.max_seq_len)}
-            test_scores = {"encoder": encoder.predict_spam_proba(model, tokenizer, test_texts, config.max_seq_len)}
-        baseline = fit_baseline(fit_texts, truth[fit_rows], config.baseline_ngram_range, config.baseline_c, SEED)
-        dev_scores["baseline"] = baseline_spam_proba(baseline, dev_texts)
-        test_scores["baseline"] = baseline_spam_proba(baseline, test_texts)
-        for name in MODELS:
-            threshold = choose_threshold(dev_scores[name], truth[dev_rows], target).threshold
-            flagged[name][test_rows] = test_scores[name] >= threshold
-            cells = _cells(truth[test_rows], flagged[name][test_rows], langs[test_rows], transactional[test_rows], real[test_rows])
-            pr_auc = average_precision_score(truth[test_rows], test_scores[name])
-            print(f"| {fold} | {name} | " + " | ".join(cells) + f" | {pr_auc:.4f} |", flush=True)
-    for name in MODELS:
-        # Each fold's model has its own score scale, so PR-AUC does not pool; F1 and FPR at each threshold do.
-        cells = _cells(truth, flagged[name], langs, transactional, real)
-        print(f"| **pooled** | **{name}** | " + " | ".join(f"**{cell}**" for cell in cells) + " | – |")
-    print(f"{time.perf_counter() - started:.0f} s")
+    for seed in args.seeds:
+        per_fold: dict[str, dict[str, list[dict[str, float]]]] = {name: {scope: [] for scope in SCOPES} for name in args.models}
+        flagged = {name: np.zeros(len(texts), bool) for name in args.models}
+        tested = np.zeros(len(texts), bool)  # the operating point pools the folds run (all of them unless --only-folds)
+        for fold, (train_rows, test_rows) in enumerate(folds):
+            if args.only_folds is not None and fold not in args.only_folds:
+                continue
+            to_dev = (assign_splits(frame[train_rows.tolist()], config.dev_fraction, seed)["split"] == SPLIT_DEV).to_numpy()
+            fit_rows, dev_rows = train_rows[~to_dev], train_rows[to_dev]
+            fit_texts, dev_texts = [texts[i] for i in fit_rows], [texts[i] for i in dev_rows]
+            test_texts = [texts[i] for i in test_rows]
+            tested[test_rows] = True
+            for name in args.models:
+                fold_started = time.perf_counter()
+                if name == BASELINE:
+                    baseline = fit_baseline(fit_texts, truth[fit_rows], config.baseline_ngram_range, config.baseline_c, seed)
+                    dev_scores, test_scores = baseline_spam_proba(baseline, dev_texts), baseline_spam_proba(baseline, test_texts)
+                else:
+                    model_config = config.model_copy(update={"architecture": name})
+                    with tempfile.TemporaryDirectory() as work:
+                        model, tokenizer = build_encoder(model_config, fit_texts, Path(work) / "tokenizer", seed)
+                        fit_encoder(
+                            model, tokenizer, model_config, seed, (fit_texts, truth[fit_rows], langs[fit_rows].tolist()),
+                            (dev_texts, truth[dev_rows], langs[dev_rows].tolist()), Path(work) / "checkpoints", resume=False,
+                        )
+                        dev_scores = encoder.predict_spam_proba(model, tokenizer, dev_texts, config.max_seq_len)
+                        test_scores = encoder.predict_spam_proba(model, tokenizer, test_texts, config.max_seq_len)
+                threshold = choose_threshold(dev_scores, truth[dev_rows], target).threshold
+                flagged[name][test_rows] = test_scores >= threshold
+                scored.append(pl.DataFrame({
+                    "seed": [seed] * len(test_rows), "fold": [fold] * len(test_rows), "model": [name] * len(test_rows),
+                    "message_id": frame["message_id"].gather(test_rows), "score": test_scores, "threshold": [threshold] * len(test_rows),
+                }))
+                figures = {}
+                for scope in SCOPES:
+                    rows = scope_rows[scope][test_rows]
+                    figures[scope] = ranking_figures(truth[test_rows][rows], test_scores[rows])
+                    per_fold[name][scope].append(figures[scope])
+                records.append({"seed": seed, "fold": fold, "model": name, "threshold": threshold, "ranking": figures})
+                print(
+                    f"seed {seed} fold {fold} {name:9s} " + "  ".join(
+                        f"{scope} " + "/".join(f"{figures[scope][figure]:.4f}" for figure in RANKING) for scope in SCOPES
+                    ) + f"  ({time.perf_counter() - fold_started:.0f} s)",
+                    flush=True,
+                )
+        for name in args.models:
+            for scope in SCOPES:
+                for figure in RANKING:
+                    ranking[name][scope][figure].append(float(np.nanmean([item[figure] for item in per_fold[name][scope]])))
+            cells = _operating_cells(truth[tested], flagged[name][tested], langs[tested], transactional[tested], real[tested])
+            for cell, value in cells.items():
+                operating[name].setdefault(cell, []).append(value)
+            records.append({"seed": seed, "model": name, "operating": cells})
+
+    print_tables(ranking, operating, args.models, len(args.seeds), target, args.split)
+    print(f"\n{time.perf_counter() - started:.0f} s")
+    if args.scores_out and scored:
+        pl.concat(scored).join(frame.select("message_id", "label", "lang", "is_synthetic", "category"), on="message_id").write_parquet(args.scores_out)
+    if args.json_out:
+        summary = {"args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}, "target_ham_fpr": target,
+                   "ranking": ranking, "operating": operating, "folds": records}
+        args.json_out.write_text(json.dumps(summary, indent=1, default=float))
     return 0
 
 

@@ -1,6 +1,7 @@
 """Training benchmark: throughput of the tiny and mini presets, and gold-holdout quality vs the TF-IDF baseline.
 
-    .venv/bin/python bench/train.py [--state-dir DIR] [--epochs 3] [--mini-steps 40] [--threads N] [--out results.json]
+    .venv/bin/python bench/train.py [--state-dir DIR] [--epochs 3] [--mini-steps 40] [--threads N]
+                                    [--architecture wide_deep|deep|wide] [--out results.json]
 
 The held-back split is the fixed gold holdout of the bundled seed corpora (``is_gold_holdout``): training,
 early stopping and threshold choice never see it. Thresholds are the ones chosen on dev (target ham FPR).
@@ -48,6 +49,9 @@ def main() -> None:
     parser.add_argument("--vocab-size", type=int, default=None, help="WordPiece vocabulary (default TrainConfig's).")
     parser.add_argument("--oversample", type=int, default=None, help="max_language_oversample (default TrainConfig's).")
     parser.add_argument("--distill", type=float, default=None, help="distill_weight (default TrainConfig's).")
+    parser.add_argument(
+        "--architecture", choices=("wide_deep", "deep", "wide"), default=None, help="TrainConfig.architecture (default wide_deep)."
+    )
     parser.add_argument("--out", type=Path, default=None, help="Write the figures as JSON here.")
     args = parser.parse_args()
     state_dir = args.state_dir or Path(tempfile.mkdtemp(prefix="spamloop-bench-"))
@@ -69,6 +73,7 @@ def main() -> None:
         **({"vocab_size": args.vocab_size} if args.vocab_size else {}),
         **({"max_language_oversample": args.oversample} if args.oversample else {}),
         **({"distill_weight": args.distill} if args.distill is not None else {}),
+        **({"architecture": args.architecture} if args.architecture else {}),
     ), frame)
     figures["tiny"] = {
         "total_wall_s": time.perf_counter() - started,
@@ -111,7 +116,8 @@ def main() -> None:
     if not args.skip_mini:
         mini = run_training(
             config, TrainConfig(
-                preset="mini", max_steps=args.mini_steps, log_model=False, misclassified_examples=0, num_threads=args.threads
+                preset="mini", max_steps=args.mini_steps, log_model=False, misclassified_examples=0, num_threads=args.threads,
+                **({"architecture": args.architecture} if args.architecture else {}),
             ), frame
         )
         figures["mini"] = {

@@ -20,11 +20,14 @@ from transformers import (
     AutoModelForSequenceClassification,
     AutoTokenizer,
     BertTokenizerFast,
+    PreTrainedConfig,
     PreTrainedModel,
     PreTrainedTokenizerBase,
 )
+from transformers.configuration_utils import SubConfigSpec
 from transformers.modeling_outputs import SequenceClassifierOutput
 
+from models.ngrams import NgramSpec, padded_batch
 from models.normalization import PLACEHOLDERS
 
 ID2LABEL: dict[int, str] = {0: "ham", 1: "spam"}
@@ -61,7 +64,7 @@ PRESETS: dict[str, dict[str, int]] = {
 #   cls: ALBERT's pooler on the [CLS] state (tanh(W h_cls)), as BERT classifiers do;
 #   mean_max: the masked mean and the masked max of the last layer's states, concatenated: "some token is spammy"
 #     is one max away instead of having to be routed through [CLS]. Measured within run-to-run noise of cls
-#     (docs/training.md), so cls stays the default.
+#     (docs/experiments/2026-11-deep-encoder.md), so cls stays the default.
 POOLINGS: tuple[str, ...] = ("cls", "mean_max")
 # Padding positions are pushed this far below any real state before the max: -1e4 rather than -inf keeps fp16
 # Core ML finite, and [CLS] is always a real position.
@@ -143,6 +146,165 @@ class SpamEncoderForSequenceClassification(AlbertPreTrainedModel):
 AutoConfig.register(SpamEncoderConfig.model_type, SpamEncoderConfig, exist_ok=True)
 AutoModelForSequenceClassification.register(SpamEncoderConfig, SpamEncoderForSequenceClassification, exist_ok=True)
 
+# --- wide & deep -----------------------------------------------------------------------------------
+
+WIDE_POOLINGS: tuple[str, ...] = ("mean", "sqrtn")
+
+
+def pool_ngram_groups(vectors: torch.Tensor, ngram_mask: torch.Tensor, pooling: str) -> torch.Tensor:
+    """[batch, groups, k, dim] bucket vectors and [batch, groups, k] mask -> [batch, groups * dim].
+
+    One average per group (CLD3's one per n-gram order), concatenated. ``mean`` divides the masked sum by the
+    count, ``sqrtn`` by its square root (fastText/TF's sqrtn combiner: long messages weigh a little more). An
+    empty group pools to zeros. Plain mul/sum/div/reshape, so TFLite and Core ML convert it as it is.
+    """
+    mask = ngram_mask.to(vectors.dtype).unsqueeze(-1)
+    summed = (vectors * mask).sum(dim=2)
+    count = mask.sum(dim=2).clamp(min=1.0)
+    pooled = summed / (count if pooling == "mean" else torch.sqrt(count))
+    return pooled.reshape(pooled.shape[0], -1)
+
+
+class WideNgramHead(torch.nn.Module):
+    """Hashed n-gram ids -> one spam logit: a bucket table, one pooled vector per group, a small dense layer."""
+
+    def __init__(self, buckets: int, groups: int, dim: int, hidden: int, pooling: str, dropout: float):
+        super().__init__()
+        if pooling not in WIDE_POOLINGS:
+            raise ValueError(f"unknown wide pooling {pooling!r}; choose one of {WIDE_POOLINGS}")
+        self.pooling = pooling
+        self.embeddings = torch.nn.Embedding(buckets, dim)
+        self.dropout = torch.nn.Dropout(dropout)
+        width = groups * dim
+        self.hidden = torch.nn.Linear(width, hidden) if hidden else None
+        self.output = torch.nn.Linear(hidden or width, 1)
+
+    def forward(self, ngram_ids: torch.Tensor, ngram_mask: torch.Tensor) -> torch.Tensor:
+        """[batch, groups, k] ids and mask -> [batch] logits."""
+        features = pool_ngram_groups(self.embeddings(ngram_ids.to(torch.int64)), ngram_mask, self.pooling)
+        features = self.dropout(features)
+        if self.hidden is not None:
+            features = torch.relu(self.hidden(features))
+        return self.output(features).squeeze(-1)
+
+
+class SpamWideDeepConfig(PreTrainedConfig):
+    """Wide & deep: an optional deep classifier's config (``deep``) plus the wide half's n-gram contract and sizes."""
+
+    model_type = "spamloop_wide_deep"
+    sub_configs_defaults = {
+        "deep": SubConfigSpec(config_class=AutoConfig, model_type=SpamEncoderConfig.model_type, optional=True)
+    }
+
+    deep: dict | PreTrainedConfig | None = None
+    ngram_spec: dict | None = None
+    ngram_dim: int = 16
+    wide_hidden: int = 0
+    wide_pooling: str = "sqrtn"
+    wide_dropout: float = 0.1
+    initializer_range: float = 0.02
+
+
+class SpamWideDeepForSequenceClassification(PreTrainedModel):
+    """spam logit = deep + wide (Cheng et al. 2016), trained jointly.
+
+    ``deep`` is any 2-label sequence classifier (spamloop's from-scratch encoder or a fine-tuned ``base_model``);
+    its ham/spam logits get the wide half's logit added to the spam one, so softmax([ham, spam + wide]) is
+    sigmoid(deep margin + wide). Without ``deep`` (an ablation) the model is the wide half alone.
+    """
+
+    config_class = SpamWideDeepConfig
+    main_input_name = "input_ids"
+    _supports_sdpa = True
+
+    def __init__(self, config: SpamWideDeepConfig, deep: PreTrainedModel | None = None):
+        super().__init__(config)
+        if config.ngram_spec is None:
+            raise ValueError("a wide & deep model needs config.ngram_spec")
+        spec = NgramSpec.from_json(config.ngram_spec)
+        if deep is None and config.deep is not None:
+            deep = AutoModelForSequenceClassification.from_config(config.deep)
+        self.deep = deep
+        self.wide = WideNgramHead(
+            spec.buckets, len(spec.groups), config.ngram_dim, config.wide_hidden, config.wide_pooling, config.wide_dropout
+        )
+        self.post_init()
+
+    @property
+    def ngram_spec(self) -> NgramSpec:
+        return NgramSpec.from_json(self.config.ngram_spec)
+
+    def _init_weights(self, module: torch.nn.Module) -> None:
+        # Only the wide half's own modules reach here: the deep sub-model initialises itself.
+        if isinstance(module, torch.nn.Embedding | torch.nn.Linear):
+            torch.nn.init.normal_(module.weight, mean=0.0, std=self.config.initializer_range)
+            if getattr(module, "bias", None) is not None:
+                torch.nn.init.zeros_(module.bias)
+
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        ngram_ids: torch.Tensor | None = None,
+        ngram_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        **kwargs: Any,
+    ) -> SequenceClassifierOutput:
+        if ngram_ids is None or ngram_mask is None:
+            raise ValueError("a wide & deep model needs ngram_ids and ngram_mask (models.ngrams)")
+        wide = self.wide(ngram_ids, ngram_mask)
+        logits = torch.stack([torch.zeros_like(wide), wide], dim=-1)  # [ham, spam]: SPAM_LABEL_ID is 1
+        if self.deep is not None:
+            deep_inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
+            if token_type_ids is not None:
+                deep_inputs["token_type_ids"] = token_type_ids
+            if position_ids is not None:
+                deep_inputs["position_ids"] = position_ids
+            logits = logits + self.deep(**deep_inputs).logits
+        loss = None
+        if labels is not None:
+            loss = torch.nn.functional.cross_entropy(logits.view(-1, len(ID2LABEL)), labels.view(-1))
+        return SequenceClassifierOutput(loss=loss, logits=logits)
+
+
+AutoConfig.register(SpamWideDeepConfig.model_type, SpamWideDeepConfig, exist_ok=True)
+AutoModelForSequenceClassification.register(SpamWideDeepConfig, SpamWideDeepForSequenceClassification, exist_ok=True)
+
+
+def ngram_spec_of(model: PreTrainedModel) -> NgramSpec | None:
+    """The n-gram contract a model reads, or None for a deep-only classifier."""
+    spec = getattr(model.config, "ngram_spec", None)
+    return None if spec is None else NgramSpec.from_json(spec)
+
+
+def with_wide_half(
+    deep: PreTrainedModel | None,
+    spec: NgramSpec,
+    seed: int,
+    ngram_dim: int = 16,
+    wide_hidden: int = 0,
+    wide_pooling: str = "sqrtn",
+    wide_dropout: float = 0.1,
+) -> SpamWideDeepForSequenceClassification:
+    """A wide & deep classifier around ``deep`` (None: the wide half alone), the wide half freshly initialised."""
+    torch.manual_seed(seed)
+    config = SpamWideDeepConfig(
+        # Set on the composite config, the attention implementation reaches the deep config too (else it is reset).
+        attn_implementation=None if deep is None else deep.config._attn_implementation,
+        deep=None if deep is None else deep.config,
+        ngram_spec=spec.to_json(),
+        ngram_dim=ngram_dim,
+        wide_hidden=wide_hidden,
+        wide_pooling=wide_pooling,
+        wide_dropout=wide_dropout,
+        num_labels=len(ID2LABEL),
+        id2label=dict(ID2LABEL),
+        label2id=dict(LABEL2ID),
+    )
+    return SpamWideDeepForSequenceClassification(config, deep=deep)
+
 
 def special_tokens() -> list[str]:
     """BERT's special tokens followed by the normalisation placeholders, in vocabulary order."""
@@ -167,6 +329,12 @@ def train_wordpiece_tokenizer(
     data reproduces the model.
     """
     vocab = wordpiece_vocab(texts, vocab_size, min_frequency, limit_alphabet)
+    return tokenizer_from_vocab(vocab, out_dir, max_seq_len)
+
+
+def tokenizer_from_vocab(vocab: dict[str, int], out_dir: Path, max_seq_len: int = 64) -> PreTrainedTokenizerBase:
+    """spamloop's BertTokenizerFast (lower-casing, no accent stripping, placeholders special) over a given
+    vocabulary (token -> id), saved to ``out_dir``."""
     tokenizer = BertTokenizerFast(
         vocab=vocab,
         do_lower_case=True,
@@ -309,6 +477,19 @@ def load_classifier(folder: str | Path) -> tuple[PreTrainedModel, PreTrainedToke
     return model, load_tokenizer(folder)
 
 
+def model_inputs(
+    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, texts_model: Sequence[str], max_seq_len: int
+) -> dict[str, torch.Tensor]:
+    """A padded batch for ``model``: WordPiece ids and mask, plus n-gram ids and mask when it has a wide half."""
+    encoded = dict(tokenizer(list(texts_model), truncation=True, max_length=max_seq_len, padding=True, return_tensors="pt"))
+    spec = ngram_spec_of(model)
+    if spec is not None:
+        ids, mask = padded_batch(spec.encode_batch(texts_model))
+        encoded["ngram_ids"] = torch.tensor(ids, dtype=torch.int64)
+        encoded["ngram_mask"] = torch.tensor(mask, dtype=torch.int64)
+    return encoded
+
+
 @torch.inference_mode()
 def predict_spam_proba(
     model: PreTrainedModel,
@@ -324,7 +505,7 @@ def predict_spam_proba(
     try:
         for start in range(0, len(texts_model), batch_size):
             batch = list(texts_model[start : start + batch_size])
-            encoded = tokenizer(batch, truncation=True, max_length=max_seq_len, padding=True, return_tensors="pt")
+            encoded = model_inputs(model, tokenizer, batch, max_seq_len)
             encoded = {name: tensor.to(model.device) for name, tensor in encoded.items()}
             logits = model(**encoded).logits.float()
             scores.append(torch.softmax(logits, dim=-1)[:, SPAM_LABEL_ID].cpu().numpy().astype(np.float64))
@@ -341,10 +522,12 @@ def count_parameters(model: torch.nn.Module) -> int:
 
 
 def model_summary(model: PreTrainedModel) -> dict[str, Any]:
-    """Sizes worth logging as MLflow params."""
+    """Sizes worth logging as MLflow params (the deep half's, for a wide & deep model)."""
     config = model.config
+    if isinstance(config, SpamWideDeepConfig):
+        config = config.deep if config.deep is not None else SpamWideDeepConfig()
     return {
-        "model_type": getattr(config, "model_type", None),
+        "model_type": getattr(model.config, "model_type", None),
         "pooling": getattr(config, "pooling", "cls"),
         "hidden_size": getattr(config, "hidden_size", None),
         "embedding_size": getattr(config, "embedding_size", getattr(config, "hidden_size", None)),

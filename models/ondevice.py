@@ -1,11 +1,12 @@
-"""The on-device contract in plain Python: bundle layout, file checks and the BERT WordPiece tokenizer.
+"""The on-device contract in plain Python: bundle layout, file checks, the BERT WordPiece tokenizer, model inputs.
 
 No torch, no transformers, no tokenizers: this is the code an Android or iOS engineer ports, and the
 reference client runs. The tokenizer reproduces HF ``tokenizers``' BertNormalizer (clean text, CJK
 spacing, per-character lower-casing, NO accent stripping), BertPreTokenizer (split on whitespace,
 isolate punctuation), WordPiece (greedy longest match, ``##`` continuation) and the
 ``[CLS] text [SEP]`` template, with special tokens (``[URL]``, ``[PHONE]``...) matched in the raw text
-first and never split or lower-cased. docs/ondevice_contract.md describes the same rules in prose.
+first and never split or lower-cased. The n-gram half of the inputs (bundle format 2) is ``models/ngrams.py``.
+docs/ondevice_contract.md describes the same rules in prose.
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-BUNDLE_FORMAT = "spamloop-bundle/1"
+from models.ngrams import NGRAM_CONTRACT, NGRAMS_FILE, NgramSpec
+
+# Format 1: one input pair (WordPiece ids + mask), a deep-only model. Format 2: the wide & deep model, whose graphs
+# also take n-gram ids + mask (models/ngrams.py, ngrams.json); an app that implements only format 1 must refuse it.
+BUNDLE_FORMAT_V1 = "spamloop-bundle/1"
+BUNDLE_FORMAT = "spamloop-bundle/2"
+SUPPORTED_BUNDLE_FORMATS = (BUNDLE_FORMAT_V1, BUNDLE_FORMAT)
 BUNDLE_INDEX = "bundle.json"
 TOKENIZER_SETTINGS = "tokenizer.json"
 VOCAB_FILE = "vocab.txt"
@@ -29,6 +36,8 @@ TFLITE_INT8 = "spam_int8.tflite"
 COREML_PACKAGE = "spam_fp16.mlpackage"
 SIGNATURE_PREFIX = "seq_"
 OUTPUT_NAME = "spam_probability"
+TEXT_INPUTS = ("input_ids", "attention_mask")
+NGRAM_INPUTS = ("ngram_ids", "ngram_mask")
 HASH_CHUNK = 1 << 20
 
 
@@ -64,9 +73,22 @@ def read_bundle_index(bundle_dir: Path) -> dict[str, Any]:
     if not index_path.is_file():
         raise BundleIntegrityError(f"{index_path} is missing: not a spamloop bundle")
     index = json.loads(index_path.read_text(encoding="utf-8"))
-    if index.get("format") != BUNDLE_FORMAT:
-        raise BundleIntegrityError(f"unsupported bundle format {index.get('format')!r} (expected {BUNDLE_FORMAT})")
+    if index.get("format") not in SUPPORTED_BUNDLE_FORMATS:
+        raise BundleIntegrityError(
+            f"unsupported bundle format {index.get('format')!r} (this code reads {', '.join(SUPPORTED_BUNDLE_FORMATS)})"
+        )
+    if index["format"] == BUNDLE_FORMAT and index.get("ngram_contract") != NGRAM_CONTRACT:
+        raise BundleIntegrityError(
+            f"bundle needs n-gram contract {index.get('ngram_contract')!r}, this code implements {NGRAM_CONTRACT}"
+        )
     return index
+
+
+def bundle_ngram_spec(bundle_dir: Path, index: dict[str, Any]) -> NgramSpec | None:
+    """The n-gram rules of a format-2 bundle (its ngrams.json); None for a format-1 bundle."""
+    if index["format"] == BUNDLE_FORMAT_V1:
+        return None
+    return NgramSpec.from_file(bundle_dir / index.get("ngrams_file", NGRAMS_FILE))
 
 
 def verify_bundle(bundle_dir: Path) -> dict[str, Any]:
@@ -330,3 +352,35 @@ class WordPieceTokenizer:
 
     def encode_batch(self, texts: Iterable[str]) -> list[list[int]]:
         return [self.encode(text) for text in texts]
+
+
+@dataclass
+class ModelInputs:
+    """Text in model form -> the arrays a bundle's graph takes: WordPiece ids and mask padded to a signature length,
+    and (format 2) the n-gram ids and mask of every group padded to ``max_per_group``. Plain lists, batch of one."""
+
+    tokenizer: WordPieceTokenizer
+    ngrams: NgramSpec | None = None
+
+    @classmethod
+    def from_bundle(cls, bundle_dir: Path, index: dict[str, Any]) -> ModelInputs:
+        tokenizer = WordPieceTokenizer.from_files(bundle_dir / VOCAB_FILE, bundle_dir / TOKENIZER_SETTINGS)
+        return cls(tokenizer=tokenizer, ngrams=bundle_ngram_spec(bundle_dir, index))
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return TEXT_INPUTS + (NGRAM_INPUTS if self.ngrams is not None else ())
+
+    def ngram_arrays(self, text_model: str) -> dict[str, list[list[list[int]]]]:
+        """``ngram_ids`` / ``ngram_mask`` as [1, groups, max_per_group] (empty for a format-1 bundle)."""
+        if self.ngrams is None:
+            return {}
+        ids, mask = self.ngrams.encode(text_model)
+        return {"ngram_ids": [ids], "ngram_mask": [mask]}
+
+    def text_arrays(self, ids: Sequence[int], seq_len: int) -> dict[str, list[list[int]]]:
+        """``input_ids`` / ``attention_mask`` as [1, seq_len] from already-encoded ids."""
+        if len(ids) > seq_len:
+            raise ValueError(f"{len(ids)} tokens do not fit seq_len {seq_len}")
+        padding = seq_len - len(ids)
+        return {"input_ids": [list(ids) + [self.tokenizer.pad_id] * padding], "attention_mask": [[1] * len(ids) + [0] * padding]}

@@ -1,7 +1,7 @@
 """Reference on-device client: what the Android/iOS app does, in Python, from the bundle alone.
 
-Uses only the bundle files, the LiteRT interpreter, the pure-Python tokenizer (models/ondevice.py)
-and the text contract (models.normalization.normalize). It never imports torch or transformers (a
+Uses only the bundle files, the LiteRT interpreter, the pure-Python tokenizer (models/ondevice.py), the n-gram
+rules (models/ngrams.py, format-2 bundles) and the text contract (models.normalization.normalize). It never imports torch or transformers (a
 test checks sys.modules), so it shows that a bundle is self-sufficient. ``from_manifest_url``
 downloads a published version over HTTP(S) or file://, checking every file's size and sha256.
 """
@@ -23,13 +23,14 @@ from typing import Any
 
 from models.normalization import NORMALIZATION_VERSION, model_text
 from models.ondevice import (
+    BUNDLE_FORMAT_V1,
     HASH_CHUNK,
+    SUPPORTED_BUNDLE_FORMATS,
     OUTPUT_NAME,
-    TOKENIZER_SETTINGS,
-    VOCAB_FILE,
     BundleIntegrityError,
-    WordPieceTokenizer,
+    ModelInputs,
     pick_seq_len,
+    read_bundle_index,
     signature_name,
     verify_bundle,
 )
@@ -52,16 +53,15 @@ class ReferenceClient:
         from ai_edge_litert.interpreter import Interpreter
 
         self.bundle_dir = Path(bundle_dir)
-        self.index: dict[str, Any] = verify_bundle(self.bundle_dir) if verify else json.loads(
-            (self.bundle_dir / "bundle.json").read_text(encoding="utf-8")
-        )
+        self.index: dict[str, Any] = verify_bundle(self.bundle_dir) if verify else read_bundle_index(self.bundle_dir)
         if self.index["normalization_version"] != NORMALIZATION_VERSION:
             raise BundleIntegrityError(
                 f"bundle needs text contract {self.index['normalization_version']}, this code has {NORMALIZATION_VERSION}"
             )
         if model not in self.index["models"] or not model.startswith("tflite"):
             raise ValueError(f"model {model!r} not in bundle's TFLite files {sorted(self.index['models'])}")
-        self.tokenizer = WordPieceTokenizer.from_files(self.bundle_dir / VOCAB_FILE, self.bundle_dir / TOKENIZER_SETTINGS)
+        self.inputs = ModelInputs.from_bundle(self.bundle_dir, self.index)
+        self.tokenizer = self.inputs.tokenizer
         self.threshold = float(self.index["threshold"])
         self.labels = {int(key): value for key, value in self.index["labels"].items()}
         self._interpreter = Interpreter(model_path=str(self.bundle_dir / self.index["models"][model]), num_threads=num_threads)
@@ -74,20 +74,32 @@ class ReferenceClient:
     def version(self) -> str:
         return str(self.index["version"])
 
-    def spam_probability_of_ids(self, ids: Sequence[int]) -> float:
-        """Spam probability of already-encoded ids ([CLS] ... [SEP], at most max_seq_len long)."""
+    def encode(self, text_model: str) -> dict[str, list]:
+        """Every graph input of one text already in model form: WordPiece ids and mask padded to the smallest fitting
+        signature, and (format 2) the n-gram ids and mask."""
+        ids = self.tokenizer.encode(text_model)
+        return {**self.inputs.text_arrays(ids, pick_seq_len(len(ids), list(self._runners))), **self.inputs.ngram_arrays(text_model)}
+
+    def spam_probability_of_inputs(self, inputs: dict[str, list]) -> float:
+        """Spam probability of ready graph inputs (as ``encode`` makes them)."""
         import numpy as np
 
-        length = pick_seq_len(len(ids), list(self._runners))
-        padding = length - len(ids)
-        input_ids = np.asarray([list(ids) + [self.tokenizer.pad_id] * padding], dtype=np.int32)
-        mask = np.asarray([[1] * len(ids) + [0] * padding], dtype=np.int32)
-        output = self._runners[length](input_ids=input_ids, attention_mask=mask)
+        length = len(inputs["input_ids"][0])
+        arrays = {name: np.asarray(values, dtype=np.int32) for name, values in inputs.items()}
+        output = self._runners[length](**arrays)
         return float(np.asarray(output[OUTPUT_NAME]).reshape(-1)[0])
 
+    def spam_probability_of_ids(self, ids: Sequence[int], text_model: str | None = None) -> float:
+        """Spam probability of already-encoded ids ([CLS] ... [SEP], at most max_seq_len long); a format-2 bundle
+        also needs the text (in model form) they came from, for its n-grams."""
+        if self.inputs.ngrams is not None and text_model is None:
+            raise ValueError("this bundle's graph also takes n-grams: pass the text the ids came from")
+        inputs = self.inputs.text_arrays(ids, pick_seq_len(len(ids), list(self._runners)))
+        return self.spam_probability_of_inputs({**inputs, **self.inputs.ngram_arrays(text_model or "")})
+
     def spam_probabilities(self, texts: Sequence[str]) -> list[float]:
-        """Spam probability of each raw text (normalised, tokenised, smallest fitting signature)."""
-        return [self.spam_probability_of_ids(self.tokenizer.encode(model_text(text))) for text in texts]
+        """Spam probability of each raw text (normalised, tokenised, n-grams, smallest fitting signature)."""
+        return [self.spam_probability_of_inputs(self.encode(model_text(text))) for text in texts]
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         """Label (spam if probability >= the bundle's threshold) and probability of each raw text."""
@@ -156,6 +168,10 @@ def download_from_manifest(manifest_url: str, cache_dir: Path | None = None) -> 
     a verified copy is reused.
     """
     manifest = json.loads(_fetch(manifest_url))
+    # Refuse before downloading anything: a manifest without the field predates format 2.
+    bundle_format = manifest.get("bundle_format", BUNDLE_FORMAT_V1)
+    if bundle_format not in SUPPORTED_BUNDLE_FORMATS:
+        raise BundleIntegrityError(f"manifest points at a {bundle_format!r} bundle; this client reads {SUPPORTED_BUNDLE_FORMATS}")
     cache_root = Path(cache_dir) if cache_dir else Path(tempfile.gettempdir()) / "spamloop-bundles"
     target = cache_root / manifest["name"] / manifest["version"]
     try:

@@ -24,6 +24,12 @@ class ExportConfig(SettingsSection):
         "the app pads each message to max_seq_len.",
     )
     int8: bool = Field(default=True, description="Also write a dynamic-range int8 .tflite (ai-edge-quantizer).")
+    int8_embedding_scales: Literal["per_row", "per_tensor"] = Field(
+        default="per_tensor",
+        description="int8 scales of the embedding tables (WordPiece and n-gram lookups): per_tensor (one per table) or "
+        "per_row (ai-edge-quantizer's default, about 12 extra bytes per row: +0.2 MB for a 2^14-row n-gram table). "
+        "Other weights stay per channel. The parity gate checks the int8 labels either way.",
+    )
     coreml: bool = Field(default=True, description="Also write a Core ML .mlpackage (mlprogram, iOS 16+).")
     coreml_fp16: bool = Field(default=True, description="Core ML compute precision fp16 (else fp32).")
     fp32_max_abs_diff: float = Field(

@@ -25,13 +25,59 @@ class TrainConfig(SettingsSection):
         default="cls",
         description="How a from-scratch encoder pools token states for its ham/spam head: cls (the [CLS] pooler, as "
         "BERT classifiers do) or mean_max (masked mean and max of the last layer, concatenated; measured within noise "
-        "of cls, docs/training.md). Ignored with base_model.",
+        "of cls, docs/experiments/2026-11-deep-encoder.md). Ignored with base_model.",
     )
     base_model: str | None = Field(
         default=None,
-        description="HF model id or local folder to fine-tune instead of a from-scratch preset; uses its own tokenizer.",
+        description="HF model id or local folder to fine-tune instead of a from-scratch preset; uses its own tokenizer. "
+        "It takes the wide half too unless architecture is deep.",
     )
-    vocab_size: int = Field(default=8_000, ge=200, le=64_000, description="WordPiece vocabulary size (from-scratch presets).")
+    architecture: Literal["wide_deep", "deep", "wide"] = Field(
+        default="wide_deep",
+        description="wide_deep: spam logit = deep (the encoder over WordPiece ids) + wide (hashed character and Hangul-"
+        "jamo n-grams, models/ngrams.py), trained jointly; deep: the encoder alone (bundle format 1); wide: the n-gram "
+        "half alone (an ablation, not exportable). Measured in bench/cv.py (docs/training.md, docs/experiments).",
+    )
+    ngram_buckets: int = Field(
+        default=1 << 14, ge=2, le=1 << 22,
+        description="Rows of the wide half's hashed n-gram table (ids are FNV-1a 32 modulo this). With ngram_dim it "
+        "sets most of the wide half's size: int8 stores about ngram_dim + 12 bytes per row.",
+    )
+    ngram_dim: int = Field(default=16, ge=1, le=256, description="Width of each n-gram bucket vector.")
+    char_orders: tuple[int, ...] = Field(
+        default=(1, 2, 3, 4), description="Character n-gram orders of the wide half (each word padded with spaces)."
+    )
+    jamo_orders: tuple[int, ...] = Field(
+        default=(2, 3, 4),
+        description="Hangul jamo n-gram orders (syllables decomposed into lead/vowel/tail, so 캬즤노 shares features "
+        "with 카지노); empty for none.",
+    )
+    max_ngrams_per_order: int = Field(
+        default=64, ge=1, le=1024,
+        description="Distinct n-gram ids kept per order and message (the first ones in text order): the width of the "
+        "ngram_ids input the phone fills.",
+    )
+    wide_hidden: int = Field(
+        default=0, ge=0, le=1024,
+        description="Units of a dense ReLU layer between the pooled n-gram vectors and the wide logit; 0 (default) is "
+        "one linear layer straight to the logit (measured better than 64 units in bench/cv.py, docs/experiments).",
+    )
+    wide_pooling: Literal["mean", "sqrtn"] = Field(
+        default="sqrtn",
+        description="How each order's bucket vectors are pooled: sum / sqrt(count) (sqrt-n, default: with de-duplicated "
+        "ids it is an L2-normalised bag, like the TF-IDF baseline's rows) or the masked mean (CLD3).",
+    )
+    wide_learning_rate: float | None = Field(
+        default=1e-2, gt=0,
+        description="Peak learning rate of the wide half's parameters (the encoder keeps learning_rate); empty: "
+        "learning_rate for both. Mean-pooled hashed n-grams learn slowly at the encoder's 1e-3 (docs/training.md).",
+    )
+    wide_dropout: float = Field(default=0.1, ge=0, lt=1, description="Dropout on the pooled n-gram vectors while training.")
+    vocab_size: int = Field(
+        default=4_000, ge=200, le=64_000,
+        description="WordPiece vocabulary size (from-scratch presets). 4,000 with the wide half, which carries the "
+        "characters, so the int8 file stays under 1 MB (bench/ondevice.py; sizes in docs/training.md).",
+    )
     tokenizer_min_frequency: int = Field(
         default=2, ge=1, description="A token must occur this often in the training texts to enter the vocabulary."
     )
@@ -63,12 +109,14 @@ class TrainConfig(SettingsSection):
         "the same (1 disables). The bundled corpus is ~3/4 Korean.",
     )
     distill_weight: float = Field(
-        default=0.9,
+        default=0.5,
         ge=0,
         le=1,
         description="Share of the training target that comes from the TF-IDF baseline's out-of-fold spam probability "
-        "(knowledge distillation; 0 trains on hard labels only). Gives the small encoder the baseline's "
-        "character-level evidence where labelled data is thin (0.9 measured best with English 5-fold CV: docs/training.md).",
+        "(knowledge distillation; 0 trains on hard labels only). It carries the baseline's evidence where labelled data "
+        "is thin (the English quarter), but also its doubt about transactional hams. 0.5 with the wide half: 0.9 and "
+        "0.7 cost Korean ranking, 0 cost the real rows' (bench/cv.py, docs/experiments/2026-12-wide-deep.md); the deep "
+        "encoder alone was best at 0.9.",
     )
     distill_folds: int = Field(
         default=5, ge=2, le=20, description="Cross-validation folds for the baseline's out-of-fold teacher probabilities."
@@ -108,9 +156,27 @@ class TrainConfig(SettingsSection):
             return self.learning_rate
         return BASE_MODEL_LEARNING_RATE if self.base_model else PRESET_LEARNING_RATES[self.preset]
 
+    @property
+    def wide(self) -> bool:
+        """Whether the model has the n-gram half."""
+        return self.architecture in ("wide_deep", "wide")
+
+    @property
+    def deep(self) -> bool:
+        """Whether the model has the encoder over WordPiece ids."""
+        return self.architecture in ("wide_deep", "deep")
+
     @model_validator(mode="after")
     def _check_ngram_range(self) -> TrainConfig:
         low, high = self.baseline_ngram_range
         if not 1 <= low <= high:
             raise ValueError(f"baseline_ngram_range must satisfy 1 <= low <= high, got {self.baseline_ngram_range}")
+        for name in ("char_orders", "jamo_orders"):
+            orders = getattr(self, name)
+            if any(order < 1 or order > 8 for order in orders) or len(set(orders)) != len(orders):
+                raise ValueError(f"{name} must be distinct orders from 1 to 8, got {orders}")
+        if self.wide and not (self.char_orders or self.jamo_orders):
+            raise ValueError("the wide half needs at least one n-gram order (char_orders or jamo_orders)")
+        if self.architecture == "wide" and self.base_model:
+            raise ValueError("architecture 'wide' has no encoder: base_model would be ignored")
         return self

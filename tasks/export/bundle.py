@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from models.ondevice import BUNDLE_FORMAT, BUNDLE_INDEX, sha256_file
+from models.ondevice import BUNDLE_FORMAT, BUNDLE_FORMAT_V1, BUNDLE_INDEX, sha256_file
 
 VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -49,9 +49,10 @@ def list_files(bundle_dir: Path) -> list[dict[str, Any]]:
 
 
 def write_bundle_index(bundle_dir: Path, metadata: dict[str, Any]) -> dict[str, Any]:
-    """Write bundle.json = metadata + files; returns it."""
+    """Write bundle.json = format + metadata + files; returns it. The format is 2 when the metadata names an n-gram
+    contract (the graphs take n-gram inputs), else 1."""
     index = {
-        "format": BUNDLE_FORMAT,
+        "format": BUNDLE_FORMAT if metadata.get("ngram_contract") else BUNDLE_FORMAT_V1,
         "created_at": datetime.now(UTC).isoformat(),
         **metadata,
         "files": list_files(bundle_dir),

@@ -28,7 +28,8 @@ class LatencyStats:
 def measure_latency(
     tflite_path: Path, seq_len: int = 64, runs: int = 200, warmup: int = 20, num_threads: int = 1, seed: int = 0
 ) -> LatencyStats:
-    """Time ``runs`` single-message invocations of signature ``seq_<seq_len>`` on random ids (half padded)."""
+    """Time ``runs`` single-message invocations of signature ``seq_<seq_len>`` on random ids (half padded), n-gram
+    inputs too when the graph has them (each group half full)."""
     from ai_edge_litert.interpreter import Interpreter
 
     interpreter = Interpreter(model_path=str(tflite_path), num_threads=num_threads)
@@ -37,12 +38,20 @@ def measure_latency(
     ids = rng.integers(5, 1000, size=(1, seq_len)).astype(np.int32)
     mask = np.zeros((1, seq_len), dtype=np.int32)
     mask[0, : seq_len // 2] = 1  # a typical SMS fills about half of the 64 tokens
+    inputs = {"input_ids": ids, "attention_mask": mask}
+    details = runner.get_input_details()
+    if "ngram_ids" in details:
+        shape = tuple(int(v) for v in details["ngram_ids"]["shape"])
+        # Any id below 2 is valid for every table (buckets >= 2); a lookup costs the same whichever row it reads.
+        inputs["ngram_ids"] = rng.integers(0, 2, size=shape).astype(np.int32)
+        inputs["ngram_mask"] = np.zeros(shape, dtype=np.int32)
+        inputs["ngram_mask"][..., : shape[-1] // 2] = 1
     for _ in range(warmup):
-        runner(input_ids=ids, attention_mask=mask)
+        runner(**inputs)
     timings = np.empty(runs)
     for position in range(runs):
         started = time.perf_counter()
-        output = runner(input_ids=ids, attention_mask=mask)
+        output = runner(**inputs)
         timings[position] = (time.perf_counter() - started) * 1000.0
     if not np.isfinite(np.asarray(output[OUTPUT_NAME])).all():
         raise RuntimeError(f"{tflite_path.name} produced non-finite outputs while timing")
@@ -55,6 +64,30 @@ def measure_latency(
         p95_ms=float(np.percentile(timings, 95)),
         mean_ms=float(timings.mean()),
     )
+
+
+def largest_weights(tflite_path: Path, top: int = 4) -> list[tuple[tuple[int, ...], int, int]]:
+    """(shape, bytes, scales) of the ``top`` largest constant tensors of a .tflite: where the file's size goes
+    (an int8 embedding table quantised per row carries one scale per row)."""
+    from ai_edge_litert import schema_py_generated as schema
+
+    data = tflite_path.read_bytes()
+    model = schema.Model.GetRootAs(data, 0)
+    found: dict[int, tuple[tuple[int, ...], int, int]] = {}
+    for graph_index in range(model.SubgraphsLength()):
+        graph = model.Subgraphs(graph_index)
+        for tensor_index in range(graph.TensorsLength()):
+            tensor = graph.Tensors(tensor_index)
+            buffer_index = tensor.Buffer()
+            if buffer_index == 0 or buffer_index in found:
+                continue
+            buffer = model.Buffers(buffer_index)
+            size = buffer.Size() if buffer.Offset() else buffer.DataLength()
+            if size:
+                quantization = tensor.Quantization()
+                scales = quantization.ScaleLength() if quantization is not None else 0
+                found[buffer_index] = (tuple(int(v) for v in tensor.ShapeAsNumpy()), int(size), int(scales))
+    return sorted(found.values(), key=lambda item: -item[1])[:top]
 
 
 def bundle_seq_lengths(bundle_dir: Path) -> tuple[int, ...]:

@@ -2,8 +2,10 @@
 
 Inputs are the evaluation texts (raw; normalised here with the text contract). The PyTorch side uses
 the HF tokenizer and the HF model's own forward; the device side uses the pure-Python tokenizer of
-models/ondevice.py and the LiteRT interpreter, so a tokenizer drift fails the gate too. Every text runs
-through every signature it fits, so all signatures are covered.
+models/ondevice.py and the LiteRT interpreter, so a tokenizer drift fails the gate too. A wide & deep model's
+graphs also take the n-gram ids of models/ngrams.py, read from the bundle's own ngrams.json, so the gate covers
+the whole graph and the n-gram file the phone reads. Every text runs through every signature it fits, so all
+signatures are covered.
 """
 
 from __future__ import annotations
@@ -85,24 +87,30 @@ class TFLiteRunner:
     def seq_lengths(self) -> list[int]:
         return sorted(int(name.split("_", 1)[1]) for name in self._runners)
 
-    def run(self, ids: Sequence[int], seq_len: int, pad_id: int) -> float:
+    def run(self, ids: Sequence[int], seq_len: int, pad_id: int, ngram_inputs: NgramArrays | None = None) -> float:
         padding = seq_len - len(ids)
         input_ids = np.asarray([list(ids) + [pad_id] * padding], dtype=np.int32)
         mask = np.asarray([[1] * len(ids) + [0] * padding], dtype=np.int32)
-        output = self._runners[signature_name(seq_len)](input_ids=input_ids, attention_mask=mask)
+        extra = {name: np.asarray(values, dtype=np.int32) for name, values in (ngram_inputs or {}).items()}
+        output = self._runners[signature_name(seq_len)](input_ids=input_ids, attention_mask=mask, **extra)
         return float(np.asarray(output[OUTPUT_NAME]).reshape(-1)[0])
 
 
+# A text's ngram_ids / ngram_mask, each [1, groups, k] (models.ondevice.ModelInputs.ngram_arrays).
+NgramArrays = dict[str, list[list[list[int]]]]
+
+
 def tflite_probabilities(
-    runner: TFLiteRunner, encoded: list[list[int]], pad_id: int
+    runner: TFLiteRunner, encoded: list[list[int]], pad_id: int, ngram_inputs: list[NgramArrays] | None = None
 ) -> tuple[list[float], list[list[float]]]:
     """(probability at the smallest fitting signature, probabilities at every fitting signature) per text."""
     chosen: list[float] = []
     every: list[list[float]] = []
     lengths = runner.seq_lengths
-    for ids in encoded:
+    for position, ids in enumerate(encoded):
         fitting = [length for length in lengths if length >= len(ids)]
-        scores = [runner.run(ids, length, pad_id) for length in fitting]
+        ngrams = None if ngram_inputs is None else ngram_inputs[position]
+        scores = [runner.run(ids, length, pad_id, ngrams) for length in fitting]
         chosen.append(scores[0] if scores else float("nan"))
         every.append(scores)
     return chosen, every
@@ -117,9 +125,10 @@ def compare_tflite(
     threshold: float,
     max_abs_diff: float | None,
     min_agreement: float | None,
+    ngram_inputs: list[NgramArrays] | None = None,
 ) -> FileParity:
     """Parity figures of one .tflite against the PyTorch reference, judged by the given limits."""
-    chosen, every = tflite_probabilities(TFLiteRunner(path), encoded, pad_id)
+    chosen, every = tflite_probabilities(TFLiteRunner(path), encoded, pad_id, ngram_inputs)
     deltas = [abs(score - expected) for scores, expected in zip(every, reference, strict=True) for score in scores]
     worst = max(deltas) if deltas else float("nan")
     agreement = float(

@@ -19,7 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from models.normalization import NORMALIZATION_VERSION, SPEC_PATH, model_text
+from models.ngrams import NGRAM_CONTRACT, NGRAMS_FILE, NgramSpec
 from models.ondevice import (
+    BUNDLE_FORMAT,
+    BUNDLE_FORMAT_V1,
     COREML_PACKAGE,
     LABELS_FILE,
     NORMALIZATION_SPEC_FILE,
@@ -27,6 +30,7 @@ from models.ondevice import (
     TFLITE_INT8,
     TOKENIZER_SETTINGS,
     VOCAB_FILE,
+    ModelInputs,
     WordPieceTokenizer,
     verify_bundle,
 )
@@ -74,9 +78,10 @@ def export_bundle(
     registry_version: str | None = None,
     metrics: dict[str, Any] | None = None,
 ) -> ExportResult:
-    """Export ``model_dir`` (a save_pretrained BERT classifier) as bundle ``out_root/<version>``.
+    """Export ``model_dir`` (a save_pretrained classifier) as bundle ``out_root/<version>``.
 
-    ``eval_texts`` are raw texts (normalised here). ``max_seq_len`` is the truncation length the model
+    A wide & deep model becomes a format-2 bundle (graphs with n-gram inputs, ngrams.json); a deep-only one a
+    format-1 bundle. ``eval_texts`` are raw texts (normalised here). ``max_seq_len`` is the truncation length the model
     was trained with (default: the largest configured length). Returns the parity report either way;
     ``bundle_dir`` is None when the gate failed.
     """
@@ -91,19 +96,24 @@ def export_bundle(
         raise BundleExistsError(f"bundle {final_dir} already exists; versions are immutable, pick a new version")
     metric_values = clean_metrics(metrics)
 
+    from models.encoder import ngram_spec_of
     from tasks.export.torch_module import SpamProbabilityModule, load_model_for_export, torch_spam_probabilities
 
     model = load_model_for_export(model_dir)
+    ngram_spec = ngram_spec_of(model)
     id2label = {int(key): value for key, value in model.config.id2label.items()}
     if id2label != EXPECTED_LABELS:
         raise ValueError(f"model labels {id2label} != {EXPECTED_LABELS}")
+    module = SpamProbabilityModule(model).eval()
     max_len = max_seq_len or max(config.seq_lengths)
-    if max_len > model.config.max_position_embeddings:
-        raise ValueError(f"max_seq_len {max_len} > max_position_embeddings {model.config.max_position_embeddings}")
+    positions = module.embeddings.position_embeddings.num_embeddings
+    if max_len > positions:
+        raise ValueError(f"max_seq_len {max_len} > max_position_embeddings {positions}")
     lengths = signature_lengths(config.seq_lengths, max_len)
     settings, vocab = read_tokenizer_contract(tokenizer_dir, max_len, lengths)
-    if len(vocab) > model.config.vocab_size:
-        raise ValueError(f"tokenizer has {len(vocab)} tokens but the model only {model.config.vocab_size} embeddings")
+    deep_vocab_size = module.embeddings.word_embeddings.num_embeddings
+    if len(vocab) > deep_vocab_size:
+        raise ValueError(f"tokenizer has {len(vocab)} tokens but the model only {deep_vocab_size} embeddings")
 
     out_root.mkdir(parents=True, exist_ok=True)
     staging = out_root / f".staging-{version}-{uuid.uuid4().hex[:8]}"
@@ -115,9 +125,13 @@ def export_bundle(
         labels = {"id2label": {str(k): v for k, v in id2label.items()}, "spam_label_id": 1, "threshold": threshold}
         labels_bytes = write_json(staging / LABELS_FILE, labels)
         shutil.copyfile(SPEC_PATH, staging / NORMALIZATION_SPEC_FILE)
+        ngrams_bytes = None if ngram_spec is None else write_json(staging / NGRAMS_FILE, ngram_spec.to_json())
         device_tokenizer = WordPieceTokenizer.from_files(staging / VOCAB_FILE, staging / TOKENIZER_SETTINGS)
+        # The device side reads the n-gram rules back from the bundle's own file, as the phone does.
+        device_inputs = ModelInputs(
+            device_tokenizer, None if ngram_spec is None else NgramSpec.from_file(staging / NGRAMS_FILE)
+        )
 
-        module = SpamProbabilityModule(model).eval()
         fp32_path = staging / TFLITE_FP32
         from tasks.export.tflite import (
             check_signatures,
@@ -130,24 +144,31 @@ def export_bundle(
         convert_tflite_fp32(module, lengths, fp32_path)
         model_files = {"tflite_fp32": TFLITE_FP32}
         if config.int8:
-            quantize_dynamic_int8(fp32_path, staging / TFLITE_INT8)
+            quantize_dynamic_int8(fp32_path, staging / TFLITE_INT8, config.int8_embedding_scales)
             model_files["tflite_int8"] = TFLITE_INT8
+        bundle_format = BUNDLE_FORMAT_V1 if ngram_spec is None else BUNDLE_FORMAT
         card = {
             "name": config.model_name,
             "version": version,
+            "format": bundle_format,
             "threshold": threshold,
             "labels": labels["id2label"],
             "max_seq_len": max_len,
             "seq_lengths": lengths,
             "normalization_version": NORMALIZATION_VERSION,
         }
-        entries = metadata_entries(labels_bytes, tokenizer_bytes, vocab_bytes, card) if config.embed_tflite_metadata else {}
+        if ngram_spec is not None:
+            card["ngram_contract"] = NGRAM_CONTRACT
+        entries = (
+            metadata_entries(labels_bytes, tokenizer_bytes, vocab_bytes, card, ngrams_bytes) if config.embed_tflite_metadata else {}
+        )
         for name in model_files.values():
             finalize_tflite(staging / name, entries)
 
         texts_model = [model_text(text) for text in eval_texts]
         encoded, mismatches = encode_both(texts_model, device_tokenizer, tokenizer_dir, max_len)
-        reference = torch_spam_probabilities(model, encoded, device_tokenizer.pad_id)
+        reference = torch_spam_probabilities(model, encoded, device_tokenizer.pad_id, texts_model=texts_model)
+        ngram_inputs = None if ngram_spec is None else [device_inputs.ngram_arrays(text) for text in texts_model]
         files: list[FileParity] = []
         for kind, name in model_files.items():
             is_fp32 = kind == "tflite_fp32"
@@ -160,12 +181,13 @@ def export_bundle(
                 threshold,
                 max_abs_diff=config.fp32_max_abs_diff if is_fp32 else None,
                 min_agreement=None if is_fp32 else config.int8_min_agreement,
+                ngram_inputs=ngram_inputs,
             )
-            result.problems[:0] = check_signatures(staging / name, lengths)
+            result.problems[:0] = check_signatures(staging / name, lengths, module.ngram_shape)
             result.passed = not result.problems
             files.append(result)
         if config.coreml:
-            files.append(_export_coreml(module, staging, max_len, config, encoded, reference))
+            files.append(_export_coreml(module, staging, max_len, config, encoded, reference, ngram_inputs))
             model_files["coreml_fp16"] = COREML_PACKAGE
         report = build_report(len(texts_model), threshold, mismatches, files)
         write_json(staging / "parity_report.json", json.loads(report.model_dump_json()))
@@ -178,7 +200,7 @@ def export_bundle(
             "normalization_spec_file": NORMALIZATION_SPEC_FILE,
             "models": model_files,
             "signatures": {
-                "inputs": {"input_ids": "int32 [1, n]", "attention_mask": "int32 [1, n]"},
+                "inputs": _signature_inputs(module.ngram_shape),
                 "output": "spam_probability float32 [1]",
                 "tflite": [f"seq_{length}" for length in lengths],
             },
@@ -188,6 +210,8 @@ def export_bundle(
             "parity": {"passed": report.passed, "summary": report.summary()},
             "min_app_version": config.min_app_version,
         }
+        if ngram_spec is not None:
+            metadata["ngrams_file"] = NGRAMS_FILE
         index = write_bundle_index(staging, metadata)
         if not report.passed:
             rejected = out_root / "rejected" / f"{version}-{uuid.uuid4().hex[:8]}"
@@ -203,14 +227,28 @@ def export_bundle(
             shutil.rmtree(staging, ignore_errors=True)
 
 
+def _signature_inputs(ngram_shape: tuple[int, int] | None) -> dict[str, str]:
+    inputs = {"input_ids": "int32 [1, n]", "attention_mask": "int32 [1, n]"}
+    if ngram_shape is not None:
+        groups, width = ngram_shape
+        inputs.update({"ngram_ids": f"int32 [1, {groups}, {width}]", "ngram_mask": f"int32 [1, {groups}, {width}]"})
+    return inputs
+
+
 def _export_coreml(
-    module: Any, staging: Path, max_len: int, config: ExportConfig, encoded: list[list[int]], reference: list[float]
+    module: Any,
+    staging: Path,
+    max_len: int,
+    config: ExportConfig,
+    encoded: list[list[int]],
+    reference: list[float],
+    ngram_inputs: list[dict[str, Any]] | None,
 ) -> FileParity:
     from tasks.export.coreml import check_coreml_spec, convert_coreml, coreml_parity
 
     package = convert_coreml(module, max_len, staging / COREML_PACKAGE, fp16=config.coreml_fp16)
-    problems = check_coreml_spec(package, max_len)
-    worst, skipped = coreml_parity(package, encoded, reference)
+    problems = check_coreml_spec(package, max_len, module.ngram_shape)
+    worst, skipped = coreml_parity(package, encoded, reference, ngram_inputs)
     if worst is not None and not worst <= config.coreml_max_abs_diff:
         problems.append(f"{COREML_PACKAGE}: max |Δ| {worst:.3e} > {config.coreml_max_abs_diff:.1e}")
     return FileParity(

@@ -72,6 +72,10 @@ class Manifest(BaseModel):
     threshold: float = Field(description="Spam if spam_probability >= threshold.")
     labels: dict[str, str] = Field(description="Class id -> label.")
     normalization_version: str = Field(description="Text contract the app must apply (models/normalization_spec.json).")
+    bundle_format: str = Field(
+        default="spamloop-bundle/1",
+        description="bundle.json's format: spamloop-bundle/2 graphs also take n-gram inputs; an app refuses a format it does not implement.",
+    )
     max_seq_len: int = Field(description="Truncation length including [CLS] and [SEP].")
     seq_lengths: list[int] = Field(description="Fixed TFLite signature lengths (seq_<n>).")
     models: dict[str, str] = Field(description="Model kind -> path inside the bundle.")
@@ -147,6 +151,7 @@ def _build_manifest(
         threshold=index["threshold"],
         labels=index["labels"],
         normalization_version=index["normalization_version"],
+        bundle_format=index["format"],
         max_seq_len=index["max_seq_len"],
         seq_lengths=index["seq_lengths"],
         models=index["models"],

@@ -30,7 +30,8 @@ from transformers import (
 )
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 
-from models.encoder import SPAM_LABEL_ID
+from models.encoder import SPAM_LABEL_ID, ngram_spec_of
+from models.ngrams import NgramSpec, padded_batch
 from tasks.train.progress import EpochProgress
 
 # Names the per-epoch/per-step Trainer logs get in MLflow.
@@ -41,12 +42,15 @@ _MLFLOW_METRIC_NAMES = {
     "eval_pr_auc": "dev_pr_auc",
     "eval_group_macro_pr_auc": "dev_lang_macro_pr_auc",
 }
+# Marks the optimizer groups that hold the wide half's parameters (their own learning rate).
+_WIDE_GROUP = "spamloop_wide"
 # Checkpoint choice and early stopping follow this dev metric (see DevMetrics for the measured alternative).
 SELECTION_METRIC = "f1"
 
 
 class EncodedTexts(torch.utils.data.Dataset):
-    """Tokenised texts (unpadded; the collator pads per batch) with 0/1 labels and optional soft spam targets."""
+    """Tokenised texts (unpadded; the collator pads per batch) with 0/1 labels and optional soft spam targets, and
+    each text's n-gram ids per group when the model has a wide half (``ngram_spec``)."""
 
     def __init__(
         self,
@@ -55,8 +59,13 @@ class EncodedTexts(torch.utils.data.Dataset):
         labels: Sequence[int],
         max_seq_len: int,
         soft_spam_targets: Sequence[float] | None = None,
+        ngram_spec: NgramSpec | None = None,
     ):
         self.encodings = tokenizer(list(texts_model), truncation=True, max_length=max_seq_len)
+        self.ngram_groups = None
+        if ngram_spec is not None:
+            by_text = {text: ngram_spec.group_ids(text) for text in dict.fromkeys(texts_model)}  # oversampled rows repeat
+            self.ngram_groups = [by_text[text] for text in texts_model]
         self.labels = [int(label) for label in labels]
         self.soft_spam_targets = None if soft_spam_targets is None else [float(value) for value in soft_spam_targets]
         if self.soft_spam_targets is not None and len(self.soft_spam_targets) != len(self.labels):
@@ -68,9 +77,27 @@ class EncodedTexts(torch.utils.data.Dataset):
     def __getitem__(self, index: int) -> dict[str, Any]:
         item = {name: values[index] for name, values in self.encodings.items()}
         item["labels"] = self.labels[index]
+        if self.ngram_groups is not None:
+            item["ngram_groups"] = self.ngram_groups[index]
         if self.soft_spam_targets is not None:
             item["soft_spam_target"] = self.soft_spam_targets[index]
         return item
+
+
+class WideDeepCollator:
+    """Pads the WordPiece part per batch (DataCollatorWithPadding) and the n-gram groups to the batch's longest group."""
+
+    def __init__(self, tokenizer: PreTrainedTokenizerBase):
+        self.text = DataCollatorWithPadding(tokenizer)
+
+    def __call__(self, features: list[dict[str, Any]]) -> dict[str, Any]:
+        groups = [feature.pop("ngram_groups") for feature in features] if "ngram_groups" in features[0] else None
+        batch = self.text(features)
+        if groups is not None:
+            ids, mask = padded_batch(groups)
+            batch["ngram_ids"] = torch.tensor(ids, dtype=torch.int64)
+            batch["ngram_mask"] = torch.tensor(mask, dtype=torch.int64)
+        return batch
 
 
 def soft_target_loss(
@@ -105,9 +132,28 @@ class ClassWeightedTrainer(Trainer):
     # compute_loss returns a per-batch mean, so the Trainer still divides by gradient-accumulation steps.
     loss_is_scaled_for_ga = False
 
-    def __init__(self, *args: Any, class_weights: torch.Tensor | None = None, **kwargs: Any):
+    def __init__(
+        self, *args: Any, class_weights: torch.Tensor | None = None, wide_learning_rate: float | None = None, **kwargs: Any
+    ):
         super().__init__(*args, **kwargs)
         self.class_weights = class_weights
+        self.wide_learning_rate = wide_learning_rate
+
+    def create_optimizer(self, model: torch.nn.Module | None = None) -> torch.optim.Optimizer:
+        """The Trainer's AdamW, with the wide half's parameters (``wide.*``) in groups of their own at
+        ``wide_learning_rate``: mean-pooled hashed n-grams learn far slower than the encoder at its rate."""
+        optimizer = super().create_optimizer(model)
+        if self.wide_learning_rate is None or any(group.get(_WIDE_GROUP) for group in optimizer.param_groups):
+            return optimizer
+        named = (self.model if model is None else model).named_parameters()
+        wide = {id(parameter) for name, parameter in named if name.startswith("wide.")}
+        for group in list(optimizer.param_groups):
+            moved = [parameter for parameter in group["params"] if id(parameter) in wide]
+            if moved:
+                group["params"] = [parameter for parameter in group["params"] if id(parameter) not in wide]
+                settings = {key: value for key, value in group.items() if key != "params"}
+                optimizer.add_param_group({**settings, "params": moved, "lr": self.wide_learning_rate, _WIDE_GROUP: True})
+        return optimizer
 
     def compute_loss(
         self,
@@ -242,12 +288,14 @@ def train_encoder(
     soft_spam_targets: Sequence[float] | None = None,
     device: str = "auto",
     dev_groups: Sequence[str] | None = None,
+    wide_learning_rate: float | None = None,
 ) -> EncoderTrainingOutcome:
     """Train in place (the best dev checkpoint by ``SELECTION_METRIC`` is loaded back into ``model``), resuming
     from checkpoint_dir if asked. ``dev_groups`` (the dev rows' languages) adds per-language dev metrics."""
     set_seed(seed)
-    train_dataset = EncodedTexts(tokenizer, train_texts, train_labels, max_seq_len, soft_spam_targets)
-    dev_dataset = EncodedTexts(tokenizer, dev_texts, dev_labels, max_seq_len)
+    spec = ngram_spec_of(model)
+    train_dataset = EncodedTexts(tokenizer, train_texts, train_labels, max_seq_len, soft_spam_targets, spec)
+    dev_dataset = EncodedTexts(tokenizer, dev_texts, dev_labels, max_seq_len, ngram_spec=spec)
     steps_per_epoch = max(1, math.ceil(len(train_dataset) / batch_size))
     if device == "cuda" and not torch.cuda.is_available():
         raise RuntimeError("train.device is 'cuda' but no CUDA device is visible (CUDA_VISIBLE_DEVICES, drivers)")
@@ -286,10 +334,11 @@ def train_encoder(
         train_dataset=train_dataset,
         eval_dataset=dev_dataset,
         processing_class=tokenizer,
-        data_collator=DataCollatorWithPadding(tokenizer),
+        data_collator=WideDeepCollator(tokenizer),
         compute_metrics=DevMetrics(dev_groups),
         callbacks=[EarlyStoppingCallback(early_stopping_patience=early_stopping_patience), MlflowEpochLogger(), EpochProgress()],
         class_weights=class_weights_for(train_labels) if class_weighting else None,
+        wide_learning_rate=wide_learning_rate if spec is not None else None,
     )
     trainer.remove_callback(PrinterCallback)  # per-step dicts on stdout; MLflow and the log history keep them
     resume_path = last_complete_checkpoint(checkpoint_dir) if resume else None

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 import models.encoder as encoder
 from models.misclassified import misclassified_table
+from models.ngrams import NgramSpec
 from models.normalization import NORMALIZATION_VERSION, model_text
 from models.pyfunc import HF_MODEL_ARTIFACT, SpamClassifierPyfunc
 from spamloop.settings.train import TrainConfig
@@ -211,27 +212,53 @@ def distillation_targets(train_texts: list[str], train_truth: np.ndarray, train_
     return (1 - train_config.distill_weight) * train_truth.astype(np.float64) + train_config.distill_weight * teacher
 
 
+def ngram_spec_for(train_config: TrainConfig) -> NgramSpec:
+    """The n-gram contract of the wide half these settings train."""
+    return NgramSpec(
+        buckets=train_config.ngram_buckets,
+        char_orders=tuple(train_config.char_orders),
+        jamo_orders=tuple(train_config.jamo_orders),
+        max_per_group=train_config.max_ngrams_per_order,
+    )
+
+
 def build_encoder(
     train_config: TrainConfig, train_texts: list[str], tokenizer_dir: Path, seed: int, resuming: bool = False
 ) -> tuple[Any, Any]:
     """The untrained classifier and its tokenizer: ``base_model`` if set, else a preset over a vocabulary learnt
-    on ``train_texts`` (reused from ``tokenizer_dir`` when resuming)."""
+    on ``train_texts`` (reused from ``tokenizer_dir`` when resuming); with the wide half unless ``architecture``
+    is ``deep``."""
     if train_config.base_model:
-        model, tokenizer = encoder.load_base_model(train_config.base_model)
+        deep, tokenizer = encoder.load_base_model(train_config.base_model)
         tokenizer.save_pretrained(str(tokenizer_dir))
-        return model, tokenizer
-    if resuming and (tokenizer_dir / "tokenizer.json").is_file():
-        # The checkpoint's embedding rows belong to this exact vocabulary: reuse it rather than retrain.
-        tokenizer = encoder.load_tokenizer(tokenizer_dir)
     else:
-        tokenizer = encoder.train_wordpiece_tokenizer(
-            train_texts,
-            tokenizer_dir,
-            vocab_size=train_config.vocab_size,
-            min_frequency=train_config.tokenizer_min_frequency,
-            max_seq_len=train_config.max_seq_len,
+        if resuming and (tokenizer_dir / "tokenizer.json").is_file():
+            # The checkpoint's embedding rows belong to this exact vocabulary: reuse it rather than retrain.
+            tokenizer = encoder.load_tokenizer(tokenizer_dir)
+        else:
+            tokenizer = encoder.train_wordpiece_tokenizer(
+                train_texts,
+                tokenizer_dir,
+                vocab_size=train_config.vocab_size,
+                min_frequency=train_config.tokenizer_min_frequency,
+                max_seq_len=train_config.max_seq_len,
+            )
+        deep = (
+            encoder.build_model(train_config.preset, len(tokenizer), tokenizer.pad_token_id, seed, train_config.pooling)
+            if train_config.deep
+            else None
         )
-    model = encoder.build_model(train_config.preset, len(tokenizer), tokenizer.pad_token_id, seed, train_config.pooling)
+    if not train_config.wide:
+        return deep, tokenizer
+    model = encoder.with_wide_half(
+        deep,
+        ngram_spec_for(train_config),
+        seed,
+        ngram_dim=train_config.ngram_dim,
+        wide_hidden=train_config.wide_hidden,
+        wide_pooling=train_config.wide_pooling,
+        wide_dropout=train_config.wide_dropout,
+    )
     return model, tokenizer
 
 
@@ -274,6 +301,7 @@ def fit_encoder(
         device=train_config.device,
         soft_spam_targets=None if blend is None else [float(blend[i]) for i in fit_rows],
         dev_groups=dev_langs,
+        wide_learning_rate=train_config.wide_learning_rate,
     )
 
 
@@ -329,6 +357,7 @@ def run_training(
         mlflow.log_params(
             {
                 "preset": train_config.preset,
+                "architecture": train_config.architecture,
                 "pooling": "base_model" if train_config.base_model else train_config.pooling,
                 "base_model": train_config.base_model or "none",
                 "vocab_size": len(tokenizer),
@@ -360,6 +389,21 @@ def run_training(
                 "distill_folds": train_config.distill_folds,
             }
         )
+        if train_config.wide:
+            mlflow.log_params(
+                {
+                    "ngram_buckets": train_config.ngram_buckets,
+                    "ngram_dim": train_config.ngram_dim,
+                    "char_orders": ",".join(map(str, train_config.char_orders)),
+                    "jamo_orders": ",".join(map(str, train_config.jamo_orders)),
+                    "max_ngrams_per_order": train_config.max_ngrams_per_order,
+                    "wide_hidden": train_config.wide_hidden,
+                    "wide_pooling": train_config.wide_pooling,
+                    "wide_dropout": train_config.wide_dropout,
+                    "wide_learning_rate": train_config.wide_learning_rate,
+                    "ngram_contract": ngram_spec_for(train_config).contract,
+                }
+            )
         outcome = fit_encoder(
             model,
             tokenizer,

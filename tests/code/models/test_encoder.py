@@ -62,3 +62,85 @@ def test_export_module_matches_the_hf_model_with_padding(preset, pooling):
         expected = torch.softmax(model(input_ids=ids, attention_mask=mask).logits, dim=-1)[:, 1]
         got = SpamProbabilityModule(model).eval()(ids.to(torch.int32), mask.to(torch.int32))
     assert torch.allclose(got, expected, atol=1e-6)
+
+
+# --- wide & deep -----------------------------------------------------------------------------------
+
+
+def _wide_deep(pooling: str = "cls", deep: bool = True, **wide):
+    from models.encoder import with_wide_half
+    from models.ngrams import NgramSpec
+
+    inner = build_model("tiny", vocab_size=500, pad_token_id=0, seed=3, pooling=pooling) if deep else None
+    return with_wide_half(inner, NgramSpec(buckets=1024, max_per_group=16), seed=4, **wide).eval()
+
+
+def _inputs(model, texts: list[str], width: int | None = None):
+    from models.ngrams import padded_batch
+
+    ids, mask = padded_batch(model.ngram_spec.encode_batch(texts), width)
+    generator = torch.Generator().manual_seed(0)
+    token_ids = torch.randint(5, 500, (len(texts), 12), generator=generator)
+    token_mask = torch.ones_like(token_ids)
+    token_mask[0, 7:] = 0
+    return {
+        "input_ids": token_ids, "attention_mask": token_mask,
+        "ngram_ids": torch.tensor(ids), "ngram_mask": torch.tensor(mask),
+    }
+
+
+def test_pooling_one_average_per_group_ignores_padding():
+    from models.encoder import pool_ngram_groups
+
+    vectors = torch.tensor([[[[1.0, 2.0], [3.0, 4.0], [99.0, 99.0]], [[5.0, 5.0], [7.0, 7.0], [0.0, 0.0]]]])
+    mask = torch.tensor([[[1, 1, 0], [0, 0, 0]]])  # the second group is empty
+    assert pool_ngram_groups(vectors, mask, "mean").tolist() == [[2.0, 3.0, 0.0, 0.0]]
+    sqrtn = pool_ngram_groups(vectors, mask, "sqrtn")
+    assert torch.allclose(sqrtn, torch.tensor([[4.0, 6.0, 0.0, 0.0]]) / 2**0.5)
+
+
+def test_spam_logit_is_deep_plus_wide():
+    model = _wide_deep()
+    inputs = _inputs(model, ["free prize call now", "안녕 내일 봐"])
+    with torch.no_grad():
+        logits = model(**inputs).logits
+        deep = model.deep(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"]).logits
+        wide = model.wide(inputs["ngram_ids"], inputs["ngram_mask"])
+    assert torch.allclose(logits[:, 0], deep[:, 0]) and torch.allclose(logits[:, 1], deep[:, 1] + wide)
+    wide_only = _wide_deep(deep=False)
+    with torch.no_grad():
+        only = wide_only(**inputs).logits
+    assert torch.equal(only[:, 0], torch.zeros(2)) and wide_only.deep is None
+
+
+def test_wide_deep_saves_and_loads_with_the_auto_classes(tmp_path):
+    from transformers import AutoModelForSequenceClassification
+
+    from models.encoder import ngram_spec_of
+
+    for name, model in (("both", _wide_deep("mean_max")), ("wide", _wide_deep(deep=False))):
+        model.save_pretrained(str(tmp_path / name))
+        loaded = AutoModelForSequenceClassification.from_pretrained(str(tmp_path / name), local_files_only=True).eval()
+        assert ngram_spec_of(loaded) == ngram_spec_of(model) == model.ngram_spec
+        inputs = _inputs(model, ["win cash", "ok"])
+        with torch.no_grad():
+            assert torch.allclose(loaded(**inputs).logits, model(**inputs).logits, atol=1e-6)
+    assert loaded.config.deep is None
+    assert ngram_spec_of(build_model("tiny", vocab_size=500, pad_token_id=0, seed=1)) is None
+
+
+@pytest.mark.parametrize("pooling", ["cls", "mean_max"])
+def test_export_module_matches_the_wide_deep_model_at_the_fixed_ngram_width(pooling):
+    model = _wide_deep(pooling, wide_pooling="sqrtn")
+    texts = ["WINNER!! claim your prize", "카지노 무료 가입", "ok see you"]
+    batch = _inputs(model, texts)  # n-grams padded to the batch's longest group, as in training
+    fixed = _inputs(model, texts, width=model.ngram_spec.max_per_group)  # as the phone pads them
+    module = SpamProbabilityModule(model).eval()
+    assert module.ngram_shape == (len(model.ngram_spec.groups), 16)
+    assert module.input_names == ("input_ids", "attention_mask", "ngram_ids", "ngram_mask")
+    with torch.no_grad():
+        expected = torch.softmax(model(**batch).logits, dim=-1)[:, 1]
+        got = module(*(fixed[name].to(torch.int32) for name in module.input_names))
+    assert torch.allclose(got, expected, atol=1e-6)
+    with pytest.raises(ValueError, match="wide-only"):
+        SpamProbabilityModule(_wide_deep(deep=False))

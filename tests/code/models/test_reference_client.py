@@ -119,3 +119,26 @@ def tiny_export_result_for_client():
     result = tiny_bundle.tiny_export()
     assert result.bundle_dir is not None, result.report.reasons
     return result
+
+
+def test_formats_and_contracts_this_code_does_not_implement_are_refused(tmp_path):
+    """An app refuses a bundle whose format or n-gram contract it does not know, before it downloads anything."""
+    from models.ondevice import BUNDLE_FORMAT, BundleIntegrityError, read_bundle_index
+    from models.reference_client import download_from_manifest
+
+    for index, message in (
+        ({"format": "spamloop-bundle/9"}, "unsupported bundle format"),
+        ({"format": BUNDLE_FORMAT, "ngram_contract": "spamloop-ngrams/9"}, "n-gram contract"),
+        ({"format": BUNDLE_FORMAT}, "n-gram contract"),
+    ):
+        (tmp_path / "bundle.json").write_text(json.dumps(index), encoding="utf-8")
+        with pytest.raises(BundleIntegrityError, match=message):
+            read_bundle_index(tmp_path)
+    manifest = {
+        "name": "spam-encoder", "version": "9", "bundle_format": "spamloop-bundle/9",
+        "files": [{"path": "bundle.json", "url": (tmp_path / "missing.json").as_uri(), "size": 1, "sha256": "0" * 64}],
+    }
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(BundleIntegrityError, match="spamloop-bundle/9"):
+        download_from_manifest((tmp_path / "manifest.json").as_uri(), tmp_path / "cache")
+    assert not (tmp_path / "cache").exists()

@@ -1,4 +1,5 @@
-"""Export stage: TFLite fp32/int8 parity, Core ML spec, bundle contents and checksums, the gate refusing."""
+"""Export stage: TFLite fp32/int8 parity, Core ML spec, bundle contents and checksums, the gate refusing, the
+golden test vectors through the exported graphs."""
 
 from __future__ import annotations
 
@@ -9,10 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from models.ngrams import NGRAM_CONTRACT, NgramSpec
 from models.normalization import NORMALIZATION_VERSION, SPEC_PATH
-from models.ondevice import BundleIntegrityError, verify_bundle
+from models.ondevice import BUNDLE_FORMAT, BUNDLE_FORMAT_V1, BundleIntegrityError, read_bundle_index, verify_bundle
 from spamloop.settings.export import ExportConfig
 from tests.code.tasks.export import tiny_bundle
+
+# The tiny model's n-gram inputs: the contract's 7 groups (character orders 1-4, jamo orders 2-4) of 64 ids.
+NGRAM_SHAPE = (7, 64)
 
 pytestmark = pytest.mark.slow  # the session export converts three models (~1-3 min on 2 cores)
 
@@ -37,10 +42,17 @@ def test_bundle_contents_and_checksums(tiny_export_result):
     index = verify_bundle(bundle_dir)
     paths = {entry["path"] for entry in index["files"]}
     for required in (
-        "spam_fp32.tflite", "spam_int8.tflite", "vocab.txt", "tokenizer.json", "labels.json",
+        "spam_fp32.tflite", "spam_int8.tflite", "vocab.txt", "tokenizer.json", "labels.json", "ngrams.json",
         "normalization_spec.json", "parity_report.json", "spam_fp16.mlpackage/Manifest.json",
     ):
         assert required in paths, required
+    # format 2 names the n-gram contract, so an app that implements only format 1 refuses the bundle
+    assert index["format"] == BUNDLE_FORMAT and index["ngram_contract"] == NGRAM_CONTRACT
+    assert index["ngrams_file"] == "ngrams.json"
+    assert index["signatures"]["inputs"]["ngram_ids"] == "int32 [1, 7, 64]"
+    from tasks.export.contract_vectors import load_contract
+
+    assert NgramSpec.from_file(bundle_dir / "ngrams.json") == load_contract()[1]
     assert index["version"] == tiny_bundle.VERSION
     assert index["threshold"] == tiny_bundle.THRESHOLD
     assert index["labels"] == {"0": "ham", "1": "spam"}
@@ -78,32 +90,37 @@ def test_tflite_signatures_sizes_and_metadata(tiny_export_result):
     bundle_dir = tiny_export_result.bundle_dir
     for name in ("spam_fp32.tflite", "spam_int8.tflite"):
         path = bundle_dir / name
-        assert check_signatures(path, [32, 64]) == []
+        assert check_signatures(path, [32, 64], NGRAM_SHAPE) == []
+        assert check_signatures(path, [32, 64])  # the n-gram inputs are part of the contract: not naming them is a finding
         summary = signature_summary(path)
         assert summary["seq_32"]["inputs"]["input_ids"] == {"dtype": "int32", "shape": [1, 32]}
+        assert summary["seq_32"]["inputs"]["ngram_ids"] == {"dtype": "int32", "shape": [1, *NGRAM_SHAPE]}
+        assert summary["seq_64"]["inputs"]["ngram_mask"] == {"dtype": "int32", "shape": [1, *NGRAM_SHAPE]}
         assert summary["seq_64"]["outputs"]["spam_probability"] == {"dtype": "float32", "shape": [1]}
         metadata = read_metadata(path)
+        assert metadata["ngrams.json"] == (bundle_dir / "ngrams.json").read_bytes()
         assert metadata["vocab.txt"] == (bundle_dir / "vocab.txt").read_bytes()
         assert metadata["labels.json"] == (bundle_dir / "labels.json").read_bytes()
         assert json.loads(metadata["model_card.json"])["version"] == tiny_bundle.VERSION
     fp32_size = (bundle_dir / "spam_fp32.tflite").stat().st_size
     int8_size = (bundle_dir / "spam_int8.tflite").stat().st_size
-    assert int8_size < fp32_size / 2.5
-    assert int8_size <= 1_000_000  # goal for the tiny preset at this vocabulary size
+    assert int8_size < fp32_size / 3  # the embedding tables take one int8 scale each (int8_embedding_scales)
     # wrong expectations are reported, not ignored
-    assert check_signatures(bundle_dir / "spam_fp32.tflite", [32, 64, 128])
+    assert check_signatures(bundle_dir / "spam_fp32.tflite", [32, 64, 128], NGRAM_SHAPE)
 
 
 def test_coreml_spec(tiny_export_result):
     from tasks.export.coreml import NEEDS_MACOS, check_coreml_spec, coreml_spec_summary
 
     package = tiny_export_result.bundle_dir / "spam_fp16.mlpackage"
-    assert check_coreml_spec(package, 64) == []
+    assert check_coreml_spec(package, 64, NGRAM_SHAPE) == []
     summary = coreml_spec_summary(package)
     assert summary["model_type"] == "mlProgram" and summary["specification_version"] >= 7
     assert summary["inputs"]["input_ids"] == {"dtype": "INT32", "shape": [1, 64], "ranges": [[1, 1], [1, 64]]}
+    assert summary["inputs"]["ngram_ids"]["dtype"] == "INT32" and summary["inputs"]["ngram_ids"]["shape"] == [1, *NGRAM_SHAPE]
     assert summary["outputs"]["spam_probability"]["dtype"] == "FLOAT32"
-    assert check_coreml_spec(package, 128)  # a different max length is caught
+    assert check_coreml_spec(package, 128, NGRAM_SHAPE)  # a different max length is caught
+    assert check_coreml_spec(package, 64, (7, 32)) and check_coreml_spec(package, 64)  # so are other n-gram inputs
     coreml = next(item for item in tiny_export_result.report.files if item.kind == "coreml_fp16")
     if sys.platform != "darwin":
         assert coreml.skipped == NEEDS_MACOS and coreml.max_abs_diff is None
@@ -114,23 +131,27 @@ def test_coreml_spec(tiny_export_result):
 def test_parity_gate_fails_on_a_perturbed_reference(tiny_export_result):
     from tasks.export.parity import ParityGateError, build_report, compare_tflite, require_passed
 
-    from models.ondevice import WordPieceTokenizer
-    from models.normalization import normalize
+    from models.normalization import model_text
     from models.reference_client import ReferenceClient
 
     bundle_dir = tiny_export_result.bundle_dir
-    tokenizer = WordPieceTokenizer.from_files(bundle_dir / "vocab.txt", bundle_dir / "tokenizer.json")
-    texts = tiny_bundle.eval_texts()[:40]
-    encoded = [tokenizer.encode(normalize(text)) for text in texts]
     client = ReferenceClient(bundle_dir)
-    exact = [client.spam_probability_of_ids(ids) for ids in encoded]
-    ok = compare_tflite(bundle_dir / "spam_fp32.tflite", "tflite_fp32", encoded, exact, tokenizer.pad_id, 0.5, 1e-4, None)
+    tokenizer = client.tokenizer
+    texts = [model_text(text) for text in tiny_bundle.eval_texts()[:40]]
+    encoded = [tokenizer.encode(text) for text in texts]
+    ngrams = [client.inputs.ngram_arrays(text) for text in texts]
+    exact = [client.spam_probability_of_ids(ids, text) for ids, text in zip(encoded, texts, strict=True)]
+    fp32 = bundle_dir / "spam_fp32.tflite"
+    ok = compare_tflite(fp32, "tflite_fp32", encoded, exact, tokenizer.pad_id, 0.5, 1e-4, None, ngrams)
     assert ok.passed and ok.max_abs_diff < 1e-6
+    other_ngrams = [client.inputs.ngram_arrays(text + " 무료 카지노 win cash") for text in texts]
+    moved = compare_tflite(fp32, "tflite_fp32", encoded, exact, tokenizer.pad_id, 0.5, 1e-4, None, other_ngrams)
+    assert not moved.passed  # the gate sees the n-gram half of the graph
     shifted = [min(value + 2e-3, 1.0) for value in exact]
-    bad = compare_tflite(bundle_dir / "spam_fp32.tflite", "tflite_fp32", encoded, shifted, tokenizer.pad_id, 0.5, 1e-4, None)
+    bad = compare_tflite(fp32, "tflite_fp32", encoded, shifted, tokenizer.pad_id, 0.5, 1e-4, None, ngrams)
     assert not bad.passed and "max |Δ|" in bad.problems[0]
     flipped = [1.0 - value for value in exact]
-    int8 = compare_tflite(bundle_dir / "spam_int8.tflite", "tflite_int8", encoded, flipped, tokenizer.pad_id, 0.5, None, 0.995)
+    int8 = compare_tflite(bundle_dir / "spam_int8.tflite", "tflite_int8", encoded, flipped, tokenizer.pad_id, 0.5, None, 0.995, ngrams)
     assert not int8.passed and "label agreement" in int8.problems[0]
     report = build_report(len(texts), 0.5, 0, [bad, int8])
     assert not report.passed and len(report.reasons) == 2
@@ -140,12 +161,31 @@ def test_parity_gate_fails_on_a_perturbed_reference(tiny_export_result):
     assert not build_report(len(texts), 0.5, 3, [ok]).passed  # tokenizer drift fails too
 
 
-def test_failing_gate_does_not_place_the_bundle(tmp_path, tiny_model_dir):
+def test_failing_gate_does_not_place_the_bundle_and_deep_only_models_are_format_1(tmp_path):
+    """A failing gate leaves the version folder absent (files kept under rejected/). The model here is deep only
+    (architecture deep, and every model trained before the wide half): two inputs, bundle format 1, which the
+    reference client still reads."""
+    from transformers import AutoTokenizer
+
+    from models.encoder import build_model
+    from models.reference_client import ReferenceClient
     from tasks.export.pipeline import export_bundle
 
+    model_dir = tmp_path / "model"
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_bundle.tiny_tokenizer_dir()), local_files_only=True)
+    build_model("tiny", len(tokenizer), tokenizer.pad_token_id, seed=0).save_pretrained(str(model_dir))
+    tokenizer.save_pretrained(str(model_dir))
     strict = ExportConfig(seq_lengths=[32], int8=False, coreml=False, fp32_max_abs_diff=1e-12)
     texts = tiny_bundle.eval_texts()[:60]
-    result = export_bundle(tiny_model_dir, "strict-1", 0.5, texts, tmp_path / "bundles", strict, max_seq_len=32)
+    result = export_bundle(model_dir, "strict-1", 0.5, texts, tmp_path / "bundles", strict, max_seq_len=32)
+    written = result.bundle_dir or result.rejected_dir
+    index = read_bundle_index(written)
+    assert index["format"] == BUNDLE_FORMAT_V1 and "ngram_contract" not in index
+    assert not (written / "ngrams.json").exists()
+    assert set(index["signatures"]["inputs"]) == {"input_ids", "attention_mask"}
+    client = ReferenceClient(written)
+    assert set(client.encode("free prize")) == {"input_ids", "attention_mask"}
+    assert 0.0 <= client.predict(["free prize"])[0].spam_probability <= 1.0
     if result.report.passed:  # fp32 can be bit-exact; then the gate must have seen zero difference
         assert result.report.files[0].max_abs_diff == 0.0
         pytest.skip("fp32 TFLite was bit-exact on these texts; nothing to reject")
@@ -163,19 +203,19 @@ def test_existing_version_is_refused(tiny_export_result, tiny_model_dir):
         export_bundle(tiny_model_dir, tiny_bundle.VERSION, 0.5, ["x"], tiny_export_result.bundle_dir.parent)
 
 
-def test_tiny_preset_int8_fits_the_one_megabyte_budget_at_the_default_vocabulary(tmp_path):
-    """The shipping preset at the default 8k vocabulary, exported with the default signatures: int8 <= 1 MB."""
-    from models.encoder import build_model, train_wordpiece_tokenizer
+def test_default_model_int8_fits_the_one_megabyte_budget(tmp_path):
+    """The default wide & deep model (tiny preset, default vocabulary and n-gram table), exported with the default
+    signatures: int8 <= 1 MB, as the weekly retrain ships it."""
     from spamloop.settings.train import TrainConfig
     from tasks.export.pipeline import export_bundle
     from tasks.train.dataset import load_seed_frame
+    from tasks.train.pipeline import build_encoder
 
     defaults = TrainConfig()
     texts = load_seed_frame()["text_model"].to_list()
     model_dir = tmp_path / "model"
-    tokenizer = train_wordpiece_tokenizer(texts, model_dir, vocab_size=defaults.vocab_size, max_seq_len=defaults.max_seq_len)
+    model, tokenizer = build_encoder(defaults, texts, model_dir, seed=0)
     assert len(tokenizer) > 0.9 * defaults.vocab_size  # the corpus really fills the vocabulary
-    model = build_model(defaults.preset, len(tokenizer), tokenizer.pad_token_id, seed=0)
     model.save_pretrained(str(model_dir))
     result = export_bundle(
         model_dir,
@@ -187,8 +227,50 @@ def test_tiny_preset_int8_fits_the_one_megabyte_budget_at_the_default_vocabulary
         max_seq_len=defaults.max_seq_len,
     )
     assert result.bundle_dir is not None, result.report.reasons
+    assert read_bundle_index(result.bundle_dir)["format"] == BUNDLE_FORMAT
     int8_bytes = (result.bundle_dir / "spam_int8.tflite").stat().st_size
     assert int8_bytes <= 1_000_000, f"int8 model is {int8_bytes} bytes"
+
+
+def test_exported_graphs_agree_with_the_golden_test_vectors(tiny_export_result):
+    """The committed vectors are what the bundle's own files give (client side), and the exported graph computes on
+    exactly those inputs what PyTorch computes (graph side)."""
+    import json
+
+    import torch
+
+    from models.reference_client import ReferenceClient
+    from tasks.export.contract_vectors import CONTRACT_DIR, VECTORS_FILE
+    from tasks.export.parity import TFLiteRunner
+    from tasks.export.torch_module import load_model_for_export
+
+    bundle_dir = tiny_export_result.bundle_dir
+    assert (bundle_dir / "vocab.txt").read_text(encoding="utf-8").splitlines()[:2000] == (
+        (CONTRACT_DIR / "vocab.txt").read_text(encoding="utf-8").splitlines()
+    )
+    client = ReferenceClient(bundle_dir)
+    model = load_model_for_export(tiny_bundle.tiny_model_dir())
+    runner = TFLiteRunner(bundle_dir / "spam_fp32.tflite")
+    cases = json.loads((CONTRACT_DIR / VECTORS_FILE).read_text(encoding="utf-8"))["cases"]
+    worst = 0.0
+    for case in cases:
+        inputs = client.encode(case["text"])
+        assert inputs["input_ids"][0][: len(case["input_ids"])] == case["input_ids"]
+        assert sum(inputs["attention_mask"][0]) == len(case["input_ids"])
+        golden_groups = list(case["ngram_ids"].values())
+        assert [row[: sum(mask)] for row, mask in zip(inputs["ngram_ids"][0], inputs["ngram_mask"][0], strict=True)] == golden_groups
+        ngram_ids = [[group + [0] * (64 - len(group)) for group in golden_groups]]
+        ngram_mask = [[[1] * len(group) + [0] * (64 - len(group)) for group in golden_groups]]
+        device = runner.run(case["input_ids"], 64, 0, {"ngram_ids": ngram_ids, "ngram_mask": ngram_mask})
+        with torch.no_grad():
+            logits = model(
+                input_ids=torch.tensor([case["input_ids"]]),
+                attention_mask=torch.ones((1, len(case["input_ids"])), dtype=torch.int64),
+                ngram_ids=torch.tensor(ngram_ids),
+                ngram_mask=torch.tensor(ngram_mask),
+            ).logits
+        worst = max(worst, abs(device - float(torch.softmax(logits, dim=-1)[0, 1])))
+    assert worst <= 1e-4, worst
 
 
 def test_ondevice_figures_time_the_longest_exported_signature(tiny_export_result):

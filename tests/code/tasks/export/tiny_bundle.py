@@ -1,8 +1,9 @@
-"""A tiny trained BERT + WordPiece tokenizer and its exported bundle, built once per test process.
+"""A tiny trained wide & deep model + WordPiece tokenizer and its exported bundle, built once per test process.
 
 Shared by the export, publish and reference-client tests (import the functions; they cache). The model
 is trained for a few dozen steps on the shared SMS data so probabilities spread away from 0.5 and the
-int8 label-agreement check is meaningful.
+int8 label-agreement check is meaningful. Its vocabulary and n-gram rules are the committed contract test
+vectors' (data/contract/ondevice-v2), so the exported graphs can be checked against the golden inputs.
 """
 
 from __future__ import annotations
@@ -71,32 +72,33 @@ def eval_texts() -> list[str]:
 
 @cache
 def tiny_tokenizer_dir() -> Path:
-    """The product's WordPiece tokenizer (vocab 2000, placeholders as specials) on the fixture rows: same every time."""
-    from models.encoder import train_wordpiece_tokenizer
-    from models.normalization import normalize
+    """The product's WordPiece tokenizer over the contract vectors' vocabulary (2,000 tokens learnt from these rows)."""
+    from models.encoder import tokenizer_from_vocab
+    from tasks.export.contract_vectors import CONTRACT_DIR
 
+    lines = (CONTRACT_DIR / "vocab.txt").read_text(encoding="utf-8").splitlines()
     out = _workdir() / "tokenizer"
-    train_wordpiece_tokenizer(
-        [normalize(text) for _, text in training_rows()], out, vocab_size=2000, min_frequency=1, max_seq_len=MAX_SEQ_LEN,
-        limit_alphabet=1000,
-    )
+    tokenizer_from_vocab({token: index for index, token in enumerate(lines)}, out, max_seq_len=MAX_SEQ_LEN)
     return out
 
 
 @cache
 def tiny_model_dir() -> Path:
-    """A briefly trained model of the shipping ``tiny`` preset with its tokenizer, saved together."""
+    """A briefly trained wide & deep model (the shipping ``tiny`` preset + the contract's n-gram rules) with its
+    tokenizer, saved together."""
     import torch
     from transformers import AutoTokenizer
 
-    from models.encoder import build_model
+    from models.encoder import build_model, model_inputs, with_wide_half
     from models.normalization import normalize
+    from tasks.export.contract_vectors import load_contract
 
     out = _workdir() / "model"
     tokenizer = AutoTokenizer.from_pretrained(str(tiny_tokenizer_dir()), local_files_only=True)
     rows = training_rows()
     texts = [normalize(text) for _, text in rows]
-    model = build_model("tiny", len(tokenizer), tokenizer.pad_token_id, seed=0)
+    _, spec = load_contract()
+    model = with_wide_half(build_model("tiny", len(tokenizer), tokenizer.pad_token_id, seed=0), spec, seed=0)
     labels = torch.tensor([1 if label == "spam" else 0 for label, _ in rows])
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
     model.train()
@@ -106,8 +108,7 @@ def tiny_model_dir() -> Path:
         generator.shuffle(order)
         for start in range(0, len(order), 32):
             batch = order[start : start + 32]
-            encoded = tokenizer([texts[i] for i in batch], truncation=True, max_length=32, padding=True,
-                                return_tensors="pt")
+            encoded = model_inputs(model, tokenizer, [texts[i] for i in batch], 32)
             loss = model(**encoded, labels=labels[batch]).loss
             loss.backward()
             optimizer.step()

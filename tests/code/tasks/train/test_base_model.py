@@ -34,20 +34,32 @@ def test_load_base_model_adds_a_ham_spam_head(base_model_dir):
 
 
 def test_run_training_with_a_local_base_model(base_model_dir, seed_sample, tmp_path):
+    """The pretrained encoder takes the wide half by default (architecture wide_deep) and is trained with it."""
+    from models.encoder import SpamWideDeepForSequenceClassification
     from spamloop.config import load_config
     from spamloop.settings.train import TrainConfig
     from tasks.train.pipeline import run_training
 
     config = load_config(state_dir=tmp_path / "state")
     train_config = TrainConfig(
-        base_model=str(base_model_dir), epochs=1, learning_rate=5e-4, dev_fraction=0.25, log_model=False,
-        misclassified_examples=0, num_threads=1, target_ham_fpr=0.05,
+        base_model=str(base_model_dir), epochs=1, learning_rate=5e-4, dev_fraction=0.25,
+        log_model=False, misclassified_examples=0, num_threads=1, target_ham_fpr=0.05,
     )
     result = run_training(config, train_config, seed_sample)
     assert result.run_name.startswith(base_model_dir.name)
     model, tokenizer = load_classifier(result.model_dir)
-    assert model.config.hidden_size == 64 and model.config.id2label == {0: "ham", 1: "spam"}
+    assert isinstance(model, SpamWideDeepForSequenceClassification)
+    assert model.deep.config.model_type == "bert" and model.deep.config.hidden_size == 64
+    assert model.config.id2label == {0: "ham", 1: "spam"}
     # The base model's own vocabulary is used, not a newly trained one.
     base_vocab = json.loads((base_model_dir / "tokenizer.json").read_text())["model"]["vocab"]
     assert tokenizer.get_vocab() == base_vocab
     assert result.global_step > 0 and result.encoder_metrics["all"]["n"] == result.n_dev
+
+
+def test_architecture_deep_fine_tunes_the_base_model_alone(base_model_dir, tmp_path):
+    from spamloop.settings.train import TrainConfig
+    from tasks.train.pipeline import build_encoder
+
+    model, _ = build_encoder(TrainConfig(base_model=str(base_model_dir), architecture="deep"), [], tmp_path / "tok", seed=1)
+    assert model.config.model_type == "bert" and model.classifier.out_features == 2
