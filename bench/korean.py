@@ -3,6 +3,7 @@ diversity; gold v2 sizing and its training-set trade-off (issue 24 item 4).
 
     .venv/bin/python bench/korean.py [--section holdout|diversity|sizing|tradeoff|all] [--models baseline,encoder]
                                      [--folds 4] [--seeds 7] [--threads N] [--augment-rate 0.0]
+                                     [--train KEY=VALUE ...]
 
 Sections:
 
@@ -25,6 +26,8 @@ Sections:
 
 ``--augment-rate r`` (baseline only) adds to each training fold one evasion-augmented copy of every spam and of a
 share r/2 of ham (``models.evasion.augment``), to measure what training-time augmentation would buy.
+``--train KEY=VALUE`` (repeatable) overrides a TrainConfig field for the models trained here, e.g. the encoder's
+on-the-fly augmentation ``--train augment_spam_rate=0.5 --train augment_ham_rate=0.25`` or a shorter ``--train epochs=3``.
 CPU cost on 2 shared cores: holdout with the baseline 2-4 minutes per fold seed; the encoder 6-20 minutes a fold on one
 thread.
 """
@@ -79,6 +82,10 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: all cores)")
     parser.add_argument("--augment-rate", type=float, default=0.0, help="baseline training-fold evasion augmentation")
     parser.add_argument(
+        "--train", action="append", default=[], metavar="KEY=VALUE",
+        help="TrainConfig override (repeatable), e.g. augment_spam_rate=0.5 (validated like the config file)",
+    )
+    parser.add_argument(
         "--unit", choices=("subtype", "category"), default="subtype",
         help="what a fold holds out: spam subtypes (siblings stay in training) or whole spam categories (stricter)",
     )
@@ -87,6 +94,17 @@ def _parse_args() -> argparse.Namespace:
         help="hold out whole ham subtypes too (default: spam subtypes are held out, ham is split by campaign key)",
     )
     return parser.parse_args()
+
+
+def _overrides(pairs: list[str]) -> dict[str, str]:
+    """``KEY=VALUE`` strings as a dict (pydantic converts the values); an unknown key is refused."""
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or key.strip() not in TrainConfig.model_fields:
+            raise SystemExit(f"--train {pair!r}: expected KEY=VALUE with KEY a TrainConfig field")
+        out[key.strip()] = value.strip()
+    return out
 
 
 def _fmt(values: list[float], digits: int = 3) -> str:
@@ -133,9 +151,10 @@ def _augmented(texts: list[str], truth: np.ndarray, rate: float, seed: int) -> t
 
 def fit_and_score(
     name: str, config: TrainConfig, fit: tuple[list[str], np.ndarray, list[str]], dev: tuple[list[str], np.ndarray, list[str]],
-    augment_rate: float,
+    augment_rate: float, fit_ids: list[str] | None = None,
 ):
-    """Train one model on ``fit``; return (scorer for model texts, threshold chosen on ``dev``)."""
+    """Train one model on ``fit`` (``fit_ids``: its message ids, the encoder's augmentation keys); return (scorer for
+    model texts, threshold chosen on ``dev``)."""
     fit_texts, fit_truth, fit_langs = fit
     dev_texts, dev_truth, _ = dev
     if name == "baseline":
@@ -148,7 +167,7 @@ def fit_and_score(
     else:
         with tempfile.TemporaryDirectory(prefix="bench-korean-") as work:  # model and tokenizer stay in memory
             net, tokenizer = build_encoder(config, fit_texts, Path(work) / "tokenizer", SEED)
-            fit_encoder(net, tokenizer, config, SEED, fit, dev, Path(work) / "checkpoints", resume=False)
+            fit_encoder(net, tokenizer, config, SEED, fit, dev, Path(work) / "checkpoints", resume=False, train_ids=fit_ids)
 
         def score(texts: list[str]) -> np.ndarray:
             return encoder.predict_spam_proba(net, tokenizer, texts, config.max_seq_len)
@@ -208,7 +227,9 @@ def holdout(
                 to_dev = (assign_splits(frame[train_rows.tolist()], config.dev_fraction, SEED)["split"] == SPLIT_DEV).to_numpy()
                 fit_rows, dev_rows = train_rows[~to_dev], train_rows[to_dev]
                 pack = lambda rows: ([texts[i] for i in rows], truth[rows], langs[rows].tolist())  # noqa: E731
-                score, shipped = fit_and_score(name, config, pack(fit_rows), pack(dev_rows), augment_rate)
+                score, shipped = fit_and_score(
+                    name, config, pack(fit_rows), pack(dev_rows), augment_rate, [message_ids[i] for i in fit_rows]
+                )
                 test_scores = score([texts[i] for i in test_rows])
                 scored = np.full(len(texts), np.nan)
                 scored[test_rows] = test_scores
@@ -481,7 +502,9 @@ def main() -> int:
         raise SystemExit(f"unknown section(s) {sorted(unknown)}; choose from {SECTIONS}")
     seeds = [int(s) for s in args.seeds.split(",")]
     configure_cpu_threads(args.threads)
-    config = TrainConfig(num_threads=args.threads)
+    config = TrainConfig.model_validate({"num_threads": args.threads, **_overrides(args.train)})
+    if args.train:
+        print(f"TrainConfig overrides: {', '.join(args.train)}")
     random.seed(SEED)
     started = time.perf_counter()
     if "holdout" in sections:

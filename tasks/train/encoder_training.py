@@ -32,6 +32,7 @@ from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 
 from models.encoder import SPAM_LABEL_ID, ngram_spec_of
 from models.ngrams import NgramSpec, padded_batch
+from tasks.train.augmentation import AugmentationEpochCallback, EpochAugmentedTexts, TrainAugmentation
 
 # Names the per-epoch/per-step Trainer logs get in MLflow.
 _MLFLOW_METRIC_NAMES = {
@@ -288,12 +289,24 @@ def train_encoder(
     device: str = "auto",
     dev_groups: Sequence[str] | None = None,
     wide_learning_rate: float | None = None,
+    augmentation: TrainAugmentation | None = None,
+    train_keys: Sequence[str] | None = None,
 ) -> EncoderTrainingOutcome:
     """Train in place (the best dev checkpoint by ``SELECTION_METRIC`` is loaded back into ``model``), resuming
-    from checkpoint_dir if asked. ``dev_groups`` (the dev rows' languages) adds per-language dev metrics."""
+    from checkpoint_dir if asked. ``dev_groups`` (the dev rows' languages) adds per-language dev metrics.
+    ``augmentation`` re-draws evasion operators on the train rows each epoch, keyed by ``train_keys`` (one unique
+    key per row; the dev rows are never augmented)."""
     set_seed(seed)
     spec = ngram_spec_of(model)
-    train_dataset = EncodedTexts(tokenizer, train_texts, train_labels, max_seq_len, soft_spam_targets, spec)
+    train_dataset: torch.utils.data.Dataset = EncodedTexts(tokenizer, train_texts, train_labels, max_seq_len, soft_spam_targets, spec)
+    callbacks: list[TrainerCallback] = [EarlyStoppingCallback(early_stopping_patience=early_stopping_patience), MlflowEpochLogger()]
+    if augmentation is not None and augmentation.enabled:
+        if train_keys is None:
+            raise ValueError("augmentation needs train_keys (one key per training row)")
+        train_dataset = EpochAugmentedTexts(
+            train_dataset, train_keys, train_texts, train_labels, augmentation, tokenizer, max_seq_len, spec, SPAM_LABEL_ID
+        )
+        callbacks.append(AugmentationEpochCallback(train_dataset))
     dev_dataset = EncodedTexts(tokenizer, dev_texts, dev_labels, max_seq_len, ngram_spec=spec)
     steps_per_epoch = max(1, math.ceil(len(train_dataset) / batch_size))
     if device == "cuda" and not torch.cuda.is_available():
@@ -335,7 +348,7 @@ def train_encoder(
         processing_class=tokenizer,
         data_collator=WideDeepCollator(tokenizer),
         compute_metrics=DevMetrics(dev_groups),
-        callbacks=[EarlyStoppingCallback(early_stopping_patience=early_stopping_patience), MlflowEpochLogger()],
+        callbacks=callbacks,
         class_weights=class_weights_for(train_labels) if class_weighting else None,
         wide_learning_rate=wide_learning_rate if spec is not None else None,
     )
