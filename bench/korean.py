@@ -65,7 +65,7 @@ from tasks.train.dataset import load_seed_frame  # noqa: E402
 from tasks.train.encoder_training import configure_cpu_threads  # noqa: E402
 from tasks.train.evaluation import choose_threshold  # noqa: E402
 from tasks.train.pipeline import build_encoder, fit_encoder  # noqa: E402
-from tasks.train.splits import SPLIT_DEV, assign_splits, with_campaign_key  # noqa: E402
+from tasks.train.splits import SPLIT_DEV, assign_splits, deterministic_subsample, with_campaign_key  # noqa: E402
 
 SEED = 13
 KO_SMS_HAM_FPR = 0.005
@@ -81,6 +81,10 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--seeds", default="7", help="fold-assignment seeds, comma-separated (spread over seeds)")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: all cores)")
     parser.add_argument("--augment-rate", type=float, default=0.0, help="baseline training-fold evasion augmentation")
+    parser.add_argument(
+        "--only-folds", type=int, nargs="+", default=None,
+        help="run only these folds of each fold seed (a shorter look: covers only their held-out subtypes)",
+    )
     parser.add_argument(
         "--train", action="append", default=[], metavar="KEY=VALUE",
         help="TrainConfig override (repeatable), e.g. augment_spam_rate=0.5 (validated like the config file)",
@@ -185,7 +189,7 @@ def _threshold_at_fpr(ham_scores: np.ndarray, fpr: float) -> float:
 
 def holdout(
     frame: pl.DataFrame, model_names: list[str], folds: int, seeds: list[int], config: TrainConfig, augment_rate: float,
-    holdout_ham: bool, unit: str = "subtype",
+    holdout_ham: bool, unit: str = "subtype", only_folds: list[int] | None = None,
 ) -> None:
     texts, raw = frame["text_model"].to_list(), frame["text"].to_list()
     truth = (frame["label"] == "spam").to_numpy()
@@ -223,9 +227,15 @@ def holdout(
             aucs = []
             splits = subtype_holdout_folds(fold_subtypes, fold_categories, frame["campaign_key"].to_list(), folds, fold_seed)
             for fold, (train_rows, test_rows) in enumerate(splits):
+                if only_folds is not None and fold not in only_folds:
+                    continue
                 started = time.perf_counter()
                 to_dev = (assign_splits(frame[train_rows.tolist()], config.dev_fraction, SEED)["split"] == SPLIT_DEV).to_numpy()
                 fit_rows, dev_rows = train_rows[~to_dev], train_rows[to_dev]
+                if config.max_train_rows is not None and len(fit_rows) > config.max_train_rows:
+                    # As the training stage does: the rows with the smallest hash of their message id.
+                    kept = set(deterministic_subsample(frame[fit_rows.tolist()], config.max_train_rows, SEED)["message_id"].to_list())
+                    fit_rows = np.asarray([i for i in fit_rows if message_ids[i] in kept])
                 pack = lambda rows: ([texts[i] for i in rows], truth[rows], langs[rows].tolist())  # noqa: E731
                 score, shipped = fit_and_score(
                     name, config, pack(fit_rows), pack(dev_rows), augment_rate, [message_ids[i] for i in fit_rows]
@@ -295,6 +305,12 @@ def holdout(
             for sub, n in pooled["ham_n"].items():
                 stats["ham_subtype"].setdefault(sub, []).append((pooled["ham_fp"][sub], n))
             stats["n_ops"] = pooled["ops_n"]
+            drops = {op: round(100 * (stats["ops"]["none"][-1] - stats["ops"][op][-1]), 2) for op in stats["ops"] if op != "none"}
+            print(
+                f"  {name} seed {fold_seed}: recall {stats['recall_at_fpr'][-1]:.4f}, PR-AUC {stats['pr_auc'][-1]:.4f}, "
+                f"notice-URL FPR {stats['shipped']['notice_url_fpr'][-1]:.4f}, drops (points) {drops}",
+                flush=True,
+            )
         per_model[name] = stats
     _print_holdout(per_model, seeds)
 
@@ -509,7 +525,7 @@ def main() -> int:
     started = time.perf_counter()
     if "holdout" in sections:
         models = [m.strip() for m in args.models.split(",") if m.strip()]
-        holdout(eligible_frame(), models, args.folds, seeds, config, args.augment_rate, args.holdout_ham, args.unit)
+        holdout(eligible_frame(), models, args.folds, seeds, config, args.augment_rate, args.holdout_ham, args.unit, args.only_folds)
     if "diversity" in sections:
         diversity(seeds if len(seeds) > 1 else [seeds[0], seeds[0] + 1, seeds[0] + 2])
     if "sizing" in sections:
