@@ -257,6 +257,13 @@ def last_complete_checkpoint(checkpoint_dir: Path) -> Path | None:
     return max(complete, key=lambda path: int(path.name.rsplit("-", 1)[1]), default=None)
 
 
+def _stopped_early(state: TrainerState) -> bool:
+    """Whether the checkpoint was written after a callback ended training (early stopping saves its checkpoint
+    after the evaluation that stopped it, with the Trainer's control state)."""
+    control = state.stateful_callbacks.get("TrainerControl") or {}
+    return bool(control.get("args", {}).get("should_training_stop"))
+
+
 def configure_cpu_threads(num_threads: int | None) -> int:
     """Use every core for intra-op parallelism (dataloader workers stay 0: tokenisation is done up front)."""
     threads = num_threads or os.cpu_count() or 1
@@ -356,7 +363,12 @@ def train_encoder(
     resume_path = last_complete_checkpoint(checkpoint_dir) if resume else None
     last_checkpoint = str(resume_path) if resume_path is not None else None
     # Read before training: checkpoint rotation (save_total_limit) may delete the folder we resumed from.
-    start_step = TrainerState.load_from_json(str(resume_path / "trainer_state.json")).global_step if resume_path else 0
+    resume_state = TrainerState.load_from_json(str(resume_path / "trainer_state.json")) if resume_path else None
+    start_step = resume_state.global_step if resume_state else 0
+    if resume_state is not None and _stopped_early(resume_state):
+        # The run had finished by early stopping: resuming must not train on (the Trainer resets that flag and the
+        # patience counter), only restore the best checkpoint, as the first run ended.
+        trainer.args.max_steps = start_step
     started = time.perf_counter()
     trainer.train(resume_from_checkpoint=last_checkpoint)
     wall_time = time.perf_counter() - started

@@ -169,3 +169,13 @@ def test_training_with_augmentation_learns_and_never_touches_dev_rows(tmp_path, 
     assert {epoch for _, _, epoch in seen} == set(range(epochs))
     assert {(key, epoch) for key, _, epoch in seen} == {(key, epoch) for key in train_keys for epoch in range(epochs)}
     assert not {text for _, text, _ in seen} & set(dev_texts)
+
+
+def test_a_checkpoint_written_by_early_stopping_counts_as_finished():
+    """Resuming such a run must not train on (the fixture run of test_training_run stops early with augmentation on:
+    before the fix its resumed twin trained two more epochs, 156 steps against 104)."""
+    from tasks.train.encoder_training import _stopped_early
+
+    stopped = TrainerState(stateful_callbacks={"TrainerControl": {"args": {"should_training_stop": True}, "attributes": {}}})
+    running = TrainerState(stateful_callbacks={"TrainerControl": {"args": {"should_training_stop": False}, "attributes": {}}})
+    assert _stopped_early(stopped) and not _stopped_early(running) and not _stopped_early(TrainerState())
