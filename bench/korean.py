@@ -3,7 +3,7 @@ diversity; gold v2 sizing and its training-set trade-off (issue 24 item 4).
 
     .venv/bin/python bench/korean.py [--section holdout|diversity|sizing|tradeoff|all] [--models baseline,encoder]
                                      [--folds 4] [--seeds 7] [--threads N] [--augment-rate 0.0]
-                                     [--train KEY=VALUE ...]
+                                     [--only-folds 0 1] [--train KEY=VALUE ...]
 
 Sections:
 
@@ -27,7 +27,9 @@ Sections:
 ``--augment-rate r`` (baseline only) adds to each training fold one evasion-augmented copy of every spam and of a
 share r/2 of ham (``models.evasion.augment``), to measure what training-time augmentation would buy.
 ``--train KEY=VALUE`` (repeatable) overrides a TrainConfig field for the models trained here, e.g. the encoder's
-on-the-fly augmentation ``--train augment_spam_rate=0.5 --train augment_ham_rate=0.25`` or a shorter ``--train epochs=3``.
+on-the-fly augmentation ``--train augment_spam_rate=0.5 --train augment_ham_rate=0.25`` or a shorter ``--train epochs=3``;
+``--train max_train_rows=N`` keeps the N fit rows of each fold with the smallest message-id hash (as the training
+stage does). ``--only-folds`` runs some folds of each fold seed (their held-out subtypes only).
 CPU cost on 2 shared cores: holdout with the baseline 2-4 minutes per fold seed; the encoder 6-20 minutes a fold on one
 thread.
 """
