@@ -278,6 +278,7 @@ def main() -> int:
                         fit_encoder(
                             model, tokenizer, model_config, seed, (fit_texts, truth[fit_rows], langs[fit_rows].tolist()),
                             (dev_texts, truth[dev_rows], langs[dev_rows].tolist()), Path(work) / "checkpoints", resume=False,
+                            train_ids=frame["message_id"].gather(fit_rows).to_list(),
                         )
                         dev_scores = encoder.predict_spam_proba(model, tokenizer, dev_texts, config.max_seq_len)
                         test_scores = encoder.predict_spam_proba(model, tokenizer, test_texts, config.max_seq_len)

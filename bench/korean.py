@@ -3,6 +3,7 @@ diversity; gold v2 sizing and its training-set trade-off (issue 24 item 4).
 
     .venv/bin/python bench/korean.py [--section holdout|diversity|sizing|tradeoff|all] [--models baseline,encoder]
                                      [--folds 4] [--seeds 7] [--threads N] [--augment-rate 0.0]
+                                     [--only-folds 0 1] [--train KEY=VALUE ...]
 
 Sections:
 
@@ -25,6 +26,10 @@ Sections:
 
 ``--augment-rate r`` (baseline only) adds to each training fold one evasion-augmented copy of every spam and of a
 share r/2 of ham (``models.evasion.augment``), to measure what training-time augmentation would buy.
+``--train KEY=VALUE`` (repeatable) overrides a TrainConfig field for the models trained here, e.g. the encoder's
+on-the-fly augmentation ``--train augment_spam_rate=0.5 --train augment_ham_rate=0.25`` or a shorter ``--train epochs=3``;
+``--train max_train_rows=N`` keeps the N fit rows of each fold with the smallest message-id hash (as the training
+stage does). ``--only-folds`` runs some folds of each fold seed (their held-out subtypes only).
 CPU cost on 2 shared cores: holdout with the baseline 2-4 minutes per fold seed; the encoder 6-20 minutes a fold on one
 thread.
 """
@@ -62,7 +67,7 @@ from tasks.train.dataset import load_seed_frame  # noqa: E402
 from tasks.train.encoder_training import configure_cpu_threads  # noqa: E402
 from tasks.train.evaluation import choose_threshold  # noqa: E402
 from tasks.train.pipeline import build_encoder, fit_encoder  # noqa: E402
-from tasks.train.splits import SPLIT_DEV, assign_splits, with_campaign_key  # noqa: E402
+from tasks.train.splits import SPLIT_DEV, assign_splits, deterministic_subsample, with_campaign_key  # noqa: E402
 
 SEED = 13
 KO_SMS_HAM_FPR = 0.005
@@ -79,6 +84,14 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: all cores)")
     parser.add_argument("--augment-rate", type=float, default=0.0, help="baseline training-fold evasion augmentation")
     parser.add_argument(
+        "--only-folds", type=int, nargs="+", default=None,
+        help="run only these folds of each fold seed (a shorter look: covers only their held-out subtypes)",
+    )
+    parser.add_argument(
+        "--train", action="append", default=[], metavar="KEY=VALUE",
+        help="TrainConfig override (repeatable), e.g. augment_spam_rate=0.5 (validated like the config file)",
+    )
+    parser.add_argument(
         "--unit", choices=("subtype", "category"), default="subtype",
         help="what a fold holds out: spam subtypes (siblings stay in training) or whole spam categories (stricter)",
     )
@@ -87,6 +100,17 @@ def _parse_args() -> argparse.Namespace:
         help="hold out whole ham subtypes too (default: spam subtypes are held out, ham is split by campaign key)",
     )
     return parser.parse_args()
+
+
+def _overrides(pairs: list[str]) -> dict[str, str]:
+    """``KEY=VALUE`` strings as a dict (pydantic converts the values); an unknown key is refused."""
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or key.strip() not in TrainConfig.model_fields:
+            raise SystemExit(f"--train {pair!r}: expected KEY=VALUE with KEY a TrainConfig field")
+        out[key.strip()] = value.strip()
+    return out
 
 
 def _fmt(values: list[float], digits: int = 3) -> str:
@@ -133,9 +157,10 @@ def _augmented(texts: list[str], truth: np.ndarray, rate: float, seed: int) -> t
 
 def fit_and_score(
     name: str, config: TrainConfig, fit: tuple[list[str], np.ndarray, list[str]], dev: tuple[list[str], np.ndarray, list[str]],
-    augment_rate: float,
+    augment_rate: float, fit_ids: list[str] | None = None,
 ):
-    """Train one model on ``fit``; return (scorer for model texts, threshold chosen on ``dev``)."""
+    """Train one model on ``fit`` (``fit_ids``: its message ids, the encoder's augmentation keys); return (scorer for
+    model texts, threshold chosen on ``dev``)."""
     fit_texts, fit_truth, fit_langs = fit
     dev_texts, dev_truth, _ = dev
     if name == "baseline":
@@ -148,7 +173,7 @@ def fit_and_score(
     else:
         with tempfile.TemporaryDirectory(prefix="bench-korean-") as work:  # model and tokenizer stay in memory
             net, tokenizer = build_encoder(config, fit_texts, Path(work) / "tokenizer", SEED)
-            fit_encoder(net, tokenizer, config, SEED, fit, dev, Path(work) / "checkpoints", resume=False)
+            fit_encoder(net, tokenizer, config, SEED, fit, dev, Path(work) / "checkpoints", resume=False, train_ids=fit_ids)
 
         def score(texts: list[str]) -> np.ndarray:
             return encoder.predict_spam_proba(net, tokenizer, texts, config.max_seq_len)
@@ -166,7 +191,7 @@ def _threshold_at_fpr(ham_scores: np.ndarray, fpr: float) -> float:
 
 def holdout(
     frame: pl.DataFrame, model_names: list[str], folds: int, seeds: list[int], config: TrainConfig, augment_rate: float,
-    holdout_ham: bool, unit: str = "subtype",
+    holdout_ham: bool, unit: str = "subtype", only_folds: list[int] | None = None,
 ) -> None:
     texts, raw = frame["text_model"].to_list(), frame["text"].to_list()
     truth = (frame["label"] == "spam").to_numpy()
@@ -204,11 +229,19 @@ def holdout(
             aucs = []
             splits = subtype_holdout_folds(fold_subtypes, fold_categories, frame["campaign_key"].to_list(), folds, fold_seed)
             for fold, (train_rows, test_rows) in enumerate(splits):
+                if only_folds is not None and fold not in only_folds:
+                    continue
                 started = time.perf_counter()
                 to_dev = (assign_splits(frame[train_rows.tolist()], config.dev_fraction, SEED)["split"] == SPLIT_DEV).to_numpy()
                 fit_rows, dev_rows = train_rows[~to_dev], train_rows[to_dev]
+                if config.max_train_rows is not None and len(fit_rows) > config.max_train_rows:
+                    # As the training stage does: the rows with the smallest hash of their message id.
+                    kept = set(deterministic_subsample(frame[fit_rows.tolist()], config.max_train_rows, SEED)["message_id"].to_list())
+                    fit_rows = np.asarray([i for i in fit_rows if message_ids[i] in kept])
                 pack = lambda rows: ([texts[i] for i in rows], truth[rows], langs[rows].tolist())  # noqa: E731
-                score, shipped = fit_and_score(name, config, pack(fit_rows), pack(dev_rows), augment_rate)
+                score, shipped = fit_and_score(
+                    name, config, pack(fit_rows), pack(dev_rows), augment_rate, [message_ids[i] for i in fit_rows]
+                )
                 test_scores = score([texts[i] for i in test_rows])
                 scored = np.full(len(texts), np.nan)
                 scored[test_rows] = test_scores
@@ -274,6 +307,12 @@ def holdout(
             for sub, n in pooled["ham_n"].items():
                 stats["ham_subtype"].setdefault(sub, []).append((pooled["ham_fp"][sub], n))
             stats["n_ops"] = pooled["ops_n"]
+            drops = {op: round(100 * (stats["ops"]["none"][-1] - stats["ops"][op][-1]), 2) for op in stats["ops"] if op != "none"}
+            print(
+                f"  {name} seed {fold_seed}: recall {stats['recall_at_fpr'][-1]:.4f}, PR-AUC {stats['pr_auc'][-1]:.4f}, "
+                f"notice-URL FPR {stats['shipped']['notice_url_fpr'][-1]:.4f}, drops (points) {drops}",
+                flush=True,
+            )
         per_model[name] = stats
     _print_holdout(per_model, seeds)
 
@@ -481,12 +520,14 @@ def main() -> int:
         raise SystemExit(f"unknown section(s) {sorted(unknown)}; choose from {SECTIONS}")
     seeds = [int(s) for s in args.seeds.split(",")]
     configure_cpu_threads(args.threads)
-    config = TrainConfig(num_threads=args.threads)
+    config = TrainConfig.model_validate({"num_threads": args.threads, **_overrides(args.train)})
+    if args.train:
+        print(f"TrainConfig overrides: {', '.join(args.train)}")
     random.seed(SEED)
     started = time.perf_counter()
     if "holdout" in sections:
         models = [m.strip() for m in args.models.split(",") if m.strip()]
-        holdout(eligible_frame(), models, args.folds, seeds, config, args.augment_rate, args.holdout_ham, args.unit)
+        holdout(eligible_frame(), models, args.folds, seeds, config, args.augment_rate, args.holdout_ham, args.unit, args.only_folds)
     if "diversity" in sections:
         diversity(seeds if len(seeds) > 1 else [seeds[0], seeds[0] + 1, seeds[0] + 2])
     if "sizing" in sections:

@@ -4,6 +4,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from models.evasion import OPERATOR_NAMES
 from spamloop.settings import SettingsSection
 
 
@@ -117,6 +118,22 @@ class TrainConfig(SettingsSection):
         "is thin (the English quarter), but also its doubt about transactional hams. 0.5 with the wide half: 0.9 and "
         "0.7 cost Korean ranking, 0 cost the real rows' (bench/cv.py, docs/experiments/2026-12-wide-deep.md); the deep "
         "encoder alone was best at 0.9.",
+    )
+    augment_spam_rate: float = Field(
+        default=0.8, ge=0, le=1,
+        description="Share of spam training rows that get a fresh stack of evasion operators (models/evasion.py) each "
+        "epoch, drawn from (message id, seed, epoch) and re-normalised like any text; 0 with augment_ham_rate 0: off. "
+        "Only the train split is augmented. 0.8 with ham 0.5: against off, held-out-subtype recall and every operator's "
+        "recall drop improved in bench/korean.py (docs/training.md).",
+    )
+    augment_ham_rate: float = Field(
+        default=0.5, ge=0, le=1,
+        description="Share of ham training rows augmented the same way, so that obfuscation alone never decides the "
+        "label (in the corpus only spam is obfuscated).",
+    )
+    augment_max_stack: int = Field(
+        default=2, ge=1, le=len(OPERATOR_NAMES),
+        description="Most evasion operators stacked on one augmented row (each row draws 1..this many).",
     )
     distill_folds: int = Field(
         default=5, ge=2, le=20, description="Cross-validation folds for the baseline's out-of-fold teacher probabilities."

@@ -32,6 +32,7 @@ from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 
 from models.encoder import SPAM_LABEL_ID, ngram_spec_of
 from models.ngrams import NgramSpec, padded_batch
+from tasks.train.augmentation import AugmentationEpochCallback, EpochAugmentedTexts, TrainAugmentation
 from tasks.train.progress import EpochProgress
 
 # Names the per-epoch/per-step Trainer logs get in MLflow.
@@ -257,6 +258,13 @@ def last_complete_checkpoint(checkpoint_dir: Path) -> Path | None:
     return max(complete, key=lambda path: int(path.name.rsplit("-", 1)[1]), default=None)
 
 
+def _stopped_early(state: TrainerState) -> bool:
+    """Whether the checkpoint was written after a callback ended training (early stopping saves its checkpoint
+    after the evaluation that stopped it, with the Trainer's control state)."""
+    control = state.stateful_callbacks.get("TrainerControl") or {}
+    return bool(control.get("args", {}).get("should_training_stop"))
+
+
 def configure_cpu_threads(num_threads: int | None) -> int:
     """Use every core for intra-op parallelism (dataloader workers stay 0: tokenisation is done up front)."""
     threads = num_threads or os.cpu_count() or 1
@@ -289,12 +297,26 @@ def train_encoder(
     device: str = "auto",
     dev_groups: Sequence[str] | None = None,
     wide_learning_rate: float | None = None,
+    augmentation: TrainAugmentation | None = None,
+    train_keys: Sequence[str] | None = None,
 ) -> EncoderTrainingOutcome:
     """Train in place (the best dev checkpoint by ``SELECTION_METRIC`` is loaded back into ``model``), resuming
-    from checkpoint_dir if asked. ``dev_groups`` (the dev rows' languages) adds per-language dev metrics."""
+    from checkpoint_dir if asked. ``dev_groups`` (the dev rows' languages) adds per-language dev metrics.
+    ``augmentation`` re-draws evasion operators on the train rows each epoch, keyed by ``train_keys`` (one unique
+    key per row; the dev rows are never augmented)."""
     set_seed(seed)
     spec = ngram_spec_of(model)
-    train_dataset = EncodedTexts(tokenizer, train_texts, train_labels, max_seq_len, soft_spam_targets, spec)
+    train_dataset: torch.utils.data.Dataset = EncodedTexts(tokenizer, train_texts, train_labels, max_seq_len, soft_spam_targets, spec)
+    callbacks: list[TrainerCallback] = [
+        EarlyStoppingCallback(early_stopping_patience=early_stopping_patience), MlflowEpochLogger(), EpochProgress()
+    ]
+    if augmentation is not None and augmentation.enabled:
+        if train_keys is None:
+            raise ValueError("augmentation needs train_keys (one key per training row)")
+        train_dataset = EpochAugmentedTexts(
+            train_dataset, train_keys, train_texts, train_labels, augmentation, tokenizer, max_seq_len, spec, SPAM_LABEL_ID
+        )
+        callbacks.append(AugmentationEpochCallback(train_dataset))
     dev_dataset = EncodedTexts(tokenizer, dev_texts, dev_labels, max_seq_len, ngram_spec=spec)
     steps_per_epoch = max(1, math.ceil(len(train_dataset) / batch_size))
     if device == "cuda" and not torch.cuda.is_available():
@@ -336,7 +358,7 @@ def train_encoder(
         processing_class=tokenizer,
         data_collator=WideDeepCollator(tokenizer),
         compute_metrics=DevMetrics(dev_groups),
-        callbacks=[EarlyStoppingCallback(early_stopping_patience=early_stopping_patience), MlflowEpochLogger(), EpochProgress()],
+        callbacks=callbacks,
         class_weights=class_weights_for(train_labels) if class_weighting else None,
         wide_learning_rate=wide_learning_rate if spec is not None else None,
     )
@@ -344,7 +366,12 @@ def train_encoder(
     resume_path = last_complete_checkpoint(checkpoint_dir) if resume else None
     last_checkpoint = str(resume_path) if resume_path is not None else None
     # Read before training: checkpoint rotation (save_total_limit) may delete the folder we resumed from.
-    start_step = TrainerState.load_from_json(str(resume_path / "trainer_state.json")).global_step if resume_path else 0
+    resume_state = TrainerState.load_from_json(str(resume_path / "trainer_state.json")) if resume_path else None
+    start_step = resume_state.global_step if resume_state else 0
+    if resume_state is not None and _stopped_early(resume_state):
+        # The run had finished by early stopping: resuming must not train on (the Trainer resets that flag and the
+        # patience counter), only restore the best checkpoint, as the first run ended.
+        trainer.args.max_steps = start_step
     started = time.perf_counter()
     trainer.train(resume_from_checkpoint=last_checkpoint)
     wall_time = time.perf_counter() - started

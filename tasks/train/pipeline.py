@@ -27,6 +27,7 @@ from spamloop.settings.train import TrainConfig
 from tasks.train import plots
 from tasks.train.baseline import baseline_spam_proba, fit_baseline, out_of_fold_spam_proba
 from tasks.train.dataset import DatasetLineage, content_digest, load_training_data, to_training_columns
+from tasks.train.augmentation import TrainAugmentation, row_keys
 from tasks.train.encoder_training import EncoderTrainingOutcome, configure_cpu_threads, last_complete_checkpoint, train_encoder
 from tasks.train.evaluation import ThresholdChoice, choose_threshold, flatten_metrics, metrics_by_lang
 from tasks.train.splits import oversample_indices, SPLIT_DEV, SPLIT_TRAIN, assert_no_gold, assign_splits, deterministic_subsample, drop_gold_holdout
@@ -271,13 +272,19 @@ def fit_encoder(
     dev: tuple[list[str], np.ndarray, list[str]],
     checkpoint_dir: Path,
     resume: bool,
+    train_ids: list[str] | None = None,
 ) -> EncoderTrainingOutcome:
     """The stage's training recipe on given splits, each (texts, is_spam, langs): smaller languages repeated
-    (``max_language_oversample``), distillation targets from the baseline, then the Trainer (model trained in place)."""
+    (``max_language_oversample``), distillation targets from the baseline, evasion augmentation of the train rows
+    (keyed by ``train_ids``, the message ids; needed when ``augment_*_rate`` is on), then the Trainer (model
+    trained in place)."""
     train_texts, train_truth, train_langs = train
     dev_texts, dev_truth, dev_langs = dev
     fit_rows = oversample_indices(train_langs, train_config.max_language_oversample)
     blend = distillation_targets(train_texts, train_truth, train_config, seed)
+    augmentation = train_augmentation(train_config, seed)
+    if augmentation.enabled and train_ids is None:
+        raise ValueError("augment_spam_rate / augment_ham_rate need the train rows' message ids (train_ids)")
     return train_encoder(
         model,
         tokenizer,
@@ -302,6 +309,18 @@ def fit_encoder(
         soft_spam_targets=None if blend is None else [float(blend[i]) for i in fit_rows],
         dev_groups=dev_langs,
         wide_learning_rate=train_config.wide_learning_rate,
+        augmentation=augmentation,
+        train_keys=None if train_ids is None else row_keys([train_ids[i] for i in fit_rows]),
+    )
+
+
+def train_augmentation(train_config: TrainConfig, seed: int) -> TrainAugmentation:
+    """The evasion augmentation these settings ask for (``enabled`` is False at rates 0)."""
+    return TrainAugmentation(
+        spam_rate=train_config.augment_spam_rate,
+        ham_rate=train_config.augment_ham_rate,
+        max_stack=train_config.augment_max_stack,
+        seed=seed,
     )
 
 
@@ -387,6 +406,9 @@ def run_training(
                 "n_fit_rows": len(oversample_indices(train_split["lang"].to_list(), train_config.max_language_oversample)),
                 "distill_weight": train_config.distill_weight,
                 "distill_folds": train_config.distill_folds,
+                "augment_spam_rate": train_config.augment_spam_rate,
+                "augment_ham_rate": train_config.augment_ham_rate,
+                "augment_max_stack": train_config.augment_max_stack,
             }
         )
         if train_config.wide:
@@ -413,6 +435,7 @@ def run_training(
             (dev_texts, dev_truth, dev_split["lang"].to_list()),
             checkpoint_dir,
             resume=train_config.resume,
+            train_ids=train_split["message_id"].to_list(),
         )
         model.save_pretrained(str(model_dir))
         tokenizer.save_pretrained(str(model_dir))
