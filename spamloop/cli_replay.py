@@ -20,7 +20,7 @@ def register(app: typer.Typer) -> None:
 
 
 def replay(
-    weeks: Annotated[int, typer.Option(help="Weekly retrains to run; new spam subtypes appear from week 2.")] = 4,
+    weeks: Annotated[int, typer.Option(min=1, max=52, help="Weekly retrains to run; new spam subtypes appear from week 2.")] = 4,
     state_dir: Annotated[Path, typer.Option("--state-dir", help="Fresh state folder of the replay (must be empty).")] = Path(
         ".spamloop-replay"
     ),
@@ -31,7 +31,7 @@ def replay(
     accuracy: Annotated[
         str, typer.Option(help="Accuracies of the simulated openai,gemini,anthropic providers.")
     ] = "0.93,0.92,0.95",
-    correlation: Annotated[float, typer.Option(help="How much the providers' errors coincide (0..1).")] = 0.5,
+    correlation: Annotated[float, typer.Option(min=0.0, max=0.99, help="How much the providers' errors coincide (0..0.99).")] = 0.5,
     cascade: Annotated[bool, typer.Option(help="Champion-confident messages skip the LLMs.")] = True,
     routing: Annotated[bool, typer.Option(help="Ask anthropic only where openai and gemini disagree.")] = True,
     answer_format: Annotated[str, typer.Option(help="LLM answers: compact or full.")] = "compact",
@@ -48,7 +48,6 @@ def replay(
     Prints, per week: recall on the week's new campaigns before and after the retrain, ham FPR, LLM requests,
     tokens and cost (and KRW/month at 50k users), label accuracy, the review queue, which gates failed.
     """
-    from flows.replay import ReplayOptions, run_replay
     from tasks.replay.report import markdown, print_table
 
     try:
@@ -57,15 +56,19 @@ def replay(
         raise typer.BadParameter("three numbers, e.g. 0.93,0.92,0.95", param_hint="--accuracy") from None
     if len(values) != 3 or not all(0.5 <= v <= 1.0 for v in values):
         raise typer.BadParameter("three accuracies between 0.5 and 1", param_hint="--accuracy")
+    # Typer has checked the options the replay's own model checks (weeks, correlation), so nothing is refused after
+    # this point for bad input. Prefect reads its settings once, so the runtime comes before any flows import.
+    from spamloop.config import load_config
+    from spamloop.runtime import prepare_runtime
+
+    prepare_runtime(load_config(state_dir=state_dir.resolve()))
+    from flows.replay import ReplayOptions, run_replay
+
     options = ReplayOptions(
         weeks=weeks, seed=seed, logs=logs, accuracies=values, correlation=correlation, cascade=cascade, routing=routing,
         answer_format=answer_format, budget_usd=budget, epochs=epochs, preset=preset,
         new_subtypes=[s.strip() for s in new_subtypes.split(",")] if new_subtypes else None,
     )
-    from spamloop.runtime import prepare_runtime
-    from spamloop.config import load_config
-
-    prepare_runtime(load_config(state_dir=state_dir.resolve()))
     report = run_replay(options, state_dir, console=console)
     print_table(report, console)
     if report_md is not None:

@@ -20,7 +20,8 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 
-# Runs the CLI; at the first import of a flows module, prints the Prefect settings then in effect and exits.
+# Runs the CLI; at the first import of a flows module, writes the Prefect settings then in effect to $PROBE_OUT
+# and exits (a file, not stdout: the quiet console sends a stage's output to the run's log file).
 PROBE = r"""
 import importlib.abc, json, os, sys
 
@@ -30,8 +31,9 @@ class FirstFlowImport(importlib.abc.MetaPathFinder):
             sys.meta_path.remove(self)
             from prefect.settings import get_current_settings
             settings = get_current_settings()
-            print("PROBE " + json.dumps({"module": name, "home": str(settings.home),
-                  "startup_timeout_s": settings.server.ephemeral.startup_timeout_seconds}), flush=True)
+            with open(os.environ["PROBE_OUT"], "w") as out:
+                json.dump({"module": name, "home": str(settings.home),
+                           "startup_timeout_s": settings.server.ephemeral.startup_timeout_seconds}, out)
             os._exit(0)
         return None
 
@@ -82,13 +84,14 @@ def test_flow_commands_run_with_the_prepared_prefect_settings(tmp_path, fault_le
     for name, args in FLOW_COMMANDS.items():
         state = tmp_path / name.replace(" ", "-")
         command = [sys.executable, "-c", PROBE, *args, "--state-dir", str(state)]
-        processes[name] = (state, subprocess.Popen(command, cwd=tmp_path, env=_bare_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        probe_out = tmp_path / f"{name.replace(' ', '-')}.probe.json"
+        env = {**_bare_env(), "PROBE_OUT": str(probe_out)}
+        processes[name] = (state, probe_out, subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
     seen = {}
-    for name, (state, process) in processes.items():
-        out, err = process.communicate(timeout=240)
-        probe = [line for line in out.splitlines() if line.startswith("PROBE ")]
-        assert probe, f"{name}: no flow import seen (exit {process.returncode}): {err[-2000:]}"
-        seen[name] = json.loads(probe[0].removeprefix("PROBE "))
+    for name, (state, probe_out, process) in processes.items():
+        _, err = process.communicate(timeout=240)
+        assert probe_out.exists(), f"{name}: no flow import seen (exit {process.returncode}): {err[-2000:]}"
+        seen[name] = json.loads(probe_out.read_text())
         assert seen[name]["home"] == str((state / "prefect").resolve()), (name, seen[name])
         assert seen[name]["startup_timeout_s"] == 120, (name, seen[name])
     fault_ledger.record("process", "CLI flow commands see the prepared Prefect settings", rows_in=len(seen), rows_accounted=len(seen))
