@@ -423,7 +423,13 @@ def ondevice_gates(report: OndeviceReport | None, config: EvaluateConfig) -> lis
 def _figure(value: float | None, signed: bool = False) -> str:
     if value is None or math.isnan(value):
         return "–"
-    return f"{value:+.4f}" if signed else f"{value:.4g}"
+    if signed:
+        return f"{value:+.4f}"
+    # Plain digits, never scientific notation: sizes in bytes read 914,432, not 9.144e+05.
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    text = f"{value:.4g}"
+    return f"{value:.6f}".rstrip("0") if "e" in text else text
 
 
 def gate_rows(gates: list[GateResult]) -> list[tuple[str, str, str, str, str, str]]:

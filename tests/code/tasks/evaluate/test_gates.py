@@ -15,6 +15,7 @@ from tasks.evaluate.gates import (
     behavioural_gates,
     blocking_gates,
     floor_gates,
+    gate_rows,
     gate_table,
     ondevice_gates,
     overall_verdict,
@@ -242,3 +243,15 @@ def test_gate_table_puts_interval_and_n_beside_each_verdict(bootstrap, frame):
     )
     assert f"| regression_spam_f1 | regression | ❌ fail | Δ {f1.value:+.4f} | [{f1.ci_low:+.4f}, {f1.ci_high:+.4f}] | 140 | -0.0100 | " in table
     assert "| slice_lang_en_spam_recall | slice | ❔ undecided (n=5) | – | – | 5 | – | undecided (n=5): ... |" in table
+
+
+def test_gate_table_figures_are_plain_digits_never_scientific_notation():
+    """The reviewer reads the table in a terminal, the Prefect artifact and MLflow: 914,432 bytes, not 9.144e+05."""
+    gates = [
+        GateResult(name="ondevice_size", group="ondevice", verdict="pass", reason="", value=914_432.0, limit=8_000_000.0),
+        GateResult(name="floor_ham_fpr", group="floor", verdict="pass", reason="", value=0.000012, limit=0.01),
+        GateResult(name="baseline_all_spam_f1", group="baseline", verdict="pass", reason="", value=-0.0034, limit=0.0),
+    ]
+    rows = gate_rows(gates)
+    assert [(row[1], row[4]) for row in rows] == [("914,432", "8,000,000"), ("0.000012", "0.01"), ("Δ -0.0034", "+0.0000")]
+    assert not any("e+" in cell or "e-" in cell for row in rows for cell in row[1:5])
