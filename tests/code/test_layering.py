@@ -1,7 +1,9 @@
-"""The plain-Python core (models/, tasks/ except steps.py) must not import Prefect, even transitively."""
+"""Layering: the plain-Python core (models/, tasks/ except steps.py) never imports Prefect, even transitively;
+models/ imports no stage, flow or CLI; a stage imports no other stage's modules beyond today's known list."""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 
@@ -40,3 +42,83 @@ def test_core_does_not_import_prefect():
     done = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.startswith("ok")
+
+
+# --- which modules a module may import (read with ast, imports inside functions included) -------------------
+
+# Imports of another stage's modules that exist today (issue 27 moves the shared contracts into models/). The list
+# only shrinks: a new cross-stage import fails below; a removed one must be struck from here.
+KNOWN_CROSS_STAGE_IMPORTS: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("tasks/evaluate/gold.py", "tasks.sample.seed"),
+        ("tasks/evaluate/metrics.py", "tasks.train.evaluation"),
+        ("tasks/label/champion.py", "tasks.evaluate.pipeline"),
+        ("tasks/label/champion.py", "tasks.evaluate.registry"),
+        ("tasks/label/steps.py", "tasks.ingest.errors"),
+        ("tasks/label/steps.py", "tasks.ingest.snapshot"),
+        ("tasks/label/store.py", "tasks.sample.seed"),
+        ("tasks/publish/publish.py", "tasks.export.parity"),
+        ("tasks/publish/steps.py", "tasks.export.parity"),
+        ("tasks/replay/llm_server.py", "tasks.label.prompt"),
+        ("tasks/replay/llm_server.py", "tasks.label.tokens"),
+        ("tasks/replay/metrics.py", "tasks.label.cost"),
+        ("tasks/replay/metrics.py", "tasks.label.prompt"),
+        ("tasks/replay/metrics.py", "tasks.label.store"),
+        ("tasks/replay/metrics.py", "tasks.publish.publish"),
+        ("tasks/replay/metrics.py", "tasks.publish.stores"),
+        ("tasks/replay/weeks.py", "tasks.sample"),
+        ("tasks/replay/weeks.py", "tasks.sample.seed"),
+        ("tasks/train/dataset.py", "tasks.evaluate.gold"),
+        ("tasks/train/dataset.py", "tasks.ingest.snapshot"),
+        ("tasks/train/dataset.py", "tasks.label.prompt"),
+        ("tasks/train/dataset.py", "tasks.label.store"),
+        ("tasks/train/dataset.py", "tasks.sample.seed"),
+        ("tasks/train/splits.py", "tasks.sample.seed"),
+    }
+)
+
+
+def imported_modules(path) -> set[str]:
+    """Every module ``path`` imports, at module level or inside functions."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return found
+
+
+def cross_stage_imports(root) -> set[tuple[str, str]]:
+    """(file, module) where a module of tasks/<stage>/ imports tasks/<other stage>."""
+    edges = set()
+    for path in sorted((root / "tasks").rglob("*.py")):
+        parts = path.relative_to(root / "tasks").parts
+        if len(parts) < 2:
+            continue
+        for module in imported_modules(path):
+            names = module.split(".")
+            if names[0] == "tasks" and len(names) > 1 and names[1] != parts[0]:
+                edges.add((path.relative_to(root).as_posix(), module))
+    return edges
+
+
+def test_no_new_import_of_another_stages_internals():
+    edges = cross_stage_imports(REPO_ROOT)
+    new = sorted(edges - KNOWN_CROSS_STAGE_IMPORTS)
+    assert not new, f"a stage imports another stage's module; put the shared contract in models/ instead: {new}"
+    gone = sorted(KNOWN_CROSS_STAGE_IMPORTS - edges)
+    assert not gone, f"these cross-stage imports are gone; strike them from KNOWN_CROSS_STAGE_IMPORTS: {gone}"
+
+
+def test_models_import_no_stage_flow_or_cli():
+    for path in sorted((REPO_ROOT / "models").rglob("*.py")):
+        bad = sorted(m for m in imported_modules(path) if m.split(".")[0] in ("tasks", "flows", "spamloop", "deployments"))
+        assert not bad, f"{path.relative_to(REPO_ROOT)} imports {bad}: models/ is the core every stage reads"
+
+
+def test_the_cross_stage_check_sees_imports_inside_functions(tmp_path):
+    stage = tmp_path / "tasks" / "label"
+    stage.mkdir(parents=True)
+    (stage / "late.py").write_text("def f():\n    from tasks.train.pipeline import run_training\n", encoding="utf-8")
+    assert cross_stage_imports(tmp_path) == {("tasks/label/late.py", "tasks.train.pipeline")}
