@@ -29,7 +29,9 @@ Two tables:
   over seeds and, in brackets, the lowest and highest seed.
 * **operating point**: F1 and ham FPR at each model's dev-chosen threshold, pooled over folds (what the gates see),
   English, Korean, the real rows and the transactional hams (OTP, card, delivery, appointment, bank, bill); mean over
-  seeds.
+  seeds. ``contact_*_ham_fpr``: the same test hams, each with one contact clause holding a phone number ("new
+  number, it's [PHONE]", "[PHONE]로 전화 부탁드립니다") drawn from ``HELDOUT_CONTACT_CLAUSES``, phrasings that training
+  augmentation (``tasks/train/contact_clauses.py``) never uses: does a number alone make ham look like spam?
 
 ``--lang all`` with 3 folds takes about 9 minutes per encoder and seed on 2 cores (wide alone about 1).
 """
@@ -73,6 +75,33 @@ FOLD_SEED = 7  # the folds stay fixed across seeds and models
 RECALL_AT_FPR = (0.001, 0.005)
 SCOPES = ("all", "ko", "real")
 RANKING = ("pr_auc", *(f"recall@{fpr:.1%}" for fpr in RECALL_AT_FPR))
+
+# Contact clauses for test hams, disjoint from the training ones (tasks/train/contact_clauses.py; a test checks).
+HELDOUT_CONTACT_CLAUSES: dict[str, tuple[str, ...]] = {
+    "en": (
+        "if you need me I'm on [PHONE]", "new number, it's [PHONE]", "phone me on [PHONE] after 6", "here's Sam's number [PHONE]",
+        "the taxi firm is [PHONE]", "contact the vet on [PHONE]", "my landline is [PHONE]", "buzz me at [PHONE] when you're outside",
+    ),
+    "ko": (
+        "내 새 번호는 [PHONE]이야", "[PHONE]로 전화 부탁드립니다", "집 전화 [PHONE]", "궁금한 점은 [PHONE]로 문의해 주세요",
+        "[PHONE] 여기로 전화해봐", "학원 번호 [PHONE]", "민원실 [PHONE]", "퇴근하면 [PHONE]로 전화할게",
+    ),
+}
+
+
+def _check_contact_clauses_held_out() -> None:
+    from tasks.train.contact_clauses import CONTACT_CLAUSES
+
+    for lang, clauses in HELDOUT_CONTACT_CLAUSES.items():
+        shared = set(clauses) & set(CONTACT_CLAUSES[lang])
+        if shared:
+            raise SystemExit(f"bench contact clauses also used in training ({lang}): {sorted(shared)}")
+
+
+def with_heldout_contact(text: str, lang: str, key: str) -> str:
+    """``text`` with one held-out contact clause of its language appended, chosen by a hash of ``key``."""
+    clauses = HELDOUT_CONTACT_CLAUSES["ko" if lang == "ko" else "en"]
+    return f"{text} {clauses[int(hashlib.sha256(key.encode()).hexdigest(), 16) % len(clauses)]}"
 
 
 def _parse_args() -> argparse.Namespace:
@@ -145,7 +174,9 @@ def ranking_figures(truth: np.ndarray, scores: np.ndarray) -> dict[str, float]:
     return figures
 
 
-def _operating_cells(truth: np.ndarray, flagged: np.ndarray, langs: np.ndarray, transactional: np.ndarray, real: np.ndarray) -> dict[str, float]:
+def _operating_cells(
+    truth: np.ndarray, flagged: np.ndarray, langs: np.ndarray, transactional: np.ndarray, real: np.ndarray, contact_flagged: np.ndarray,
+) -> dict[str, float]:
     def f1(rows: np.ndarray) -> float:
         return float(f1_score(truth[rows], flagged[rows])) if truth[rows].any() else float("nan")
 
@@ -158,6 +189,8 @@ def _operating_cells(truth: np.ndarray, flagged: np.ndarray, langs: np.ndarray, 
         "f1": f1(everything), "ham_fpr": fpr(everything), "en_f1": f1(langs == "en"), "ko_f1": f1(langs == "ko"),
         "ko_ham_fpr": fpr(langs == "ko"), "real_f1": f1(real), "real_ham_fpr": fpr(real),
         "transactional_ham_fpr": fpr(transactional),
+        "contact_en_ham_fpr": float((contact_flagged & ~truth & (langs == "en")).sum() / max(1, (~truth & (langs == "en")).sum())),
+        "contact_ko_ham_fpr": float((contact_flagged & ~truth & (langs == "ko")).sum() / max(1, (~truth & (langs == "ko")).sum())),
     }
 
 
@@ -224,6 +257,7 @@ def main() -> int:
     args = _parse_args()
     if args.merge_json:
         return merge_runs(args.merge_json)
+    _check_contact_clauses_held_out()
     configure_cpu_threads(args.threads)
     config = TrainConfig(**parse_overrides(args.overrides))
     target = config.target_ham_fpr if args.target_ham_fpr is None else args.target_ham_fpr
@@ -235,6 +269,7 @@ def main() -> int:
         [CATEGORY_GROUP_BY_CATEGORY.get(category or "") == "transactional" for category in frame["category"].to_list()]
     )
     real = ~frame["is_synthetic"].to_numpy()
+    message_ids = frame["message_id"].to_list()
     scope_rows = {"all": np.ones(len(texts), bool), "ko": langs == "ko", "real": real}
     folds = make_folds(frame, args.split, args.folds)
     print(
@@ -257,6 +292,7 @@ def main() -> int:
     for seed in args.seeds:
         per_fold: dict[str, dict[str, list[dict[str, float]]]] = {name: {scope: [] for scope in SCOPES} for name in args.models}
         flagged = {name: np.zeros(len(texts), bool) for name in args.models}
+        contact_flagged = {name: np.zeros(len(texts), bool) for name in args.models}  # ham rows only
         tested = np.zeros(len(texts), bool)  # the operating point pools the folds run (all of them unless --only-folds)
         for fold, (train_rows, test_rows) in enumerate(folds):
             if args.only_folds is not None and fold not in args.only_folds:
@@ -265,12 +301,15 @@ def main() -> int:
             fit_rows, dev_rows = train_rows[~to_dev], train_rows[to_dev]
             fit_texts, dev_texts = [texts[i] for i in fit_rows], [texts[i] for i in dev_rows]
             test_texts = [texts[i] for i in test_rows]
+            test_hams = test_rows[~truth[test_rows]]
+            contact_texts = [with_heldout_contact(texts[i], langs[i], message_ids[i]) for i in test_hams]
             tested[test_rows] = True
             for name in args.models:
                 fold_started = time.perf_counter()
                 if name == BASELINE:
                     baseline = fit_baseline(fit_texts, truth[fit_rows], config.baseline_ngram_range, config.baseline_c, seed)
                     dev_scores, test_scores = baseline_spam_proba(baseline, dev_texts), baseline_spam_proba(baseline, test_texts)
+                    contact_scores = baseline_spam_proba(baseline, contact_texts)
                 else:
                     model_config = config.model_copy(update={"architecture": name})
                     with tempfile.TemporaryDirectory() as work:
@@ -282,8 +321,10 @@ def main() -> int:
                         )
                         dev_scores = encoder.predict_spam_proba(model, tokenizer, dev_texts, config.max_seq_len)
                         test_scores = encoder.predict_spam_proba(model, tokenizer, test_texts, config.max_seq_len)
+                        contact_scores = encoder.predict_spam_proba(model, tokenizer, contact_texts, config.max_seq_len)
                 threshold = choose_threshold(dev_scores, truth[dev_rows], target).threshold
                 flagged[name][test_rows] = test_scores >= threshold
+                contact_flagged[name][test_hams] = np.asarray(contact_scores) >= threshold
                 scored.append(pl.DataFrame({
                     "seed": [seed] * len(test_rows), "fold": [fold] * len(test_rows), "model": [name] * len(test_rows),
                     "message_id": frame["message_id"].gather(test_rows), "score": test_scores, "threshold": [threshold] * len(test_rows),
@@ -304,7 +345,9 @@ def main() -> int:
             for scope in SCOPES:
                 for figure in RANKING:
                     ranking[name][scope][figure].append(float(np.nanmean([item[figure] for item in per_fold[name][scope]])))
-            cells = _operating_cells(truth[tested], flagged[name][tested], langs[tested], transactional[tested], real[tested])
+            cells = _operating_cells(
+                truth[tested], flagged[name][tested], langs[tested], transactional[tested], real[tested], contact_flagged[name][tested]
+            )
             for cell, value in cells.items():
                 operating[name].setdefault(cell, []).append(value)
             records.append({"seed": seed, "model": name, "operating": cells})

@@ -23,19 +23,22 @@ from transformers import PreTrainedTokenizerBase, TrainerCallback, TrainerContro
 from models import evasion
 from models.ngrams import NgramSpec
 from models.normalization import model_text
+from tasks.train.contact_clauses import add_contact_clause
 
 
 @dataclass(frozen=True)
 class TrainAugmentation:
-    """Which rows get evasion operators: ``spam_rate`` of spam, ``ham_rate`` of ham, stacks of 1..``max_stack``."""
+    """Which rows get evasion operators: ``spam_rate`` of spam, ``ham_rate`` of ham, stacks of 1..``max_stack``; and
+    which ham rows get a contact clause with a phone number first (``ham_contact_rate``, ``contact_clauses.py``)."""
 
     spam_rate: float
     ham_rate: float
     max_stack: int
     seed: int
+    ham_contact_rate: float = 0.0
 
     def __post_init__(self) -> None:
-        for name in ("spam_rate", "ham_rate"):
+        for name in ("spam_rate", "ham_rate", "ham_contact_rate"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
         if self.max_stack < 1:
@@ -43,14 +46,20 @@ class TrainAugmentation:
 
     @property
     def enabled(self) -> bool:
-        return self.spam_rate > 0 or self.ham_rate > 0
+        return self.spam_rate > 0 or self.ham_rate > 0 or self.ham_contact_rate > 0
 
     def text_for(self, key: str, text: str, is_spam: bool, epoch: int) -> tuple[str, tuple[str, ...]]:
         """The model text this row trains on in ``epoch`` and the operators that changed it (none: ``text`` itself)."""
+        changed, applied = text, ()
+        if not is_spam and self.ham_contact_rate > 0:
+            # Its own stream, so turning the clause on leaves every row's evasion draw as it was.
+            contact_rng = evasion.example_rng(f"{key}#contact", self.seed, epoch)
+            if contact_rng.random() < self.ham_contact_rate:
+                changed, applied = add_contact_clause(changed, contact_rng), ("contact_clause",)
         rate = self.spam_rate if is_spam else self.ham_rate
-        if rate <= 0:
-            return text, ()
-        changed, applied = evasion.Augmenter(rate=rate, max_stack=self.max_stack)(text, evasion.example_rng(key, self.seed, epoch))
+        if rate > 0:
+            changed, operators = evasion.Augmenter(rate=rate, max_stack=self.max_stack)(changed, evasion.example_rng(key, self.seed, epoch))
+            applied = (*applied, *operators)
         return (model_text(changed), applied) if applied else (text, ())
 
 

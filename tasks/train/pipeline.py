@@ -284,7 +284,7 @@ def fit_encoder(
     blend = distillation_targets(train_texts, train_truth, train_config, seed)
     augmentation = train_augmentation(train_config, seed)
     if augmentation.enabled and train_ids is None:
-        raise ValueError("augment_spam_rate / augment_ham_rate need the train rows' message ids (train_ids)")
+        raise ValueError("augment_spam_rate / augment_ham_rate / augment_ham_contact_rate need the train rows' message ids (train_ids)")
     return train_encoder(
         model,
         tokenizer,
@@ -321,6 +321,7 @@ def train_augmentation(train_config: TrainConfig, seed: int) -> TrainAugmentatio
         ham_rate=train_config.augment_ham_rate,
         max_stack=train_config.augment_max_stack,
         seed=seed,
+        ham_contact_rate=train_config.augment_ham_contact_rate,
     )
 
 
@@ -409,6 +410,7 @@ def run_training(
                 "augment_spam_rate": train_config.augment_spam_rate,
                 "augment_ham_rate": train_config.augment_ham_rate,
                 "augment_max_stack": train_config.augment_max_stack,
+                "augment_ham_contact_rate": train_config.augment_ham_contact_rate,
             }
         )
         if train_config.wide:

@@ -12,6 +12,7 @@ from models.normalization import model_text
 from spamloop.settings.train import TrainConfig
 from tasks.sample import synth_ko_v2
 from tasks.train.augmentation import AugmentationEpochCallback, EpochAugmentedTexts, TrainAugmentation, row_keys
+from tasks.train.contact_clauses import CONTACT_CLAUSES
 from tasks.train.pipeline import build_encoder, ngram_spec_for
 
 
@@ -79,6 +80,36 @@ def test_spam_and_ham_rates_are_respected(small_model):
     for i, label in enumerate(labels):
         if not label:
             assert no_ham.text_at(i) == (texts[i], ())
+
+
+def test_contact_clauses_go_to_ham_only_in_its_language_and_leave_the_evasion_draw_alone(small_model):
+    config, _, tokenizer = small_model
+    texts, labels, keys = _rows(400, seed=16)
+    english = ["are we still on for lunch tomorrow?", "I'll be late, start without me", "Happy birthday!! see you sat"]
+    texts, labels, keys = texts + english, labels + [0, 0, 0], keys + ["en1", "en2", "en3"]
+    evasion_only = _dataset(texts, labels, keys, TrainAugmentation(0.8, 0.5, 2, seed=13), tokenizer, config)
+    with_contact = _dataset(texts, labels, keys, TrainAugmentation(0.8, 0.5, 2, seed=13, ham_contact_rate=1.0), tokenizer, config)
+    for epoch in (0, 1):
+        for dataset in (evasion_only, with_contact):
+            dataset.set_epoch(epoch)
+        for i, (text, label) in enumerate(zip(texts, labels, strict=True)):
+            changed, applied = with_contact.text_at(i)
+            if label:  # spam never gets a clause, and its evasion draw is the one it had without clauses
+                assert (changed, applied) == evasion_only.text_at(i)
+                continue
+            assert applied[0] == "contact_clause" and changed.count("[PHONE]") == text.count("[PHONE]") + 1
+            # whether the row also gets evasion operators is its own draw, the same as without the clause
+            assert bool(applied[1:]) == bool(evasion_only.text_at(i)[1])
+            clause_lang = "ko" if any(clause in changed for clause in CONTACT_CLAUSES["ko"]) else "en"
+            if not applied[1:]:
+                assert any(clause in changed for clause in CONTACT_CLAUSES[clause_lang])
+                assert clause_lang == ("en" if keys[i].startswith("en") else "ko")
+    off = _dataset(texts, labels, keys, TrainAugmentation(0.0, 0.0, 2, seed=13, ham_contact_rate=0.0), tokenizer, config)
+    assert all(off.text_at(i) == (texts[i], ()) for i in range(len(texts)))
+    share = _dataset(texts, labels, keys, TrainAugmentation(0.0, 0.0, 2, seed=13, ham_contact_rate=0.25), tokenizer, config)
+    hams = [i for i, label in enumerate(labels) if not label]
+    picked = sum(bool(share.text_at(i)[1]) for i in hams) / len(hams)
+    assert 0.17 <= picked <= 0.33, picked
 
 
 def test_augmented_rows_are_re_normalised_and_re_encoded(small_model):

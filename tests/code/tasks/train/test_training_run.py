@@ -108,7 +108,7 @@ def test_mlflow_run_has_params_metrics_lineage_and_artifacts(trained):
     params, metrics, tags = run.data.params, run.data.metrics, run.data.tags
     for name in ("preset", "vocab_size", "max_seq_len", "learning_rate", "epochs", "seed", "n_train", "n_dev", "threshold"):
         assert name in params, name
-    for name in ("augment_spam_rate", "augment_ham_rate", "augment_max_stack"):
+    for name in ("augment_spam_rate", "augment_ham_rate", "augment_max_stack", "augment_ham_contact_rate"):
         assert name in params, name
     assert params["preset"] == "tiny" and int(params["n_train"]) == result.n_train
     assert float(params["learning_rate"]) == 1e-3  # left empty in the config: the tiny preset's measured rate is logged
