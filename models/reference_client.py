@@ -167,7 +167,12 @@ def download_from_manifest(manifest_url: str, cache_dir: Path | None = None) -> 
     Each file is checked (size, sha256) before it is renamed into place; a folder that already holds
     a verified copy is reused.
     """
-    manifest = json.loads(_fetch(manifest_url))
+    return download_bundle(json.loads(_fetch(manifest_url)), cache_dir)
+
+
+def download_bundle(manifest: dict[str, Any], cache_dir: Path | None = None) -> Path:
+    """Fetch every file a manifest (already read, as a dict) lists into ``cache_dir/<name>/<version>/``, checking
+    each one's size and sha256 and then bundle.json against them all; returns that folder."""
     # Refuse before downloading anything: a manifest without the field predates format 2.
     bundle_format = manifest.get("bundle_format", BUNDLE_FORMAT_V1)
     if bundle_format not in SUPPORTED_BUNDLE_FORMATS:

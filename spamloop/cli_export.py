@@ -189,11 +189,20 @@ def publish_command(
     (bundle.json mlflow_run_id) passed its gates or carries a reviewer's override.
     """
     from models.ondevice import read_bundle_index
-    from tasks.publish.publish import publish_bundle
+    from tasks.publish.app_check import check_as_the_app_does
+    from tasks.publish.publish import PublishError, publish_bundle
 
     release = _release(read_bundle_index(bundle).get("mlflow_run_id"), tracking_uri, model, state_dir)
     store, publish_config = _store(target, state_dir)
-    manifest = publish_bundle(bundle, store, publish_config, release=release)
+    checked = []
+    try:
+        manifest = publish_bundle(
+            bundle, store, publish_config, release=release, app_check=lambda new: checked.append(check_as_the_app_does(new))
+        )
+    except PublishError as error:  # refused or stopped: one line; the manifest is unchanged
+        error_console.print(f"[red]{escape(str(error))}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from None
+    console.print(f"checked as the app downloads it: {checked[0].summary()}", soft_wrap=True)
     console.print(
         f"published {manifest.name} {manifest.version} (registry v{release.version}, verdict {release.verdict}"
         f"{', OVERRIDE by ' + release.override.reviewer if release.override else ''}) to {store.describe()} "

@@ -11,7 +11,8 @@ registry version (bundle.json's mlflow_run_id, or the champion alias) into a che
 store. The manifest carries that release (registry version, verdict, gate-table digest, override).
 
 Order: verify the bundle and its parity report locally -> read the manifest (and its etag) -> upload
-and verify every file -> write the manifest LAST with a compare-and-swap on that etag. A failure before
+and verify every file -> download it through the new manifest's URLs and run it as the app does
+(``app_check.py``) -> write the manifest LAST with a compare-and-swap on that etag. A failure before
 the last step leaves the manifest as it was (the app keeps the old model); a rerun re-uses the files
 already uploaded. Two concurrent publishes: the one whose manifest write lands second sees a changed
 etag and fails with PublishConflictError; nothing is overwritten. ``rollback`` re-points the manifest
@@ -24,6 +25,7 @@ import hashlib
 import json
 import logging
 from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,7 @@ from models.ondevice import BUNDLE_INDEX, read_bundle_index, sha256_file, verify
 from models.release import Release, ReleaseRefused
 from spamloop.settings.export import PublishConfig
 from tasks.export.parity import ParityReport, require_passed
+from tasks.publish.app_check import AppCheckError
 from tasks.publish.stores import ObjectStore, ObjectStoreError, PreconditionFailedError, S3Store
 
 logger = logging.getLogger(__name__)
@@ -48,6 +51,10 @@ class PublishError(RuntimeError):
 
 class PublishConflictError(PublishError):
     """Another publish or rollback changed the manifest first; this one changed nothing."""
+
+
+class AppCheckRefused(PublishError):
+    """The app could not download or run the new version; nothing was pointed at it (not retried: rerun after a fix)."""
 
 
 class ManifestFile(BaseModel):
@@ -227,11 +234,14 @@ def publish_bundle(
     report: ParityReport | None = None,
     *,
     release: Release,
+    app_check: Callable[[dict[str, Any]], object] | None,
 ) -> Manifest:
     """Upload a bundle and point the manifest at it.
 
     Refuses (before touching the store) bundles that fail verification or parity, and a ``release`` that may not
-    be published or is not this bundle's registry version.
+    be published or is not this bundle's registry version. ``app_check`` (``app_check.check_as_the_app_does``; None
+    only for bundles without a real model) gets the new manifest's JSON before the swap: when it raises, the
+    manifest is left as it was.
     """
     config = config or PublishConfig()
     index = verify_bundle(bundle_dir)
@@ -259,6 +269,11 @@ def publish_bundle(
     # Re-publishing the current version (a rerun, or to refresh presigned URLs) keeps its back pointer.
     back_pointer = current_manifest.previous_version if current_manifest and previous == version else previous
     manifest = _build_manifest(index, bundle_json, store, config, back_pointer, release)
+    if app_check is not None:
+        try:
+            app_check(json.loads(manifest.model_dump_json()))
+        except AppCheckError as exc:
+            raise AppCheckRefused(f"{exc}; the files are uploaded, the manifest still points at {previous}") from exc
     _swap_manifest(store, key, manifest, etag)
     logger.info("published %s %s to %s (%d new objects, previous %s)", name, version, store.describe(), uploaded, previous)
     return manifest

@@ -11,7 +11,8 @@ from models.release import Release, ReleaseRefused, alias_release, registry_clie
 from spamloop.config import SpamloopConfig
 from spamloop.settings.export import PublishConfig
 from tasks.export.parity import ParityGateError, ParityReport
-from tasks.publish.publish import Manifest, PublishConflictError, published_bundle_index, publish_bundle, rollback
+from tasks.publish.app_check import AppCheck, check_as_the_app_does
+from tasks.publish.publish import AppCheckRefused, Manifest, PublishConflictError, published_bundle_index, publish_bundle, rollback
 from tasks.publish.stores import S3Store, open_store
 
 
@@ -19,7 +20,7 @@ def _retry_transient(task, task_run, state) -> bool:  # noqa: ANN001 (Prefect's 
     """Retry network/store errors only: a lost race, a failed gate or a refused release would fail again."""
     try:
         state.result()
-    except (PublishConflictError, ParityGateError, ReleaseRefused, ValueError):
+    except (PublishConflictError, AppCheckRefused, ParityGateError, ReleaseRefused, ValueError):
         return False
     except Exception:  # noqa: BLE001
         return True
@@ -58,7 +59,12 @@ def publish_bundle_task(
     store = open_store(publish_config, config.s3, config.paths.root)
     if isinstance(store, S3Store):
         store.check_conditional_writes()
-    manifest = publish_bundle(bundle_dir, store, publish_config, report, release=release)
+    checked: list[AppCheck] = []
+    manifest = publish_bundle(
+        bundle_dir, store, publish_config, report, release=release,
+        app_check=lambda new_manifest: checked.append(check_as_the_app_does(new_manifest)),
+    )
+    get_run_logger().info("checked as the app downloads it: %s", checked[0].summary())
     get_run_logger().info(
         "published %s %s to %s (%d files; previous %s; registry v%s)",
         manifest.name, manifest.version, store.describe(), len(manifest.files), manifest.previous_version, release.version,

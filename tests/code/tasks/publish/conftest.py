@@ -39,11 +39,12 @@ def release_for(bundle: Path, verdict: str = "pass", registry_version: str = "1"
     )
 
 
-def publish_released(bundle: Path, store, config=None, report=None):  # noqa: ANN001, ANN201
-    """publish_bundle with the bundle's passing registry record: the store-level tests' publish."""
+def publish_released(bundle: Path, store, config=None, report=None, app_check=None):  # noqa: ANN001, ANN201
+    """publish_bundle with the bundle's passing registry record: the store-level tests' publish. The synthetic
+    bundles hold no real model, so no app check by default (test_app_check.py runs it on a real bundle)."""
     from tasks.publish.publish import publish_bundle
 
-    return publish_bundle(bundle, store, config, report, release=release_for(bundle))
+    return publish_bundle(bundle, store, config, report, release=release_for(bundle), app_check=app_check)
 
 
 def rollback_released(store, name: str, version: str, config=None):  # noqa: ANN001, ANN201
@@ -88,6 +89,23 @@ def make_bundle(
             "parity": {"passed": report.passed, "summary": report.summary()},
         },
     )
+    return bundle
+
+
+def real_bundle(root: Path, version: str, mlflow_run_id: str) -> Path:
+    """A copy of the tiny exported bundle (a real model the app check can run) as ``version`` of ``mlflow_run_id``."""
+    import shutil
+
+    from models.ondevice import read_bundle_index
+    from tests.code.tasks.export import tiny_bundle
+
+    export = tiny_bundle.tiny_export()
+    bundle = root / version
+    shutil.copytree(export.bundle_dir, bundle)
+    index = read_bundle_index(bundle)
+    (bundle / "bundle.json").unlink()
+    metadata = {key: value for key, value in index.items() if key not in ("format", "created_at", "files")}
+    write_bundle_index(bundle, {**metadata, "version": version, "mlflow_run_id": mlflow_run_id})
     return bundle
 
 
