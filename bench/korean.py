@@ -65,7 +65,7 @@ from tasks.sample.subtype_folds import subtype_holdout_folds  # noqa: E402
 from tasks.train.baseline import baseline_spam_proba, fit_baseline  # noqa: E402
 from tasks.train.dataset import load_seed_frame  # noqa: E402
 from tasks.train.encoder_training import configure_cpu_threads  # noqa: E402
-from tasks.train.evaluation import choose_threshold  # noqa: E402
+from models.metrics import choose_threshold  # noqa: E402
 from tasks.train.pipeline import build_encoder, fit_encoder  # noqa: E402
 from tasks.train.splits import SPLIT_DEV, assign_splits, deterministic_subsample, with_campaign_key  # noqa: E402
 

@@ -51,7 +51,6 @@ def test_core_does_not_import_prefect():
 KNOWN_CROSS_STAGE_IMPORTS: frozenset[tuple[str, str]] = frozenset(
     {
         ("tasks/evaluate/gold.py", "tasks.sample.seed"),
-        ("tasks/evaluate/metrics.py", "tasks.train.evaluation"),
         ("tasks/label/champion.py", "tasks.evaluate.pipeline"),
         ("tasks/label/champion.py", "tasks.evaluate.registry"),
         ("tasks/label/steps.py", "tasks.ingest.errors"),

@@ -18,7 +18,7 @@ from models.normalization import normalize
 from spamloop.settings.evaluate import EvaluateConfig, SliceFloor
 from tasks.evaluate.gold import GoldSet, drop_gold_overlap
 from tasks.sample.seed import load_seed_labels
-from tasks.train.evaluation import choose_threshold
+from models.metrics import choose_threshold
 from tasks.train.splits import hash_unit
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
