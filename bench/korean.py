@@ -60,7 +60,7 @@ from tasks.evaluate.gold import CATEGORY_GROUP_BY_CATEGORY, drop_gold_overlap, l
 from tasks.sample import synth_ko, synth_ko_v2  # noqa: E402
 from tasks.sample.build import SYNTH_ROWS, SYNTH_SEED, SYNTH_SPAM_RATIO  # noqa: E402
 from tasks.sample.diversity import distinct_trigram_ratio, near_duplicate_share  # noqa: E402
-from tasks.sample.seed import GOLD_V2_HELDOUT_SUBTYPES, gold_v2_expr, is_gold_v2  # noqa: E402
+from models.gold_rule import GOLD_V2_HELDOUT_SUBTYPES, gold_v2_expr, is_gold_v2  # noqa: E402
 from tasks.sample.subtype_folds import subtype_holdout_folds  # noqa: E402
 from tasks.train.baseline import baseline_spam_proba, fit_baseline  # noqa: E402
 from tasks.train.dataset import load_seed_frame  # noqa: E402

@@ -133,7 +133,7 @@ def score_child(state_dir: Path, batch_rows: int, fit_rows: int) -> dict[str, An
 
     from spamloop.config import load_config
     from tasks.ingest.snapshot import read_manifest
-    from tasks.sample.seed import load_seed_labels
+    from models.seed import load_seed_labels
     from tasks.train.baseline import baseline_spam_proba, fit_baseline
 
     config = load_config(state_dir=state_dir)

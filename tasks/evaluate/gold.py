@@ -1,6 +1,6 @@
 """The gold set: a fixed, versioned, digest-checked evaluation set that training never sees.
 
-Build rule (``BUILD_RULES``): every row of the bundled seed corpora (``tasks.sample.seed.load_seed_labels``)
+Build rule (``BUILD_RULES``): every row of the bundled seed corpora (``models.seed.load_seed_labels``)
 that the version's holdout rule picks, one row per message id, sorted by message id. v1 picks the fixed hash
 bucket (``is_gold_holdout``); v2 and later pick ``is_gold_v2`` (the v1 bucket, whole held-out synthetic subtypes,
 half of the real spam). Labels are the corpora's own (human-verified) labels. Slice columns are derived here
@@ -33,7 +33,8 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.normalization import NORMALIZATION_VERSION, message_id, normalize, normalize_frame, template_key, url_domains
-from tasks.sample.seed import GOLD_V2_HELDOUT_SUBTYPES, is_gold_holdout, is_gold_v2, load_seed_labels
+from models.gold_rule import GOLD_V2_HELDOUT_SUBTYPES, is_gold_holdout, is_gold_v2
+from models.seed import load_seed_labels
 
 DEFAULT_GOLD_DIR = Path("data/gold")
 # The checkout this module lives in: relative gold folders fall back to it when the working directory is elsewhere.
@@ -45,7 +46,7 @@ _ROW_RULE = (
 )
 BUILD_RULES: dict[str, str] = {
     "v1": f"rows of load_seed_labels(data/seed) with is_gold_holdout(message_id); {_ROW_RULE}",
-    "v2": "rows of load_seed_labels(data/seed) with is_gold_v2(message_id, corpus, label, subtype) (tasks/sample/seed.py: "
+    "v2": "rows of load_seed_labels(data/seed) with is_gold_v2(message_id, corpus, label, subtype) (models/gold_rule.py: "
     "the v1 bucket, every row of GOLD_V2_HELDOUT_SUBTYPES, GOLD_V2_EXTRA_BUCKETS of the real spam); " + _ROW_RULE,
 }
 

@@ -10,6 +10,7 @@ from typing import Any
 import polars as pl
 from pydantic import BaseModel, Field
 
+from models.seed import load_seed_labels
 from tasks.train.splits import drop_gold_holdout
 
 logger = logging.getLogger(__name__)
@@ -94,8 +95,6 @@ def training_set_from_seed(seed_labels: pl.DataFrame) -> pl.DataFrame:
 
 def load_seed_frame(seed_dir: Path | None = None) -> pl.DataFrame:
     """All bundled seed labels, gold holdout included (the bench evaluates on it; training must drop it)."""
-    from tasks.sample.seed import load_seed_labels
-
     return load_seed_labels(seed_dir or DEFAULT_SEED_DIR)
 
 

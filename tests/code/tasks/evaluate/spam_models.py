@@ -17,7 +17,7 @@ from sklearn.pipeline import Pipeline
 from models.normalization import normalize
 from spamloop.settings.evaluate import EvaluateConfig, SliceFloor
 from tasks.evaluate.gold import GoldSet, drop_gold_overlap
-from tasks.sample.seed import load_seed_labels
+from models.seed import load_seed_labels
 from models.metrics import choose_threshold
 from tasks.train.splits import hash_unit
 

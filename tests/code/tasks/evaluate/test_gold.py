@@ -23,7 +23,8 @@ from tasks.evaluate.gold import (
     is_obfuscated,
     load_gold,
 )
-from tasks.sample.seed import is_gold_holdout, load_seed_labels
+from models.gold_rule import is_gold_holdout
+from models.seed import load_seed_labels
 from tests.conftest import REPO_ROOT
 
 SEED_DIR = REPO_ROOT / "data" / "seed"

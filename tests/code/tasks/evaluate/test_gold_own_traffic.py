@@ -27,7 +27,7 @@ from tasks.evaluate.pipeline import gold_sources_section, model_card
 from tasks.ingest.snapshot import load_snapshot
 from tasks.label.review import import_verdicts
 from tasks.label.store import LabelStore
-from tasks.sample.seed import load_seed_labels
+from models.seed import load_seed_labels
 from tests.code.tasks.evaluate.own_traffic import id_of, own_messages, tiny_seed_dir, write_own_snapshot, write_verdicts
 
 
