@@ -13,7 +13,7 @@ from prefect.artifacts import create_markdown_artifact
 
 from flows.orchestration import parameter, run_name, tag_run
 from models.ondevice import read_bundle_index
-from models.release import ALIAS_CHAMPION
+from models.registry import ALIAS_CHAMPION
 from spamloop.config import CONFIG_DEFAULTS, SpamloopConfig, resolve_config
 from spamloop.settings.export import PublishConfig
 from tasks.export.parity import ParityReport

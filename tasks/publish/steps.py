@@ -7,7 +7,8 @@ from pathlib import Path
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from models.release import Release, ReleaseRefused, alias_release, registry_client, run_release
+from models.registry import registry_client
+from models.release import Release, ReleaseRefused, alias_release, run_release
 from spamloop.config import SpamloopConfig
 from spamloop.settings.export import PublishConfig
 from tasks.export.parity import ParityGateError, ParityReport
