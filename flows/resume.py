@@ -22,12 +22,12 @@ from pathlib import Path
 from mlflow.exceptions import MlflowException
 
 from models.ondevice import BUNDLE_INDEX
+from models.parity import ParityReport
 from models.registry import ALIAS_CHAMPION, registry_client
 from spamloop.config import SpamloopConfig
 from spamloop.settings.train import TrainConfig
 from tasks.evaluate.pipeline import EvaluationResult
 from tasks.evaluate.registry import current_aliases
-from tasks.export.parity import ParityReport
 from tasks.export.pipeline import ExportResult
 from tasks.train.dataset import DatasetLineage
 from tasks.train.pipeline import TrainingResult, run_name_for

@@ -34,9 +34,10 @@ from models.ondevice import (
     WordPieceTokenizer,
     verify_bundle,
 )
+from models.parity import FileParity, ParityReport, build_report
 from spamloop.settings.export import ExportConfig
 from tasks.export.bundle import check_version, clean_metrics, write_bundle_index, write_json
-from tasks.export.parity import FileParity, ParityReport, build_report, compare_tflite, encode_both
+from tasks.export.parity import compare_tflite, encode_both
 from tasks.export.tokenizer_contract import read_tokenizer_contract
 
 logger = logging.getLogger(__name__)

@@ -30,9 +30,9 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from models.ondevice import BUNDLE_INDEX, read_bundle_index, sha256_file, verify_bundle
+from models.parity import ParityReport, require_passed
 from models.release import Release, ReleaseRefused
 from spamloop.settings.export import PublishConfig
-from tasks.export.parity import ParityReport, require_passed
 from tasks.publish.stores import ObjectStore, ObjectStoreError, PreconditionFailedError, S3Store
 
 logger = logging.getLogger(__name__)

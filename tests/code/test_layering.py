@@ -52,8 +52,6 @@ KNOWN_CROSS_STAGE_IMPORTS: frozenset[tuple[str, str]] = frozenset(
     {
         ("tasks/label/steps.py", "tasks.ingest.errors"),
         ("tasks/label/steps.py", "tasks.ingest.snapshot"),
-        ("tasks/publish/publish.py", "tasks.export.parity"),
-        ("tasks/publish/steps.py", "tasks.export.parity"),
         ("tasks/replay/llm_server.py", "tasks.label.prompt"),
         ("tasks/replay/llm_server.py", "tasks.label.tokens"),
         ("tasks/replay/metrics.py", "tasks.label.cost"),

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from models.normalization import NORMALIZATION_VERSION
+from models.parity import FileParity, build_report
 from models.release import Release, gates_sha256
 from tasks.export.bundle import write_bundle_index, write_json
-from tasks.export.parity import FileParity, build_report
 from tasks.publish.stores import FileStore, S3Store
 
 MODEL_NAME = "spam-encoder"
