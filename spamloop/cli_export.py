@@ -102,7 +102,7 @@ def export_command(
     with quiet_run(config, "export", verbose) as (run_log, out):
         from flows.export import export
         from spamloop.progress import stage_finished, stage_started
-        from tasks.evaluate.gold import load_gold
+        from models.gold import load_gold
 
         stage_started("export")
         if eval_texts is not None:

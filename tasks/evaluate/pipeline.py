@@ -17,8 +17,9 @@ from mlflow import MlflowClient
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.bootstrap import confusion_rate_samples, percentile_interval
-from models.normalization import model_text
+from models.gold import GoldSet, load_gold
 from models.misclassified import misclassified_table
+from models.normalization import model_text
 from models.registry import find_champion, registry_client
 from models.release import failed_gates_tag
 from models.scoring import spam_scores
@@ -38,7 +39,6 @@ from tasks.evaluate.gates import (
     regression_gates,
     slice_gates,
 )
-from tasks.evaluate.gold import GoldSet, load_gold
 from tasks.evaluate.metrics import (
     ALL_SCOPE,
     CONFIDENCE_LEVEL,

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from models.normalization import NORMALIZATION_VERSION, SPEC_PATH, model_text
 from models.ngrams import NGRAM_CONTRACT, NGRAMS_FILE, NgramSpec
+from models.normalization import NORMALIZATION_VERSION, SPEC_PATH, model_text
 from models.ondevice import (
     BUNDLE_FORMAT,
     BUNDLE_FORMAT_V1,

@@ -114,7 +114,7 @@ def load_training_data(config: Any, seed_dir: Path | None = None) -> tuple[pl.Da
     A message in both keeps the snapshot's label (final_labels already ranks human > llm-ensemble > seed).
     Gold messages and every training row sharing a gold campaign (template key) are removed, then asserted absent.
     """
-    from tasks.evaluate.gold import assert_disjoint_from_gold, drop_gold_overlap, load_gold
+    from models.gold import assert_disjoint_from_gold, drop_gold_overlap, load_gold
     from tasks.ingest.snapshot import latest_snapshot_id, load_snapshot
 
     seed_dir = seed_dir or getattr(config, "seed_dir", None)

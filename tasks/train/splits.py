@@ -6,8 +6,8 @@ import hashlib
 
 import polars as pl
 
-from models.normalization import template_key
 from models.gold_rule import is_gold_holdout
+from models.normalization import template_key
 
 SPLIT_TRAIN = "train"
 SPLIT_DEV = "dev"

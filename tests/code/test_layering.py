@@ -60,7 +60,6 @@ KNOWN_CROSS_STAGE_IMPORTS: frozenset[tuple[str, str]] = frozenset(
         ("tasks/replay/metrics.py", "tasks.publish.publish"),
         ("tasks/replay/metrics.py", "tasks.publish.stores"),
         ("tasks/replay/weeks.py", "tasks.sample"),
-        ("tasks/train/dataset.py", "tasks.evaluate.gold"),
         ("tasks/train/dataset.py", "tasks.ingest.snapshot"),
         ("tasks/train/dataset.py", "tasks.label.prompt"),
         ("tasks/train/dataset.py", "tasks.label.store"),
