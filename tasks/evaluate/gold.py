@@ -101,7 +101,7 @@ CATEGORY_GROUP_BY_CATEGORY: dict[str, str] = {
     "school_notice": "transactional",
     "apartment_notice": "transactional",
     "personal": "personal",
-    # the label stage's categories (tasks/label/prompt.py), carried by reviewed own-traffic rows
+    # the label stage's categories (models/label_prompt.py), carried by reviewed own-traffic rows
     "investment_scam": "advertising",
     "impersonation_smishing": "smishing",
     "phishing_link": "smishing",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from models.label_prompt import SYSTEM_PROMPT, PromptItem, build_user_message, short_ids
+from models.llm_tokens import count_tokens
 from spamloop.settings.label import LabelProviderConfig
-from tasks.label.prompt import SYSTEM_PROMPT, PromptItem, build_user_message, short_ids
-from tasks.label.tokens import count_tokens
 
 
 def cost_usd(provider: LabelProviderConfig, input_tokens: int, output_tokens: int) -> float:

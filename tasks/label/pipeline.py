@@ -30,6 +30,7 @@ from pydantic import SecretStr
 
 from models.privacy import scrub as scrub_pii
 
+from models.label_prompt import PromptItem, prompt_version, short_ids
 from spamloop.settings.label import LabelConfig, LabelProviderConfig
 from tasks.label.cost import (
     ProviderUsage,
@@ -38,7 +39,6 @@ from tasks.label.cost import (
     estimate_request_input_tokens,
     estimate_request_output_tokens,
 )
-from tasks.label.prompt import PromptItem, prompt_version, short_ids
 from tasks.label.providers import BatchAnswer, Labeler, make_labeler
 from tasks.label.selection import Selection, select_for_labelling
 from tasks.label.store import FINAL_LABEL_SCHEMA, CachedVote, LabelStore, load_seed_final_labels, merge_final_labels

@@ -14,9 +14,9 @@ from typing import Any
 
 import polars as pl
 
+from models.label_prompt import HAM_CATEGORIES, SPAM_CATEGORIES
 from models.normalization import normalize_frame
 from models.privacy import scrub as scrub_pii
-from tasks.label.prompt import HAM_CATEGORIES, SPAM_CATEGORIES
 
 BLOCK_RECALL = 0.9  # a campaign counts as blocked once the phones' recall on it reaches this
 USERS = 50_000

@@ -10,6 +10,7 @@ from typing import Any
 import polars as pl
 from pydantic import BaseModel, Field
 
+from models.label_prompt import PROMPT_VERSION
 from models.seed import load_seed_labels
 from tasks.train.splits import drop_gold_holdout
 
@@ -101,10 +102,6 @@ def load_seed_frame(seed_dir: Path | None = None) -> pl.DataFrame:
 def _prompt_version_for(labels: pl.DataFrame) -> str:
     if "llm-ensemble" not in labels["label_source"].to_list():
         return "none"
-    try:
-        from tasks.label.prompt import PROMPT_VERSION
-    except ImportError:
-        return "unknown"
     return PROMPT_VERSION
 
 

@@ -52,16 +52,12 @@ KNOWN_CROSS_STAGE_IMPORTS: frozenset[tuple[str, str]] = frozenset(
     {
         ("tasks/label/steps.py", "tasks.ingest.errors"),
         ("tasks/label/steps.py", "tasks.ingest.snapshot"),
-        ("tasks/replay/llm_server.py", "tasks.label.prompt"),
-        ("tasks/replay/llm_server.py", "tasks.label.tokens"),
         ("tasks/replay/metrics.py", "tasks.label.cost"),
-        ("tasks/replay/metrics.py", "tasks.label.prompt"),
         ("tasks/replay/metrics.py", "tasks.label.store"),
         ("tasks/replay/metrics.py", "tasks.publish.publish"),
         ("tasks/replay/metrics.py", "tasks.publish.stores"),
         ("tasks/replay/weeks.py", "tasks.sample"),
         ("tasks/train/dataset.py", "tasks.ingest.snapshot"),
-        ("tasks/train/dataset.py", "tasks.label.prompt"),
         ("tasks/train/dataset.py", "tasks.label.store"),
     }
 )
