@@ -52,7 +52,6 @@ KNOWN_CROSS_STAGE_IMPORTS: frozenset[tuple[str, str]] = frozenset(
     {
         ("tasks/label/steps.py", "tasks.ingest.errors"),
         ("tasks/label/steps.py", "tasks.ingest.snapshot"),
-        ("tasks/replay/metrics.py", "tasks.label.cost"),
         ("tasks/replay/metrics.py", "tasks.label.store"),
         ("tasks/replay/metrics.py", "tasks.publish.publish"),
         ("tasks/replay/metrics.py", "tasks.publish.stores"),
