@@ -57,15 +57,16 @@ from sklearn.metrics import average_precision_score, f1_score  # noqa: E402
 from sklearn.model_selection import StratifiedGroupKFold  # noqa: E402
 
 from models import encoder  # noqa: E402
+from models.gold import drop_gold_overlap, load_gold  # noqa: E402
+from models.metrics import choose_threshold  # noqa: E402
 from spamloop.cli import parse_overrides  # noqa: E402
 from spamloop.settings.evaluate import EvaluateConfig  # noqa: E402
 from spamloop.settings.train import TrainConfig  # noqa: E402
-from tasks.evaluate.gold import CATEGORY_GROUP_BY_CATEGORY, drop_gold_overlap, load_gold  # noqa: E402
+from tasks.evaluate.gold import CATEGORY_GROUP_BY_CATEGORY  # noqa: E402
 from tasks.sample.subtype_folds import subtype_holdout_folds  # noqa: E402
 from tasks.train.baseline import baseline_spam_proba, fit_baseline  # noqa: E402
 from tasks.train.dataset import load_seed_frame, training_set_from_seed  # noqa: E402
 from tasks.train.encoder_training import configure_cpu_threads  # noqa: E402
-from tasks.train.evaluation import choose_threshold  # noqa: E402
 from tasks.train.pipeline import build_encoder, fit_encoder  # noqa: E402
 from tasks.train.splits import SPLIT_DEV, assign_splits, with_campaign_key  # noqa: E402
 

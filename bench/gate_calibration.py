@@ -29,11 +29,11 @@ import polars as pl  # noqa: E402
 from scipy.stats import binom  # noqa: E402
 from sklearn.metrics import average_precision_score  # noqa: E402
 
+from models.gold import load_gold  # noqa: E402
 from spamloop.settings.evaluate import EvaluateConfig  # noqa: E402
 from tasks.evaluate.behavioural import run_behavioural_tests  # noqa: E402
 from tasks.evaluate.calibration import TrueRates, comparison_pass_rate  # noqa: E402
 from tasks.evaluate.gates import comparison_gate  # noqa: E402
-from tasks.evaluate.gold import load_gold  # noqa: E402
 from tasks.evaluate.metrics import GoldBootstrap  # noqa: E402
 
 REFERENCE = TrueRates(recall=0.95, ham_fpr=0.008)  # about today's encoder on gold v1

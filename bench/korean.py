@@ -54,18 +54,19 @@ from sklearn.metrics import average_precision_score  # noqa: E402
 from sklearn.model_selection import StratifiedGroupKFold  # noqa: E402
 
 from models import encoder, evasion  # noqa: E402
+from models.gold import drop_gold_overlap, load_gold  # noqa: E402
+from models.gold_rule import GOLD_V2_HELDOUT_SUBTYPES, gold_v2_expr, is_gold_v2  # noqa: E402
+from models.metrics import choose_threshold  # noqa: E402
 from models.normalization import model_text, url_domains  # noqa: E402
 from spamloop.settings.train import TrainConfig  # noqa: E402
-from tasks.evaluate.gold import CATEGORY_GROUP_BY_CATEGORY, drop_gold_overlap, load_gold, select_gold_rows  # noqa: E402
+from tasks.evaluate.gold import CATEGORY_GROUP_BY_CATEGORY, select_gold_rows  # noqa: E402
 from tasks.sample import synth_ko, synth_ko_v2  # noqa: E402
 from tasks.sample.build import SYNTH_ROWS, SYNTH_SEED, SYNTH_SPAM_RATIO  # noqa: E402
 from tasks.sample.diversity import distinct_trigram_ratio, near_duplicate_share  # noqa: E402
-from tasks.sample.seed import GOLD_V2_HELDOUT_SUBTYPES, gold_v2_expr, is_gold_v2  # noqa: E402
 from tasks.sample.subtype_folds import subtype_holdout_folds  # noqa: E402
 from tasks.train.baseline import baseline_spam_proba, fit_baseline  # noqa: E402
 from tasks.train.dataset import load_seed_frame  # noqa: E402
 from tasks.train.encoder_training import configure_cpu_threads  # noqa: E402
-from tasks.train.evaluation import choose_threshold  # noqa: E402
 from tasks.train.pipeline import build_encoder, fit_encoder  # noqa: E402
 from tasks.train.splits import SPLIT_DEV, assign_splits, deterministic_subsample, with_campaign_key  # noqa: E402
 

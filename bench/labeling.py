@@ -28,11 +28,11 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
+from models.llm_tokens import token_counter_name
 from spamloop.config import load_config
 from spamloop.settings.label import LabelConfig
 from tasks.label.pipeline import LabelingResult, run_labeling
 from tasks.label.store import final_labels
-from tasks.label.tokens import token_counter_name
 from tasks.replay.llm_server import LLMServer, Simulation, default_sim_providers
 from tasks.replay.metrics import llm_texts, policy_category
 from tasks.replay.weeks import plan_drift, read_truth, write_weeks

@@ -131,9 +131,9 @@ def score_child(state_dir: Path, batch_rows: int, fit_rows: int) -> dict[str, An
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from models.seed import load_seed_labels
     from spamloop.config import load_config
     from tasks.ingest.snapshot import read_manifest
-    from tasks.sample.seed import load_seed_labels
     from tasks.train.baseline import baseline_spam_proba, fit_baseline
 
     config = load_config(state_dir=state_dir)

@@ -24,12 +24,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import polars as pl  # noqa: E402
 
+from models.encoder import load_classifier, predict_spam_proba  # noqa: E402
+from models.gold_rule import is_gold_holdout  # noqa: E402
+from models.metrics import binary_metrics, metrics_by_lang  # noqa: E402
 from spamloop.config import load_config  # noqa: E402
 from spamloop.settings.train import TrainConfig  # noqa: E402
-from models.encoder import load_classifier, predict_spam_proba  # noqa: E402
-from tasks.sample.seed import is_gold_holdout  # noqa: E402
 from tasks.train.dataset import load_seed_frame, training_set_from_seed  # noqa: E402
-from tasks.train.evaluation import binary_metrics, metrics_by_lang  # noqa: E402
 from tasks.train.pipeline import run_training, score_texts  # noqa: E402
 from tasks.train.report import metrics_table  # noqa: E402
 

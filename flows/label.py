@@ -17,9 +17,10 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.task_runners import TaskRunner
 
 from flows.orchestration import fan_out, run_name, tag_run
+from models.registry import Champion
 from spamloop.config import CONFIG_DEFAULTS, SpamloopConfig, resolve_config
 from spamloop.settings.label import LabelConfig
-from tasks.label.champion import Champion, chunks, unlabelled_texts
+from tasks.label.champion import chunks, unlabelled_texts
 from tasks.label.pipeline import LabelingResult
 from tasks.label.steps import (
     add_escalations_task,

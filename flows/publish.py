@@ -13,10 +13,10 @@ from prefect.artifacts import create_markdown_artifact
 
 from flows.orchestration import parameter, run_name, tag_run
 from models.ondevice import read_bundle_index
-from models.release import ALIAS_CHAMPION
+from models.parity import ParityReport
+from models.registry import ALIAS_CHAMPION
 from spamloop.config import CONFIG_DEFAULTS, SpamloopConfig, resolve_config
 from spamloop.settings.export import PublishConfig
-from tasks.export.parity import ParityReport
 from tasks.publish.champion import ChampionBundleError, find_bundle_for_run
 from tasks.publish.publish import Manifest
 from tasks.publish.steps import publish_bundle_task, release_task, rollback_task

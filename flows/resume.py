@@ -22,11 +22,12 @@ from pathlib import Path
 from mlflow.exceptions import MlflowException
 
 from models.ondevice import BUNDLE_INDEX
+from models.parity import ParityReport
+from models.registry import ALIAS_CHAMPION, registry_client
 from spamloop.config import SpamloopConfig
 from spamloop.settings.train import TrainConfig
 from tasks.evaluate.pipeline import EvaluationResult
-from tasks.evaluate.registry import current_aliases, registry_client
-from tasks.export.parity import ParityReport
+from tasks.evaluate.registry import current_aliases
 from tasks.export.pipeline import ExportResult
 from tasks.train.dataset import DatasetLineage
 from tasks.train.pipeline import TrainingResult, run_name_for
@@ -115,7 +116,7 @@ def finished_evaluation(config: SpamloopConfig, run_name: str, training_run_id: 
     return result.model_copy(
         update={
             "aliases_after": aliases,
-            "promoted": aliases.get("champion") == result.version,
+            "promoted": aliases.get(ALIAS_CHAMPION) == result.version,
             "challenger_set": aliases.get("challenger") == result.version,
         }
     )

@@ -27,13 +27,13 @@ from flows.orchestration import run_log_of_deployment_run, run_name, tag_run
 from flows.publish import publish
 from flows.resume import existing_bundle, finished_evaluation, record_evaluation
 from flows.train import train
+from models.gold import load_gold
 from models.ondevice import TFLITE_INT8
 from spamloop.config import CONFIG_DEFAULTS, SpamloopConfig, resolve_config
 from spamloop.console import active_run_log
 from spamloop.progress import stage_finished, stage_started
 from spamloop.runtime import prepare_runtime
 from tasks.evaluate.gates import GateResult, OndeviceReport, gate_rows
-from tasks.evaluate.gold import load_gold
 from tasks.evaluate.pipeline import run_link
 from tasks.export.measure import ondevice_figures
 

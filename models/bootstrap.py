@@ -6,7 +6,7 @@ weights (how often each row was drawn): the metrics of all resamples then come f
 from a loop over resamples. Every model is measured on the same resamples, so the per-resample difference of two
 models' metrics is the paired difference (both models judged on the same drawn messages).
 
-Conventions follow ``tasks.train.evaluation.binary_metrics`` (spam iff score >= threshold; precision is NaN with
+Conventions follow ``models.metrics.binary_metrics`` (spam iff score >= threshold; precision is NaN with
 no message flagged; F1 is 0 with spam present but none caught; a rate of a missing class is NaN).
 """
 

@@ -22,7 +22,8 @@ from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
 from pydantic import BaseModel, Field
 
-ALIAS_CHAMPION = "champion"
+from models.registry import ALIAS_CHAMPION, champion_version, is_missing
+
 VERDICT_PASS = "pass"
 TAG_VERDICT = "verdict"
 TAG_REVIEW = "review"
@@ -168,31 +169,12 @@ def release_of(model_version: ModelVersion) -> Release:
     )
 
 
-def registry_client(tracking_uri: str) -> MlflowClient:
-    """A client whose tracking and registry both live at ``tracking_uri``."""
-    return MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
-
-
-def _missing(error: MlflowException) -> bool:
-    return error.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE", "NOT_FOUND")
-
-
-def alias_version(client: MlflowClient, name: str, alias: str) -> str | None:
-    """The version behind an alias, or None if the alias or the model does not exist."""
-    try:
-        return str(client.get_model_version_by_alias(name, alias).version)
-    except MlflowException as error:
-        if _missing(error):
-            return None
-        raise
-
-
 def version_release(client: MlflowClient, name: str, version: str) -> Release:
     """The checked release of ``name`` version ``version``; ReleaseRefused if it may not be published."""
     try:
         model_version = client.get_model_version(name, str(version))
     except MlflowException as error:
-        if _missing(error):
+        if is_missing(error):
             raise ReleaseRefused(f"refused to publish: {name} version {version} does not exist") from error
         raise
     return release_of(model_version).require()
@@ -203,7 +185,7 @@ def alias_release(client: MlflowClient, name: str, alias: str = ALIAS_CHAMPION) 
     try:
         model_version = client.get_model_version_by_alias(name, alias)
     except MlflowException as error:
-        if _missing(error):
+        if is_missing(error):
             raise ReleaseRefused(f"refused to publish: {name} has no version with alias {alias!r}") from error
         raise
     return release_of(model_version).require()
@@ -223,7 +205,7 @@ def run_release(client: MlflowClient, name: str, run_id: str | None) -> Release:
     try:
         versions = client.search_model_versions(f"name = '{name}' and run_id = '{run_id}'")
     except MlflowException as error:
-        if _missing(error):
+        if is_missing(error):
             versions = []
         else:
             raise
@@ -232,7 +214,7 @@ def run_release(client: MlflowClient, name: str, run_id: str | None) -> Release:
             f"refused to publish: no version of {name} was registered from training run {run_id}; "
             "the evaluate flow registers every candidate it judges"
         )
-    champion = alias_version(client, name, ALIAS_CHAMPION)
+    champion = champion_version(client, name)
     numbers = [str(v.version) for v in versions]
     chosen = champion if champion in numbers else max(numbers, key=int)
     return version_release(client, name, chosen)

@@ -102,7 +102,7 @@ def export_command(
     with quiet_run(config, "export", verbose) as (run_log, out):
         from flows.export import export
         from spamloop.progress import stage_finished, stage_started
-        from tasks.evaluate.gold import load_gold
+        from models.gold import load_gold
 
         stage_started("export")
         if eval_texts is not None:
@@ -146,7 +146,8 @@ def _store(target: str | None, state_dir: Path | None):  # noqa: ANN202 - the st
 
 def _release(run_id: str | None, tracking_uri: str | None, model: str | None, state_dir: Path | None):  # noqa: ANN202
     """The checked registry version of training run ``run_id``; a refusal exits 1 with one line."""
-    from models.release import ReleaseRefused, registry_client, run_release
+    from models.registry import registry_client
+    from models.release import ReleaseRefused, run_release
     from spamloop.cli_registry import refused, registry_target
 
     uri, name = registry_target(tracking_uri, model, state_dir)

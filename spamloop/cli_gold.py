@@ -58,15 +58,8 @@ def gold_build(
     """Build a NEW gold version: the bundled corpora's rule plus every verified own-traffic candidate
     (`review import`), deduplicated, one per campaign, with its digest. Training drops its messages and campaigns
     once evaluate.gold_version names it."""
-    from tasks.evaluate.gold import (
-        DEFAULT_GOLD_DIR,
-        PROJECT_ROOT,
-        GoldBuildRefused,
-        build_gold,
-        gold_paths,
-        is_bundled_gold_dir,
-        resolve_gold_dir,
-    )
+    from models.gold import DEFAULT_GOLD_DIR, PROJECT_ROOT, gold_paths, resolve_gold_dir
+    from tasks.evaluate.gold import GoldBuildRefused, build_gold, is_bundled_gold_dir
 
     config = _config(overrides, state_dir)
     target = gold_dir or config.evaluate.gold_dir
@@ -118,7 +111,7 @@ def gold_verify(
     state_dir: StateDirOption = None,
 ) -> None:
     """Check a gold version's file against its manifest digest; print its size and own-traffic share."""
-    from tasks.evaluate.gold import GoldSetIntegrityError, load_gold
+    from models.gold import GoldSetIntegrityError, load_gold
 
     config = _config(overrides, state_dir)
     try:

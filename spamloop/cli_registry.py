@@ -40,7 +40,7 @@ def registry_target(tracking_uri: str | None, model: str | None, state_dir: Path
 
 
 def _client(tracking_uri: str):  # noqa: ANN202 - MlflowClient import is slow, keep it lazy
-    from tasks.evaluate.registry import registry_client
+    from models.registry import registry_client
 
     return registry_client(tracking_uri)
 

@@ -16,7 +16,7 @@ from models.bootstrap import (
     percentile_interval,
     stratified_resamples,
 )
-from tasks.train.evaluation import binary_metrics
+from models.metrics import binary_metrics
 
 HEADLINE_METRICS: tuple[str, ...] = ("spam_precision", "spam_recall", "spam_f1", "ham_fpr", "pr_auc")
 ALL_SCOPE = "all"

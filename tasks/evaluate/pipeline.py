@@ -17,9 +17,12 @@ from mlflow import MlflowClient
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.bootstrap import confusion_rate_samples, percentile_interval
-from models.normalization import model_text
+from models.gold import GoldSet, load_gold
 from models.misclassified import misclassified_table
+from models.normalization import model_text
+from models.registry import find_champion, registry_client
 from models.release import failed_gates_tag
+from models.scoring import spam_scores
 from spamloop.config import SpamloopConfig
 from spamloop.settings.evaluate import EvaluateConfig
 from tasks.evaluate.behavioural import BehaviouralReport, run_behavioural_tests
@@ -36,7 +39,6 @@ from tasks.evaluate.gates import (
     regression_gates,
     slice_gates,
 )
-from tasks.evaluate.gold import GoldSet, load_gold
 from tasks.evaluate.metrics import (
     ALL_SCOPE,
     CONFIDENCE_LEVEL,
@@ -48,13 +50,7 @@ from tasks.evaluate.metrics import (
     metrics_at_threshold,
     metrics_table,
 )
-from tasks.evaluate.registry import (
-    ALIAS_CHAMPION,
-    alias_version,
-    current_aliases,
-    register_candidate,
-    registry_client,
-)
+from tasks.evaluate.registry import current_aliases, register_candidate
 
 
 class ChampionInfo(BaseModel):
@@ -98,23 +94,6 @@ class EvaluationResult(BaseModel):
     def failed_gates(self) -> list[GateResult]:
         """The gates behind a fail verdict: required gates that failed or could not be decided."""
         return blocking_gates(self.gates)
-
-
-def spam_scores(model: Any, texts: Sequence[str], batch_size: int) -> np.ndarray:
-    """Spam probabilities from a pyfunc model whose predict takes raw texts; checks shape and range."""
-    parts = []
-    for start in range(0, len(texts), batch_size):
-        batch = list(texts[start : start + batch_size])
-        output = np.asarray(model.predict(batch), dtype=np.float64)
-        if output.ndim == 2 and output.shape[1] == 1:
-            output = output[:, 0]
-        if output.shape != (len(batch),):
-            raise ValueError(f"model returned shape {output.shape} for {len(batch)} texts; expected one spam probability each")
-        parts.append(output)
-    scores = np.concatenate(parts) if parts else np.zeros(0)
-    if scores.size and (np.isnan(scores).any() or scores.min() < 0 or scores.max() > 1):
-        raise ValueError("model scores must be probabilities in [0, 1]")
-    return scores
 
 
 def baseline_scores(model: Any, raw_texts: Sequence[str]) -> np.ndarray:
@@ -252,17 +231,17 @@ def _champion_info(
     client: MlflowClient, name: str, gold: GoldSet, batch_size: int, bootstrap: GoldBootstrap
 ) -> tuple[ChampionInfo, GoldMeasurement] | None:
     """The champion scored on the gold set at its own threshold, on the candidate's resamples (paired)."""
-    version = alias_version(client, name, ALIAS_CHAMPION)
-    if version is None:
+    champion = find_champion(client, name)
+    if champion is None:
         return None
-    model_version = client.get_model_version(name, version)
+    model_version = client.get_model_version(name, champion.version)
     threshold_tag = model_version.tags.get("threshold")
     if threshold_tag is None:
-        raise ValueError(f"champion version {version} has no threshold tag")
-    model = mlflow.pyfunc.load_model(f"models:/{name}/{version}")
+        raise ValueError(f"champion version {champion.version} has no threshold tag")
+    model = mlflow.pyfunc.load_model(champion.model_uri)
     scores = spam_scores(model, gold.frame["text"].to_list(), batch_size)
     measured = bootstrap.measure(scores, float(threshold_tag), pr_auc_scopes=[ALL_SCOPE])
-    return ChampionInfo(version=version, threshold=float(threshold_tag), metrics=measured.overall), measured
+    return ChampionInfo(version=champion.version, threshold=float(threshold_tag), metrics=measured.overall), measured
 
 
 def _finite(values: dict[str, float]) -> dict[str, float]:

@@ -20,19 +20,17 @@ from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
 from pydantic import BaseModel, Field
 
+from models.registry import ALIAS_CHAMPION, alias_version, champion_version, model_version_uri
 from models.release import (
-    ALIAS_CHAMPION,
     REVIEW_OVERRIDDEN,
     REVIEW_REJECTED,
     TAG_FAILED_GATES,
     TAG_GATES_SHA256,
     VERDICT_PASS,
     Override,
-    alias_version,
     failed_gates_tag,
     gates_sha256,
     recorded_failed_gates,
-    registry_client,  # noqa: F401 - re-exported: the evaluate stage's callers open their client here
     release_of,
 )
 
@@ -200,7 +198,7 @@ def _promote(client: MlflowClient, name: str, version: str, reviewer: str, comme
     """Move champion to ``version`` and record who, why and the previous champion. Returns the previous champion."""
     model_version = _get_version(client, name, version)
     _check_promotable(model_version)
-    previous = alias_version(client, name, ALIAS_CHAMPION)
+    previous = champion_version(client, name)
     if previous == str(version):
         raise PromotionRefused(f"version {version} is already champion")
     with aliases_restored_on_error(client, name):
@@ -250,7 +248,7 @@ def override(client: MlflowClient, name: str, version: str, reviewer: str, reaso
             f"version {version} was already overridden by {tags.get('override_by')!r} at {tags.get('override_at')}"
         )
     record = Override(reviewer=reviewer, reason=reason, at=now_iso(), overridden_verdict=verdict, failed_gates=recorded_failed_gates(tags))
-    previous = alias_version(client, name, ALIAS_CHAMPION)
+    previous = champion_version(client, name)
     written: list[str] = []
     try:
         for key, value in record.tags().items():
@@ -274,7 +272,7 @@ def reject(client: MlflowClient, name: str, version: str, comment: str, reviewer
     if not comment.strip():
         raise PromotionRefused("a rejection needs a comment saying why")
     model_version = _get_version(client, name, str(version))
-    if alias_version(client, name, ALIAS_CHAMPION) == str(model_version.version):
+    if champion_version(client, name) == str(model_version.version):
         raise PromotionRefused(f"version {version} is the champion; use rollback to replace it")
     for key, value in {
         "review": REVIEW_REJECTED,
@@ -289,7 +287,7 @@ def rollback(
     client: MlflowClient, name: str, to_version: str | None = None, comment: str = "", reviewer: str | None = None
 ) -> RollbackResult:
     """Move champion back to ``to_version`` (default: the previous champion recorded on the current one)."""
-    current = alias_version(client, name, ALIAS_CHAMPION)
+    current = champion_version(client, name)
     if current is None:
         raise PromotionRefused(f"{name} has no champion to roll back")
     if to_version is None:
@@ -316,7 +314,7 @@ def rollback(
         name=name,
         from_version=current,
         to_version=str(target.version),
-        model_uri=f"models:/{name}/{target.version}",
+        model_uri=model_version_uri(name, str(target.version)),
         source=target.source,
         run_id=target.run_id,
         threshold=float(threshold) if threshold else None,

@@ -8,11 +8,12 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
+from models.registry import registry_client
 from spamloop.config import SpamloopConfig
 from spamloop.settings.evaluate import EvaluateConfig
 from tasks.evaluate.gates import OndeviceReport
 from tasks.evaluate.pipeline import EvaluationResult, evaluation_markdown, run_evaluation
-from tasks.evaluate.registry import RollbackResult, approve, registry_client, rollback
+from tasks.evaluate.registry import RollbackResult, approve, rollback
 
 
 # No retries: registration creates a model version, and a blind retry would register the candidate twice.

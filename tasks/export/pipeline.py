@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from models.normalization import NORMALIZATION_VERSION, SPEC_PATH, model_text
 from models.ngrams import NGRAM_CONTRACT, NGRAMS_FILE, NgramSpec
+from models.normalization import NORMALIZATION_VERSION, SPEC_PATH, model_text
 from models.ondevice import (
     BUNDLE_FORMAT,
     BUNDLE_FORMAT_V1,
@@ -34,9 +34,10 @@ from models.ondevice import (
     WordPieceTokenizer,
     verify_bundle,
 )
+from models.parity import FileParity, ParityReport, build_report
 from spamloop.settings.export import ExportConfig
 from tasks.export.bundle import check_version, clean_metrics, write_bundle_index, write_json
-from tasks.export.parity import FileParity, ParityReport, build_report, compare_tflite, encode_both
+from tasks.export.parity import compare_tflite, encode_both
 from tasks.export.tokenizer_contract import read_tokenizer_contract
 
 logger = logging.getLogger(__name__)

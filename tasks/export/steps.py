@@ -9,8 +9,8 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
+from models.parity import ParityReport
 from spamloop.settings.export import ExportConfig
-from tasks.export.parity import ParityReport
 from tasks.export.pipeline import ExportResult, export_bundle
 from tasks.export.tracking import log_export_to_mlflow
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from models.ondevice import BUNDLE_INDEX
-from tasks.export.parity import ParityReport
+from models.parity import ParityReport
 
 ARTIFACT_DIR = "export"
 

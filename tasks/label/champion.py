@@ -11,18 +11,10 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from models.scoring import spam_scores
 from tasks.label.pipeline import process_label
 
 SCORE_COLUMN = "spam_probability"
-
-
-@dataclass(frozen=True)
-class Champion:
-    """The registered version behind alias ``champion`` and the URI that loads it."""
-
-    name: str
-    version: str
-    model_uri: str
 
 
 @dataclass
@@ -31,16 +23,6 @@ class ScoredChunk:
 
     scores: pl.DataFrame
     process: str
-
-
-def find_champion(tracking_uri: str, registered_model: str) -> Champion | None:
-    """The champion version, or None before the first promotion."""
-    from tasks.evaluate.registry import ALIAS_CHAMPION, alias_version, registry_client
-
-    version = alias_version(registry_client(tracking_uri), registered_model, ALIAS_CHAMPION)
-    if version is None:
-        return None
-    return Champion(registered_model, version, f"models:/{registered_model}/{version}")
 
 
 def unlabelled_texts(messages: pl.DataFrame, labelled_ids: set[str]) -> pl.DataFrame:
@@ -59,8 +41,6 @@ def chunks(frame: pl.DataFrame, size: int) -> list[pl.DataFrame]:
 def score_chunk(tracking_uri: str, model_uri: str, chunk: pl.DataFrame, batch_size: int = 256) -> ScoredChunk:
     """Load the model (raw texts in, spam probabilities out) and score one chunk of ``message_id, text``."""
     import mlflow
-
-    from tasks.evaluate.pipeline import spam_scores
 
     mlflow.set_tracking_uri(tracking_uri)
     mlflow.set_registry_uri(tracking_uri)

@@ -28,17 +28,16 @@ from typing import Any
 import polars as pl
 from pydantic import SecretStr
 
-from models.privacy import scrub as scrub_pii
-
-from spamloop.settings.label import LabelConfig, LabelProviderConfig
-from tasks.label.cost import (
+from models.label_prompt import PromptItem, prompt_version, short_ids
+from models.llm_cost import (
     ProviderUsage,
     cost_usd,
     estimate_provider,
     estimate_request_input_tokens,
     estimate_request_output_tokens,
 )
-from tasks.label.prompt import PromptItem, prompt_version, short_ids
+from models.privacy import scrub as scrub_pii
+from spamloop.settings.label import LabelConfig, LabelProviderConfig
 from tasks.label.providers import BatchAnswer, Labeler, make_labeler
 from tasks.label.selection import Selection, select_for_labelling
 from tasks.label.store import FINAL_LABEL_SCHEMA, CachedVote, LabelStore, load_seed_final_labels, merge_final_labels

@@ -16,8 +16,7 @@ from typing import Any, Protocol
 
 from pydantic import SecretStr
 
-from spamloop.settings.label import LabelProviderConfig
-from tasks.label.prompt import (
+from models.label_prompt import (
     CATEGORIES,
     CODE_CATEGORIES,
     HAM_CATEGORIES,
@@ -28,6 +27,7 @@ from tasks.label.prompt import (
     answer_format,
     build_user_message,
 )
+from spamloop.settings.label import LabelProviderConfig
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +135,7 @@ _COMPACT_ITEM = re.compile(r"^(m[0-9]{6})([sh])([5-9])([a-z])$")
 
 
 def parse_compact_answer(text: str | None, expected_ids: list[str]) -> tuple[dict[str, ItemVote], list[str]]:
-    """Votes from a compact answer ``{"a": ["m482913s9g", ...]}`` (see ``tasks.label.prompt.COMPACT``).
+    """Votes from a compact answer ``{"a": ["m482913s9g", ...]}`` (see ``models.label_prompt.COMPACT``).
 
     Same rules as ``parse_answer``: bad items are dropped one by one, an id answered twice loses every copy.
     Confidence digit d means d/10; the category letter must fit the label.

@@ -22,7 +22,7 @@ from typing import Any
 
 import polars as pl
 
-from tasks.label.prompt import HAM_CATEGORIES, LABELS, SPAM_CATEGORIES
+from models.label_prompt import HAM_CATEGORIES, LABELS, SPAM_CATEGORIES
 from tasks.label.store import LabelStore
 
 VERDICT_COLUMNS = ("label", "category", "reviewer", "comment")

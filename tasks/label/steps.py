@@ -9,8 +9,9 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from pydantic import SecretStr
 
+from models.registry import Champion, find_champion, registry_client
 from spamloop.settings.label import LabelConfig
-from tasks.label.champion import Champion, ScoredChunk, find_champion, score_chunk
+from tasks.label.champion import ScoredChunk, score_chunk
 from tasks.label.pipeline import (
     LabelingPlan,
     LabelingResult,
@@ -121,7 +122,7 @@ def finish_labeling_task(config: Any, plan: LabelingPlan, outcomes: list[Provide
 
 @task(name="label-find-champion", cache_policy=NO_CACHE)
 def find_champion_task(tracking_uri: str, registered_model: str) -> Champion | None:
-    return find_champion(tracking_uri, registered_model)
+    return find_champion(registry_client(tracking_uri), registered_model)
 
 
 @task(name="label-score-champion", cache_policy=NO_CACHE, task_run_name="label-score-champion-{chunk_index}")

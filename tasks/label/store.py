@@ -33,6 +33,8 @@ from typing import Any
 
 import polars as pl
 
+from models.seed import load_seed_labels
+
 logger = logging.getLogger(__name__)
 
 STORE_FILENAME = "labels.sqlite"
@@ -403,12 +405,7 @@ class LabelStore:
 
 
 def load_seed_final_labels(seed_dir: Path | None = None) -> pl.DataFrame:
-    """Seed labels in the final-label schema, or an empty frame when the seed loader is absent."""
-    try:
-        from tasks.sample.seed import load_seed_labels
-    except ImportError:
-        logger.info("seed labels unavailable: tasks.sample.seed.load_seed_labels is not importable")
-        return pl.DataFrame(schema=FINAL_LABEL_SCHEMA)
+    """Seed labels in the final-label schema (an empty frame when the seed corpora have no rows)."""
     seed = load_seed_labels(seed_dir or DEFAULT_SEED_DIR)
     if seed is None or seed.height == 0:
         return pl.DataFrame(schema=FINAL_LABEL_SCHEMA)

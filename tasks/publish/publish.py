@@ -32,10 +32,14 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from models.ondevice import BUNDLE_INDEX, read_bundle_index, sha256_file, verify_bundle
+from models.parity import ParityReport, require_passed
 from models.release import Release, ReleaseRefused
 from spamloop.settings.export import PublishConfig
+<<<<<<< HEAD
 from tasks.export.parity import ParityReport, require_passed
 from tasks.publish.app_check import AppCheckError
+=======
+>>>>>>> structure
 from tasks.publish.stores import ObjectStore, ObjectStoreError, PreconditionFailedError, S3Store
 
 logger = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ Its "model" is a keyword classifier over the message texts it finds in the ``<me
 array of the prompt, or, with a ``Simulation`` (the loop replay), three providers that know each message's
 true label and answer around it: each with its own accuracy, errors correlated across providers, abstentions,
 failed requests and a price table. Answers follow the format the request asks for (full JSON objects or
-compact strings, ``tasks/label/prompt.py``). ``usage`` is computed from the real request and answer text
+compact strings, ``models/label_prompt.py``). ``usage`` is computed from the real request and answer text
 with the same token counter the dry run uses. Every request is recorded (path, headers, raw body) for
 assertions, and faults can be scripted per API: 429 with Retry-After, 500, slow (beyond the client timeout),
 malformed JSON, dropped ids, and an "injection echo" that answers ham for texts carrying an injection.
@@ -34,9 +34,9 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from models.label_prompt import CATEGORY_CODES, LABEL_CODES
+from models.llm_tokens import count_tokens
 from spamloop.settings.label import LabelProviderConfig
-from tasks.label.prompt import CATEGORY_CODES, LABEL_CODES
-from tasks.label.tokens import count_tokens
 
 API_KEY = "sk-test-not-a-real-key-0000"
 
@@ -317,7 +317,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _asks_compact(user: str) -> bool:
-    """The compact answer format's request (tasks/label/prompt.py::COMPACT_USER_TEMPLATE)."""
+    """The compact answer format's request (models/label_prompt.py::COMPACT_USER_TEMPLATE)."""
     return 'Answer with {"a": [' in user
 
 

@@ -14,9 +14,9 @@ from typing import Any
 
 import polars as pl
 
+from models.label_prompt import HAM_CATEGORIES, SPAM_CATEGORIES
 from models.normalization import normalize_frame
 from models.privacy import scrub as scrub_pii
-from tasks.label.prompt import HAM_CATEGORIES, SPAM_CATEGORIES
 
 BLOCK_RECALL = 0.9  # a campaign counts as blocked once the phones' recall on it reaches this
 USERS = 50_000
@@ -221,7 +221,7 @@ def krw_per_month(cost_usd: float, messages: int, krw_per_usd: float) -> float |
 
 def naive_cost_usd(providers: Sequence[Any], llm_texts_list: Sequence[str], output_per_message: int) -> float:
     """One message per request to every provider, full answers: the reference the cost levers are judged against."""
-    from tasks.label.cost import estimate_provider
+    from models.llm_cost import estimate_provider
 
     batches = [[text] for text in llm_texts_list]
     return sum(estimate_provider(p, batches, output_per_message, "full").cost_usd for p in providers)
@@ -243,7 +243,7 @@ def cascade_check(
     the simulated providers' own verdicts (deterministic per message: what they answer when asked), voted like the
     run would (routing included); their input tokens are counted on the exact prompts, in batches of K.
     """
-    from tasks.label.cost import estimate_request_input_tokens
+    from models.llm_cost import estimate_request_input_tokens
 
     reps = week_messages.filter(pl.col("is_campaign_rep") & ~pl.col("message_id").is_in(sorted(seed_ids)))
     skipped = reps.filter(~pl.col("message_id").is_in(sorted(voted_ids)) & pl.col("truth").is_not_null())

@@ -101,7 +101,7 @@ class SynthKoV2:
 
     def spam_subtypes(self) -> list[str]:
         # Gold v2 judges models on these as never seen; traffic carrying them would train on them.
-        from tasks.sample.seed import GOLD_V2_HELDOUT_SUBTYPES
+        from models.gold_rule import GOLD_V2_HELDOUT_SUBTYPES
 
         return sorted(
             name for name, subtype in self._gen.SUBTYPES.items() if subtype.label == "spam" and name not in GOLD_V2_HELDOUT_SUBTYPES
@@ -308,7 +308,7 @@ def write_seed_without(
 
     ``max_rows`` keeps only the first rows of each corpus (quick runs); None keeps them all.
     """
-    from tasks.sample.seed import SYNTHETIC_CORPORA
+    from models.seed import SYNTHETIC_CORPORA
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

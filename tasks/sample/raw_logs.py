@@ -20,8 +20,9 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from models.gold_rule import GOLD_V2_HELDOUT_SUBTYPES, gold_holdout_expr, gold_v2_expr
 from models.normalization import normalize_frame
-from tasks.sample.seed import GOLD_V2_HELDOUT_SUBTYPES, gold_holdout_expr, gold_v2_expr, load_seed_labels
+from models.seed import load_seed_labels
 from tasks.sample.synth_ko_v2 import SPAM, SPAM_SUBTYPE_NAMES, campaign_variants
 
 FIELDS = ("report_id", "received_at", "text", "user_verdict", "app_version", "locale", "synthetic")

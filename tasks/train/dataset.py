@@ -10,6 +10,8 @@ from typing import Any
 import polars as pl
 from pydantic import BaseModel, Field
 
+from models.label_prompt import PROMPT_VERSION
+from models.seed import load_seed_labels
 from tasks.train.splits import drop_gold_holdout
 
 logger = logging.getLogger(__name__)
@@ -94,18 +96,12 @@ def training_set_from_seed(seed_labels: pl.DataFrame) -> pl.DataFrame:
 
 def load_seed_frame(seed_dir: Path | None = None) -> pl.DataFrame:
     """All bundled seed labels, gold holdout included (the bench evaluates on it; training must drop it)."""
-    from tasks.sample.seed import load_seed_labels
-
     return load_seed_labels(seed_dir or DEFAULT_SEED_DIR)
 
 
 def _prompt_version_for(labels: pl.DataFrame) -> str:
     if "llm-ensemble" not in labels["label_source"].to_list():
         return "none"
-    try:
-        from tasks.label.prompt import PROMPT_VERSION
-    except ImportError:
-        return "unknown"
     return PROMPT_VERSION
 
 
@@ -115,7 +111,7 @@ def load_training_data(config: Any, seed_dir: Path | None = None) -> tuple[pl.Da
     A message in both keeps the snapshot's label (final_labels already ranks human > llm-ensemble > seed).
     Gold messages and every training row sharing a gold campaign (template key) are removed, then asserted absent.
     """
-    from tasks.evaluate.gold import assert_disjoint_from_gold, drop_gold_overlap, load_gold
+    from models.gold import assert_disjoint_from_gold, drop_gold_overlap, load_gold
     from tasks.ingest.snapshot import latest_snapshot_id, load_snapshot
 
     seed_dir = seed_dir or getattr(config, "seed_dir", None)

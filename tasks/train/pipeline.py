@@ -19,17 +19,17 @@ from mlflow.models import infer_signature
 from pydantic import BaseModel, ConfigDict, Field
 
 import models.encoder as encoder
+from models.metrics import ThresholdChoice, choose_threshold, flatten_metrics, metrics_by_lang
 from models.misclassified import misclassified_table
 from models.ngrams import NgramSpec
 from models.normalization import NORMALIZATION_VERSION, model_text
 from models.pyfunc import HF_MODEL_ARTIFACT, SpamClassifierPyfunc
 from spamloop.settings.train import TrainConfig
 from tasks.train import plots
+from tasks.train.augmentation import TrainAugmentation, row_keys
 from tasks.train.baseline import baseline_spam_proba, fit_baseline, out_of_fold_spam_proba
 from tasks.train.dataset import DatasetLineage, content_digest, load_training_data, to_training_columns
-from tasks.train.augmentation import TrainAugmentation, row_keys
 from tasks.train.encoder_training import EncoderTrainingOutcome, configure_cpu_threads, last_complete_checkpoint, train_encoder
-from tasks.train.evaluation import ThresholdChoice, choose_threshold, flatten_metrics, metrics_by_lang
 from tasks.train.splits import oversample_indices, SPLIT_DEV, SPLIT_TRAIN, assert_no_gold, assign_splits, deterministic_subsample, drop_gold_holdout
 
 logger = logging.getLogger(__name__)

@@ -6,8 +6,8 @@ import hashlib
 
 import polars as pl
 
+from models.gold_rule import is_gold_holdout
 from models.normalization import template_key
-from tasks.sample.seed import is_gold_holdout
 
 SPLIT_TRAIN = "train"
 SPLIT_DEV = "dev"

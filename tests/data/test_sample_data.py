@@ -15,7 +15,9 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
+from models.gold_rule import GOLD_V2_HELDOUT_SUBTYPES, gold_holdout_expr, gold_v2_expr, is_gold_holdout, is_gold_v2
 from models.normalization import normalize, normalize_frame
+from models.seed import SEED_LABEL_SCHEMA, load_seed_labels
 from tasks.sample.bad_logs import (
     ACCEPTED,
     DUPLICATE_REPORT,
@@ -26,15 +28,6 @@ from tasks.sample.bad_logs import (
     expected_outcomes,
 )
 from tasks.sample.build import RAW_LOG_SEED, SYNTH_ROWS, SYNTH_SPAM_RATIO, build
-from tasks.sample.seed import (
-    GOLD_V2_HELDOUT_SUBTYPES,
-    SEED_LABEL_SCHEMA,
-    gold_holdout_expr,
-    gold_v2_expr,
-    is_gold_holdout,
-    is_gold_v2,
-    load_seed_labels,
-)
 from tasks.sample.synth_ko_v2 import CATEGORIES, SUBTYPES
 from tests.conftest import REPO_ROOT
 

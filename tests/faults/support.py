@@ -26,7 +26,7 @@ TRAIN_SETTINGS: dict[str, object] = dict(
 
 def training_frame() -> pl.DataFrame:
     """TRAINING_ROWS seed rows per (lang, label), chosen by message id (deterministic)."""
-    from tasks.sample.seed import load_seed_labels
+    from models.seed import load_seed_labels
 
     seed = load_seed_labels(REPO_ROOT / "data" / "seed")
     parts = [

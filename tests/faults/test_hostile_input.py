@@ -20,12 +20,12 @@ import mlflow
 import polars as pl
 import pytest
 
+from models.label_prompt import SYSTEM_PROMPT, PromptItem, build_user_message
 from spamloop.settings.label import LabelConfig
 from spamloop.settings.storage import S3Config
 from tasks.ingest.pipeline import render_ingest_markdown, run_ingest
 from tasks.ingest.snapshot import load_snapshot, load_snapshot_reports
 from tasks.label.pipeline import run_labeling
-from tasks.label.prompt import SYSTEM_PROMPT, PromptItem, build_user_message
 from tasks.label.store import final_labels
 from tests.faults.hostile import (
     BLANK_LOOKING,

@@ -42,9 +42,9 @@ class TrainedSpamModel:
 @pytest.fixture(scope="session")
 def spam_model(tmp_path_factory) -> TrainedSpamModel:
     from models.encoder import load_classifier
+    from models.seed import load_seed_labels
     from spamloop.config import load_config
     from spamloop.settings.train import TrainConfig
-    from tasks.sample.seed import load_seed_labels
     from tasks.train.dataset import training_set_from_seed
     from tasks.train.pipeline import run_training
     from tasks.train.splits import deterministic_subsample

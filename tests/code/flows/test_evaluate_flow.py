@@ -10,9 +10,10 @@ from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
 from flows.evaluate import ApprovalRequest, approve_version, evaluate
 from flows.rollback import rollback_champion
+from models.gold import load_gold
+from models.registry import registry_client
 from spamloop.config import load_config
-from tasks.evaluate.gold import load_gold
-from tasks.evaluate.registry import current_aliases, registry_client
+from tasks.evaluate.registry import current_aliases
 from tasks.train.splits import hash_unit
 from tests.code.tasks.evaluate.spam_models import (
     GOLD_DIR,

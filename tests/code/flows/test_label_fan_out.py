@@ -31,7 +31,7 @@ COMPARED = (
 
 def register_champion(tracking_uri: str) -> None:
     """A small real TF-IDF champion (5% of the seed labels) behind alias champion."""
-    from tasks.evaluate.gold import load_gold
+    from models.gold import load_gold
 
     mlflow.set_tracking_uri(tracking_uri)
     mlflow.set_registry_uri(tracking_uri)

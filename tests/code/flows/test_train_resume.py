@@ -9,9 +9,9 @@ from mlflow.tracking import MlflowClient
 
 from flows.resume import PARITY_REPORT_FILE, existing_bundle
 from models.ondevice import BUNDLE_INDEX
+from models.parity import ParityReport
 from spamloop.config import load_config
 from spamloop.settings.train import TrainConfig
-from tasks.export.parity import ParityReport
 
 
 def _encoder_runs(config) -> list:

@@ -14,7 +14,7 @@ from models.bootstrap import (
     proportion_samples,
     stratified_resamples,
 )
-from tasks.train.evaluation import binary_metrics
+from models.metrics import binary_metrics
 
 # 14 rows: ko spam x4, ko ham x5, en spam x2, en ham x3. Scores with ties (0.7 twice across classes, 0.2 twice).
 LANGS = np.array(["ko"] * 9 + ["en"] * 5)

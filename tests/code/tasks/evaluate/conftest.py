@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import polars as pl
 import pytest
 
-from tasks.evaluate.gold import GoldSet, load_gold
+from models.gold import GoldSet, load_gold
 from tests.code.tasks.evaluate.spam_models import GOLD_DIR
 from tests.support.mlflow_server import mlflow_server  # noqa: F401  (session fixture)
 

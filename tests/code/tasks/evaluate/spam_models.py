@@ -14,11 +14,11 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
+from models.gold import GoldSet, drop_gold_overlap
+from models.metrics import choose_threshold
 from models.normalization import normalize
+from models.seed import load_seed_labels
 from spamloop.settings.evaluate import EvaluateConfig, SliceFloor
-from tasks.evaluate.gold import GoldSet, drop_gold_overlap
-from tasks.sample.seed import load_seed_labels
-from tasks.train.evaluation import choose_threshold
 from tasks.train.splits import hash_unit
 
 REPO_ROOT = Path(__file__).resolve().parents[4]

@@ -10,20 +10,19 @@ import sys
 import polars as pl
 import pytest
 
-from models.normalization import normalize, template_key
-from models.normalization import message_id as make_message_id
-from tasks.evaluate.gold import (
+from models.gold import (
     GOLD_SCHEMA,
     GoldSetIntegrityError,
     assert_disjoint_from_gold,
-    build_gold,
-    category_group,
     drop_gold_overlap,
     gold_paths,
-    is_obfuscated,
     load_gold,
 )
-from tasks.sample.seed import is_gold_holdout, load_seed_labels
+from models.gold_rule import is_gold_holdout
+from models.normalization import normalize, template_key
+from models.normalization import message_id as make_message_id
+from models.seed import load_seed_labels
+from tasks.evaluate.gold import build_gold, category_group, is_obfuscated
 from tests.conftest import REPO_ROOT
 
 SEED_DIR = REPO_ROOT / "data" / "seed"

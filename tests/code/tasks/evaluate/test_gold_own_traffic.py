@@ -9,25 +9,22 @@ import numpy as np
 import polars as pl
 import pytest
 
-from tasks.evaluate.gold import (
-    CANDIDATE_COLUMNS,
+from models.gold import (
     GOLD_SCHEMA,
     PROJECT_ROOT,
-    GoldBuildRefused,
     GoldSetIntegrityError,
     assert_disjoint_from_gold,
-    build_gold,
     drop_gold_overlap,
     gold_paths,
     load_gold,
-    select_gold_rows,
 )
+from models.seed import load_seed_labels
+from tasks.evaluate.gold import CANDIDATE_COLUMNS, GoldBuildRefused, build_gold, select_gold_rows
 from tasks.evaluate.metrics import GoldBootstrap
 from tasks.evaluate.pipeline import gold_sources_section, model_card
 from tasks.ingest.snapshot import load_snapshot
 from tasks.label.review import import_verdicts
 from tasks.label.store import LabelStore
-from tasks.sample.seed import load_seed_labels
 from tests.code.tasks.evaluate.own_traffic import id_of, own_messages, tiny_seed_dir, write_own_snapshot, write_verdicts
 
 

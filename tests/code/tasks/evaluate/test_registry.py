@@ -16,6 +16,7 @@ from mlflow.utils.validation import MAX_MODEL_REGISTRY_TAG_VALUE_LENGTH
 from typer.testing import CliRunner
 
 from models.normalization import model_text
+from models.registry import registry_client
 from models.release import gates_sha256
 from spamloop.cli_registry import registry_app
 from spamloop.config import load_config
@@ -28,7 +29,6 @@ from tasks.evaluate.registry import (
     latest_version,
     override,
     register_candidate,
-    registry_client,
     reject,
     rollback,
     show,

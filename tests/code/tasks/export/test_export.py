@@ -129,7 +129,8 @@ def test_coreml_spec(tiny_export_result):
 
 
 def test_parity_gate_fails_on_a_perturbed_reference(tiny_export_result):
-    from tasks.export.parity import ParityGateError, build_report, compare_tflite, require_passed
+    from models.parity import ParityGateError, build_report, require_passed
+    from tasks.export.parity import compare_tflite
 
     from models.normalization import model_text
     from models.reference_client import ReferenceClient

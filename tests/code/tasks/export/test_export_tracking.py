@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tasks.export.parity import FileParity, build_report
+from models.parity import FileParity, build_report
 from tasks.export.tracking import log_export_to_mlflow
 
 pytestmark = pytest.mark.slow  # MLflow SQLite migrations take ~30 s on a busy 2-core machine

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from models.label_prompt import PROMPT_VERSION, prompt_version
 from spamloop.settings.label import LabelConfig
 from tasks.label.pipeline import run_labeling
-from tasks.label.prompt import PROMPT_VERSION, prompt_version
 from tasks.label.providers import parse_compact_answer
 from tasks.label.selection import select_for_labelling
 from tasks.label.store import final_labels

@@ -7,11 +7,11 @@ import json
 import polars as pl
 import pytest
 
-from tasks.label.prompt import PROMPT_VERSION, SYSTEM_PROMPT, PromptItem, build_user_message, short_ids
+from models.label_prompt import PROMPT_VERSION, SYSTEM_PROMPT, PromptItem, build_user_message, short_ids
+from models.llm_tokens import count_tokens
 from tasks.label.providers import duplicate_ids_in, parse_answer
 from tasks.label.selection import select_for_labelling
 from tasks.label.store import FINAL_LABEL_SCHEMA, merge_final_labels
-from tasks.label.tokens import count_tokens
 from tasks.label.vote import Vote, decide
 from tests.support.llm_server import messages_frame
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from models.normalization import NORMALIZATION_VERSION
+from models.parity import FileParity, build_report
 from models.release import Release, gates_sha256
 from tasks.export.bundle import write_bundle_index, write_json
-from tasks.export.parity import FileParity, build_report
 from tasks.publish.stores import FileStore, S3Store
 
 MODEL_NAME = "spam-encoder"
@@ -131,7 +131,8 @@ def register_run(tracking_uri: str, name: str, verdict: str) -> tuple[str, str]:
     (tasks.evaluate.registry.register_candidate with the gate table); returns (run id, registry version)."""
     import mlflow
 
-    from tasks.evaluate.registry import register_candidate, registry_client
+    from models.registry import registry_client
+    from tasks.evaluate.registry import register_candidate
 
     class ConstantSpamModel(mlflow.pyfunc.PythonModel):
         def predict(self, context, model_input: list[str], params=None) -> list[float]:  # noqa: ANN001
@@ -172,7 +173,7 @@ class RacingS3Store(BarrierOnManifestRead, S3Store):
 def register_passing_version_of_run(tracking_uri: str, name: str, run_id: str) -> str:
     """A passing registry version for a bundle whose training run lives elsewhere (the tiny export's fixed run id):
     the version and the tags the evaluate stage records, without the run. Returns the version."""
-    from tasks.evaluate.registry import registry_client
+    from models.registry import registry_client
 
     client = registry_client(tracking_uri)
     client.create_registered_model(name)

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from models.ondevice import sha256_file
+from models.parity import ParityGateError
 from models.reference_client import download_from_manifest
 from spamloop.settings.export import PublishConfig
-from tasks.export.parity import ParityGateError
 from tasks.publish.publish import PublishConflictError, PublishError, read_manifest
 from tasks.publish.stores import FileStore, PreconditionFailedError, open_store
 from tests.code.tasks.publish.conftest import MODEL_NAME, RacingFileStore, publish_released, rollback_released

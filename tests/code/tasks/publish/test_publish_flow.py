@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.export.parity import ParityGateError
+from models.parity import ParityGateError
 from tasks.publish.publish import AppCheckRefused, read_manifest
 from tasks.publish.stores import FileStore
 from tests.code.tasks.publish.conftest import MODEL_NAME, real_bundle, register_run

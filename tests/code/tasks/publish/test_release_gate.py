@@ -14,9 +14,10 @@ import uuid
 
 import pytest
 
+from models.registry import registry_client
 from models.release import ReleaseRefused, gates_sha256
 from spamloop.config import load_config
-from tasks.evaluate.registry import PromotionRefused, current_aliases, registry_client
+from tasks.evaluate.registry import PromotionRefused, current_aliases
 from tasks.publish.publish import manifest_key, read_manifest
 from tasks.publish.stores import open_store
 from tests.code.tasks.publish.conftest import MODEL_NAME, gate_rows, make_bundle, register_run

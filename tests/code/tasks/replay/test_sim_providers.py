@@ -6,9 +6,9 @@ import random
 
 import pytest
 
+from models.label_prompt import prompt_version
 from spamloop.settings.label import LabelConfig
 from tasks.label.pipeline import run_labeling
-from tasks.label.prompt import prompt_version
 from tasks.label.store import LabelStore
 from tasks.replay.llm_server import LLMServer, Simulation, SimProvider, truth_key
 from tests.support.llm_server import messages_frame

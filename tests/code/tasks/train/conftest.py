@@ -14,7 +14,7 @@ FIXTURE_ROWS = {("en", "spam"): 140, ("en", "ham"): 160, ("ko", "ham"): 160, ("k
 
 @pytest.fixture(scope="session")
 def seed_labels() -> pl.DataFrame:
-    from tasks.sample.seed import load_seed_labels
+    from models.seed import load_seed_labels
 
     return load_seed_labels(SEED_DIR)
 

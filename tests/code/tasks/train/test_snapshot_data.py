@@ -6,11 +6,11 @@ import hashlib
 
 import polars as pl
 
+from models.gold import assert_disjoint_from_gold, gold_keys, load_gold
+from models.gold_rule import is_gold_holdout
 from models.normalization import NORMALIZATION_VERSION, template_key
 from tasks.ingest.snapshot import SnapshotPart, write_snapshot
 from tasks.label.store import LabelStore
-from tasks.sample.seed import is_gold_holdout
-from tasks.evaluate.gold import assert_disjoint_from_gold, gold_keys, load_gold
 from tasks.train.dataset import content_digest, load_training_data
 from tests.conftest import REPO_ROOT
 

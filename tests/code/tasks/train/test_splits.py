@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from models.gold_rule import is_gold_holdout
 from spamloop.settings.train import TrainConfig
-from tasks.sample.seed import is_gold_holdout
 from tasks.train.dataset import assemble_training_set, content_digest, training_set_from_seed
 from tasks.train.pipeline import split_frame
 from tasks.train.splits import assert_no_gold, assign_splits, drop_gold_holdout

@@ -1,4 +1,4 @@
-"""Token counts for dry-run estimates and budget reservations.
+"""LLM token counts for dry-run estimates and budget reservations (label) and simulated usage (replay).
 
 tiktoken's cl100k_base is used when its BPE file is already on disk (``TIKTOKEN_CACHE_DIR`` or
 tiktoken's default cache): tiktoken downloads it otherwise, and runs must not reach the network.

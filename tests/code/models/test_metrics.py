@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from tasks.train.evaluation import FALLBACK_THRESHOLD, binary_metrics, choose_threshold, flatten_metrics, metrics_by_lang
+from models.metrics import FALLBACK_THRESHOLD, binary_metrics, choose_threshold, flatten_metrics, metrics_by_lang
 
 
 def test_lowest_threshold_meeting_the_target():

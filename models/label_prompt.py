@@ -1,4 +1,6 @@
-"""The labelling policy prompt, the request layout and the JSON schema of an answer.
+"""The labelling policy prompt, the request layout and the JSON schema of an answer: the label wire contract.
+
+The label stage sends it, replay's simulated LLM server answers it, and training records its version.
 
 The prompt version is part of the label cache key. It carries a digest of the policy text, the
 user-turn template and the schema, so any edit to them re-labels instead of reusing stale answers.

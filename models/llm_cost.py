@@ -1,15 +1,28 @@
-"""Token and USD accounting: the ledger from the APIs' usage fields, and dry-run estimates."""
+"""Token and USD accounting of LLM label requests: the ledger from the APIs' usage fields, and dry-run estimates.
+
+The label stage keeps the ledger and estimates a run before it sends anything; replay prices the naive
+one-message-per-request reference with the same estimate.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Protocol
 
-from spamloop.settings.label import LabelProviderConfig
-from tasks.label.prompt import SYSTEM_PROMPT, PromptItem, build_user_message, short_ids
-from tasks.label.tokens import count_tokens
+from models.label_prompt import SYSTEM_PROMPT, PromptItem, build_user_message, short_ids
+from models.llm_tokens import count_tokens
 
 
-def cost_usd(provider: LabelProviderConfig, input_tokens: int, output_tokens: int) -> float:
+class PricedProvider(Protocol):
+    """What accounting reads of a provider's configuration (spamloop.settings.label.LabelProviderConfig)."""
+
+    name: str
+    model: str
+    input_price_per_mtok: float
+    output_price_per_mtok: float
+
+
+def cost_usd(provider: PricedProvider, input_tokens: int, output_tokens: int) -> float:
     return (input_tokens * provider.input_price_per_mtok + output_tokens * provider.output_price_per_mtok) / 1e6
 
 
@@ -25,7 +38,7 @@ class ProviderUsage:
     output_tokens: int = 0
     cost_usd: float = 0.0
 
-    def add(self, provider: LabelProviderConfig, input_tokens: int, output_tokens: int) -> None:
+    def add(self, provider: PricedProvider, input_tokens: int, output_tokens: int) -> None:
         self.requests += 1
         self.input_tokens += input_tokens
         self.output_tokens += output_tokens
@@ -52,7 +65,7 @@ def estimate_request_output_tokens(n_messages: int, per_message: int) -> int:
 
 
 def estimate_provider(
-    provider: LabelProviderConfig, batches: list[list[str]], output_per_message: int, answer_format: str = "full"
+    provider: PricedProvider, batches: list[list[str]], output_per_message: int, answer_format: str = "full"
 ) -> ProviderUsage:
     """What sending ``batches`` (lists of texts) to ``provider`` would cost, without sending anything."""
     usage = ProviderUsage(provider.name, provider.model)
