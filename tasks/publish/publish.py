@@ -24,8 +24,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from datetime import UTC, datetime, timedelta
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +35,7 @@ from models.ondevice import BUNDLE_INDEX, read_bundle_index, sha256_file, verify
 from models.parity import ParityReport, require_passed
 from models.release import Release, ReleaseRefused
 from spamloop.settings.export import PublishConfig
-<<<<<<< HEAD
-from tasks.export.parity import ParityReport, require_passed
 from tasks.publish.app_check import AppCheckError
-=======
->>>>>>> structure
 from tasks.publish.stores import ObjectStore, ObjectStoreError, PreconditionFailedError, S3Store
 
 logger = logging.getLogger(__name__)

@@ -12,13 +12,8 @@ from models.registry import registry_client
 from models.release import Release, ReleaseRefused, alias_release, run_release
 from spamloop.config import SpamloopConfig
 from spamloop.settings.export import PublishConfig
-<<<<<<< HEAD
-from tasks.export.parity import ParityGateError, ParityReport
 from tasks.publish.app_check import AppCheck, check_as_the_app_does
 from tasks.publish.publish import AppCheckRefused, Manifest, PublishConflictError, published_bundle_index, publish_bundle, rollback
-=======
-from tasks.publish.publish import Manifest, PublishConflictError, published_bundle_index, publish_bundle, rollback
->>>>>>> structure
 from tasks.publish.stores import S3Store, open_store
 
 
