@@ -65,7 +65,8 @@ def main() -> int:
 
     try:
         started = time.perf_counter()
-        from flows.retrain import print_summary, weekly_retrain
+        from flows.retrain import weekly_retrain
+        from flows.retrain_report import print_summary
 
         import_s = time.perf_counter() - started
         state = weekly_retrain(config=config, return_state=True)

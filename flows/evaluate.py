@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from prefect import flow
+from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from pydantic import BaseModel, Field
 
 from flows.orchestration import parameter, run_name, tag_run
+from flows.resume import finished_evaluation, record_evaluation
 from spamloop.config import CONFIG_DEFAULTS, SpamloopConfig, resolve_config
 from spamloop.settings.evaluate import EvaluateConfig
+from tasks.evaluate.first_model import BOOTSTRAP_REVIEWER, FIRST_MODEL_COMMENT, approves_first_model, as_champion
 from tasks.evaluate.gates import OndeviceReport
 from tasks.evaluate.pipeline import EvaluationResult
 from tasks.evaluate.registry import default_reviewer
 from tasks.evaluate.steps import approve_task, evaluate_candidate_task, publish_evaluation_artifact_task
+from tasks.train.pipeline import TrainingResult
 
 
 def evaluate_config_of(config: SpamloopConfig, eval_config: EvaluateConfig | None) -> EvaluateConfig:
@@ -87,3 +90,37 @@ def approve_version(
         description=f"v{request.version} approved by {request.reviewer}",
     )
     return previous
+
+
+def evaluate_training_run(
+    trained: TrainingResult, ondevice: OndeviceReport | None, config: SpamloopConfig
+) -> EvaluationResult:
+    """The weekly retrain's evaluate stage: this training run's recorded evaluation when its version still exists
+    (flows/resume.py), else the evaluate flow, recorded for a re-run."""
+    evaluated = finished_evaluation(config, trained.run_name, trained.run_id)
+    if evaluated is not None:
+        get_run_logger().info(
+            "training run %s was already evaluated as version %s: reusing it", trained.run_id, evaluated.version
+        )
+        return evaluated
+    evaluated = evaluate(
+        training_run_id=trained.run_id,
+        candidate_model_uri=trained.model_uri,
+        threshold=trained.threshold,
+        ondevice=ondevice,
+        config=config,
+        baseline_model_uri=trained.baseline_model_uri or None,
+        baseline_threshold=trained.baseline_threshold,
+    )
+    record_evaluation(config, trained.run_name, evaluated)
+    return evaluated
+
+
+def approve_first_model(evaluated: EvaluationResult, config: SpamloopConfig) -> EvaluationResult:
+    """The approve flow for the first passing model (tasks/evaluate/first_model.py); any other result as it is."""
+    if not approves_first_model(evaluated, config.evaluate.bootstrap_first_model):
+        return evaluated
+    approve_version(
+        ApprovalRequest(version=evaluated.version, comment=FIRST_MODEL_COMMENT, reviewer=BOOTSTRAP_REVIEWER), config=config
+    )
+    return as_champion(evaluated)

@@ -5,13 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from prefect import flow
+from prefect import flow, get_run_logger
 
 from flows.orchestration import parameter, run_name, tag_run
+from flows.resume import existing_bundle
+from models.ondevice import TFLITE_INT8
 from spamloop.config import CONFIG_DEFAULTS, SpamloopConfig, resolve_config
 from spamloop.settings.export import ExportConfig
+from tasks.evaluate.gates import OndeviceReport
+from tasks.export.measure import ondevice_figures
+from tasks.export.parity import gold_parity_texts
 from tasks.export.pipeline import ExportResult
 from tasks.export.steps import export_bundle_task, log_export_task
+from tasks.train.pipeline import TrainingResult
 
 
 def export_config_of(config: SpamloopConfig, export_config: ExportConfig | None) -> ExportConfig:
@@ -65,3 +71,30 @@ def export(
     if mlflow_run_id:
         log_export_task(config.resolved_tracking_uri, mlflow_run_id, result)
     return result
+
+
+def export_training_run(trained: TrainingResult, config: SpamloopConfig) -> ExportResult:
+    """The weekly retrain's export stage: the bundle of this training run, reused when it was already exported and
+    passed parity (flows/resume.py), else exported now and compared on the gold set's texts."""
+    exported = existing_bundle(config, trained.run_name, trained.run_id)
+    if exported is not None:
+        get_run_logger().info("bundle %s of this training run already exported: reusing it", exported.bundle_dir)
+        return exported
+    return export(
+        model_dir=trained.model_dir,
+        version=trained.run_name,
+        threshold=trained.threshold,
+        eval_texts=gold_parity_texts(config.evaluate.gold_version, config.evaluate.gold_dir),
+        config=config,
+        tokenizer_dir=trained.tokenizer_dir,
+        max_seq_len=trained.max_seq_len,
+        mlflow_run_id=trained.run_id,
+        metrics={f"dev_{name}": float(value) for name, value in trained.encoder_metrics.get("all", {}).items()},
+    )
+
+
+def ondevice_report(exported: ExportResult) -> OndeviceReport | None:
+    """Size, latency and parity of the file phones download (int8), for the on-device gates; None without a bundle."""
+    if exported.bundle_dir is None:
+        return None
+    return OndeviceReport(**ondevice_figures(exported.bundle_dir, TFLITE_INT8, exported.report.passed))

@@ -17,6 +17,8 @@ from models.parity import ParityReport
 from models.registry import ALIAS_CHAMPION
 from spamloop.config import CONFIG_DEFAULTS, SpamloopConfig, resolve_config
 from spamloop.settings.export import PublishConfig
+from tasks.evaluate.pipeline import EvaluationResult
+from tasks.export.pipeline import ExportResult
 from tasks.publish.champion import ChampionBundleError, find_bundle_for_run
 from tasks.publish.publish import Manifest
 from tasks.publish.steps import publish_bundle_task, release_task, rollback_task
@@ -139,3 +141,11 @@ def publish_champion(config: SpamloopConfig = CONFIG_DEFAULTS, publish_config: P
     manifest = publish_bundle_task(config, publish_config_of(config, publish_config), bundle_dir, release, None)
     _publish_artifact(f"Published champion v{release.version}", manifest)
     return manifest
+
+
+def publish_if_champion(evaluated: EvaluationResult, exported: ExportResult, config: SpamloopConfig) -> Manifest | None:
+    """The weekly retrain's publish stage: the candidate's bundle ships only when it is champion and passed parity;
+    None when nothing was published."""
+    if not evaluated.promoted or exported.bundle_dir is None:
+        return None
+    return publish(bundle_dir=exported.bundle_dir, config=config, report=exported.report)

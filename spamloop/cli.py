@@ -187,7 +187,8 @@ def retrain(
     """
     config = build_config(overrides, state_dir, ingest__source=source)
     with quiet_run(config, "retrain", verbose) as (run_log, out):
-        from flows.retrain import STATE_AWAITING_REVIEW, STATE_BLOCKED, print_summary, weekly_retrain
+        from flows.retrain import STATE_AWAITING_REVIEW, STATE_BLOCKED, weekly_retrain
+        from flows.retrain_report import print_summary
 
         state = weekly_retrain(config=config, return_state=True)
         print_summary(state.result(), out)

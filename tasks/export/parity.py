@@ -17,8 +17,15 @@ from pathlib import Path
 
 import numpy as np
 
+from models.gold import load_gold
 from models.ondevice import OUTPUT_NAME, WordPieceTokenizer, pick_seq_len, signature_name
 from models.parity import FileKind, FileParity
+
+
+def gold_parity_texts(gold_version: str, gold_dir: Path) -> list[str]:
+    """The texts a candidate's exported files are compared on: the gold set's raw texts (every language, slice and
+    evasion the gates judge)."""
+    return load_gold(gold_version, gold_dir).frame["text"].to_list()
 
 
 class TFLiteRunner:

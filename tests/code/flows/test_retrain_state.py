@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows.retrain import RetrainSummary
+from flows.retrain_report import RetrainSummary
 
 pytestmark = pytest.mark.prefect
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows.retrain import RetrainSummary, registry_version_link
+from flows.retrain_report import RetrainSummary, registry_version_link
 from tasks.evaluate.gates import GateResult
 from tasks.evaluate.pipeline import run_link
 
@@ -54,7 +54,7 @@ def test_console_gate_table_shows_interval_and_n():
 
     from rich.console import Console
 
-    from flows.retrain import print_summary
+    from flows.retrain_report import print_summary
 
     summary = RetrainSummary(
         gates=[
