@@ -132,12 +132,13 @@ class TrainConfig(SettingsSection):
         "label (in the corpus only spam is obfuscated).",
     )
     augment_ham_contact_rate: float = Field(
-        default=0.15, ge=0, le=1,
+        default=0.07, ge=0, le=1,
         description="Share of ham training rows that get one benign contact clause with a phone number each epoch "
-        "('call me at [PHONE]', '[PHONE]로 연락줘'; tasks/train/contact_clauses.py), so that a number alone never decides "
-        "the label: in the corpus [PHONE] is in 1 of 3,412 English hams and half the English spam. 0.15: test hams "
-        "with an unseen contact clause flagged 1.0 % (en) / 0.9 % (ko) against 12.9 % / 17.6 % at 0, pooled F1 and "
-        "ham FPR level (bench/cv.py, docs/experiments/2026-12-contact-clauses.md).",
+        "('call me at [PHONE]', '[PHONE]로 연락줘'; tasks/train/contact_clauses.py): in the corpus [PHONE] is in 1 of "
+        "3,412 English hams and half the English spam, so a friend's number looked like spam. 0.07: test hams with an "
+        "unseen contact clause flagged 1.3 % (en) / 1.1 % (ko) against 12.9 % / 17.6 % at 0, ranking level (bench/cv.py, "
+        "3 seeds); 0.15 cost recall on an unseen ad kind whose only cue is a booking number "
+        "(docs/experiments/2026-12-contact-clauses.md).",
     )
     augment_max_stack: int = Field(
         default=2, ge=1, le=len(OPERATOR_NAMES),
