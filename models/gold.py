@@ -8,7 +8,6 @@ manifest on every load. How a version is built (which seed rows, slice columns, 
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.normalization import message_id, normalize, template_key
+from models.ondevice import sha256_file
 
 DEFAULT_GOLD_DIR = Path("data/gold")
 # The checkout this module lives in: relative gold folders fall back to it when the working directory is elsewhere.
@@ -113,14 +113,6 @@ def gold_paths(version: str, gold_dir: Path = DEFAULT_GOLD_DIR) -> tuple[Path, P
     return gold_dir / f"gold-{version}.parquet", gold_dir / f"gold-{version}.json"
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def resolve_gold_dir(gold_dir: Path) -> Path:
     """``gold_dir`` as given if absolute or present under the working directory, else under the project root."""
     if gold_dir.is_absolute() or gold_dir.exists():
@@ -137,7 +129,7 @@ def load_gold(version: str, gold_dir: Path = DEFAULT_GOLD_DIR) -> GoldSet:
     if manifest.version != version or manifest.file != parquet_path.name:
         raise GoldSetIntegrityError(f"{manifest_path} describes {manifest.file} ({manifest.version}), not gold {version}")
     size = parquet_path.stat().st_size
-    actual = file_sha256(parquet_path)
+    actual = sha256_file(parquet_path)
     if size != manifest.size_bytes or actual != manifest.sha256:
         raise GoldSetIntegrityError(
             f"gold {version} digest mismatch: {parquet_path} has sha256 {actual[:12]}… ({size} bytes), manifest says "

@@ -39,7 +39,6 @@ from models.gold import (
     PROJECT_ROOT,
     GoldManifest,
     OwnTrafficSummary,
-    file_sha256,
     gold_keys,
     gold_paths,
     load_gold,
@@ -47,6 +46,7 @@ from models.gold import (
 )
 from models.gold_rule import GOLD_V2_HELDOUT_SUBTYPES, is_gold_holdout, is_gold_v2
 from models.normalization import NORMALIZATION_VERSION, normalize_frame, template_key, url_domains
+from models.ondevice import sha256_file
 from models.seed import load_seed_labels
 
 DEFAULT_SEED_DIR = Path("data/seed")
@@ -310,7 +310,7 @@ def _counts(frame: pl.DataFrame) -> dict[str, dict[str, int]]:
 
 
 def _seed_sources(seed_dir: Path) -> dict[str, str]:
-    return {path.name: file_sha256(path) for path in sorted(seed_dir.glob("*.tsv"))}
+    return {path.name: sha256_file(path) for path in sorted(seed_dir.glob("*.tsv"))}
 
 
 def is_bundled_gold_dir(gold_dir: Path) -> bool:
@@ -367,7 +367,7 @@ def build_gold(
     manifest = GoldManifest(
         version=version,
         file=parquet_path.name,
-        sha256=file_sha256(tmp_parquet),
+        sha256=sha256_file(tmp_parquet),
         size_bytes=tmp_parquet.stat().st_size,
         content_sha256=content_digest(gold),
         rows=gold.height,

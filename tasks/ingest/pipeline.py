@@ -32,7 +32,8 @@ from pydantic import BaseModel, Field
 
 from models.schemas import MESSAGES_SCHEMA, QUARANTINE_SCHEMA, REPORTS_SCHEMA, QuarantineReason, arrow_schema
 from spamloop.config import SpamloopConfig
-from tasks.ingest.atomic import fsync_file, remove_stale_temps, sha256_of, temp_path_for
+from models.ondevice import sha256_file
+from tasks.ingest.atomic import fsync_file, remove_stale_temps, temp_path_for
 from tasks.ingest.campaigns import CampaignIndex
 from tasks.ingest.dedupe import (
     ACCEPTED,
@@ -464,13 +465,13 @@ class IngestRun:
                     MESSAGES_SCHEMA,
                     lambda batch: batch.join(stats, on="message_id", how="left", maintain_order="left"),
                 )
-                new_message_part = SnapshotPart(path=str(target.relative_to(root)), sha256=sha256_of(temp), rows=_rows(temp))
+                new_message_part = SnapshotPart(path=str(target.relative_to(root)), sha256=sha256_file(temp), rows=_rows(temp))
             if reports_files:
                 target = paths.corpus / "reports" / f"part-{self.run_id}.parquet"
                 temp = temp_path_for(target)
                 staged.append(("reports", temp, target))
                 _copy_row_groups(reports_files, temp, REPORTS_SCHEMA)
-                new_report_part = SnapshotPart(path=str(target.relative_to(root)), sha256=sha256_of(temp), rows=_rows(temp))
+                new_report_part = SnapshotPart(path=str(target.relative_to(root)), sha256=sha256_file(temp), rows=_rows(temp))
             if quarantine_files:
                 quarantine_path = paths.quarantine / f"{self.run_id}.parquet"
                 temp = temp_path_for(quarantine_path)

@@ -20,7 +20,7 @@ from spamloop.config import load_config
 from tasks.evaluate.registry import PromotionRefused, current_aliases
 from tasks.publish.publish import manifest_key, read_manifest
 from tasks.publish.stores import open_store
-from tests.code.tasks.publish.conftest import MODEL_NAME, gate_rows, make_bundle, register_run
+from tests.code.tasks.publish.conftest import MODEL_NAME, gate_rows, real_bundle, register_run
 from tests.support.cli import run_cli
 from tests.support.mlflow_server import mlflow_server  # noqa: F401  (session fixture)
 
@@ -55,8 +55,8 @@ def stack(mlflow_server, s3_server, bucket, tmp_path, monkeypatch):
         "store": open_store(config.publish, config.s3, config.paths.root),
         "v_pass": v_pass,
         "v_fail": v_fail,
-        "bundle_pass": make_bundle(exports, "2026.12.01-pass", mlflow_run_id=run_pass),
-        "bundle_fail": make_bundle(exports, "2026.12.01-fail", mlflow_run_id=run_fail),
+        "bundle_pass": real_bundle(exports, "2026.12.01-pass", run_pass),  # real models: publish runs them as the app does
+        "bundle_fail": real_bundle(exports, "2026.12.01-fail", run_fail),
     }
 
 
