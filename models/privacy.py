@@ -123,27 +123,74 @@ def _digits(text: str) -> str:
 
 _PHONE_START = re.compile(r"\+|(?<![0-9])(?:0|82)")
 
+# Other countries' national formats, read only in a stretch where region KR found nothing: an English message gives
+# a London landline as "020 7123 4567" or a US one as "(415) 867-5309", and neither is a valid Korean number. "US"
+# reads the whole North American plan (Canada and the Caribbean too). Numbers with a "+" are read under KR already.
+NATIONAL_FORMAT_REGIONS = ("GB", "US", "AU", "IN")
+_NATIONAL_DIGITS = range(9, 13)  # a national number's digit count in these regions (trunk or "1" prefix included)
+# Not a number abroad: a date ("2026-12-06 10:30" reads as a Washington number) or an amount ("1234567890원").
+_DATE_START = re.compile(r"(?:19|20)[0-9]{2}[ ]?[-./][ ]?[01]?[0-9][ ]?[-./][ ]?[0-3]?[0-9]")
+_BUSINESS_REGISTRATION = re.compile(r"[0-9]{3}-[0-9]{2}-[0-9]{5}")  # 사업자등록번호 123-45-67890
+_UNIT_AFTER = re.compile(r"[ ]?(?:원|만|천|억|%|달러|엔|위안|KRW|krw|won|USD|usd)")
+# Part of a link or a code ("blog.naver.com/tixj824/2353225", "?sid1=3241716016"), not a number given to call.
+_GLUED = frozenset("/=?&#%_@")
+_HANGUL = re.compile("[가-힣]")
+
+
+def _abroad_candidate(stretch: re.Match[str], view: str) -> bool:
+    """A stretch that may be a national number of another country."""
+    text = stretch.group(0)
+    if len(_digits(text)) not in _NATIONAL_DIGITS or _DATE_START.match(text.lstrip("+(")):
+        return False
+    if _BUSINESS_REGISTRATION.fullmatch(text):
+        return False
+    before = view[stretch.start() - 1] if stretch.start() else " "
+    after = view[stretch.end()] if stretch.end() < len(view) else " "
+    if before.isascii() and (before.isalnum() or before in _GLUED) or after.isascii() and (after.isalpha() or after in _GLUED):
+        return False
+    if _UNIT_AFTER.match(view, stretch.end()):
+        return False
+    # In a Korean text a bare ten-digit run is a parcel, booking or order number far more often than a foreign
+    # phone number; one written in groups ("(415) 867-5309", "020 7123 4567") is still read.
+    return text.isdigit() is False or _HANGUL.search(view) is None
+
+
+def _stretch_phones(stretch: re.Match[str], view: str, region: str) -> list[Span]:
+    spans = []
+    for match in PhoneNumberMatcher(stretch.group(0), region, leniency=Leniency.VALID):
+        if phonenumbers.number_type(match.number) in _BUSINESS_TYPES:
+            continue
+        start = stretch.start() + match.start
+        national = phonenumbers.national_significant_number(match.number)
+        before = view[max(0, start - 12) : start]
+        # "운송장번호 084112009738", "tracking 4158675309": a parcel or order number. A Korean mobile number
+        # (national 1x) is never one; no such exception abroad.
+        korean_mobile = region == "KR" and national.startswith("1")
+        if not korean_mobile and _nearest(_ORDER_WORDS, before) >= 0:
+            continue
+        # "82 (0)10 ..." and "(02) ..." : take an opening parenthesis or plus that libphonenumber left out.
+        while start > stretch.start() and view[start - 1] in "+(":
+            start -= 1
+        spans.append(Span(start, stretch.start() + match.end, PHONE))
+    return spans
+
 
 def _phones(view: str) -> list[Span]:
     spans: list[Span] = []
     for stretch in _STRETCH.finditer(view):
-        # Region KR reads only numbers with a "+", a trunk 0 or the country code 82 (a speed-up: libphonenumber
-        # is most of this pass's cost, and most long digit runs are prices, dates and order numbers).
-        if len(_digits(stretch.group(0))) < 7 or not _PHONE_START.search(stretch.group(0)) or _IP.search(stretch.group(0)):
+        digits = len(_digits(stretch.group(0)))
+        if digits < 7 or _IP.search(stretch.group(0)):
             continue
         # Letters around a stretch make libphonenumber skip it ("전화010..."), so it reads the stretch alone.
-        for match in PhoneNumberMatcher(stretch.group(0), "KR", leniency=Leniency.VALID):
-            if phonenumbers.number_type(match.number) in _BUSINESS_TYPES:
-                continue
-            start = stretch.start() + match.start
-            national = phonenumbers.national_significant_number(match.number)
-            before = view[max(0, start - 12) : start]
-            if not national.startswith("1") and _nearest(_ORDER_WORDS, before) >= 0:
-                continue  # "운송장번호 084112009738": a parcel or order number (a mobile number is never one)
-            # "82 (0)10 ..." and "(02) ..." : take an opening parenthesis or plus that libphonenumber left out.
-            while start > stretch.start() and view[start - 1] in "+(":
-                start -= 1
-            spans.append(Span(start, stretch.start() + match.end, PHONE))
+        # Region KR reads only numbers with a "+", a trunk 0 or the country code 82 (a speed-up: libphonenumber
+        # is most of this pass's cost, and most long digit runs are prices, dates and order numbers).
+        found = _stretch_phones(stretch, view, "KR") if _PHONE_START.search(stretch.group(0)) else []
+        if not found and _abroad_candidate(stretch, view):
+            for region in NATIONAL_FORMAT_REGIONS:
+                found = _stretch_phones(stretch, view, region)
+                if found:
+                    break
+        spans.extend(found)
     return spans
 
 
