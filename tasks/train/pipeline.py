@@ -19,7 +19,7 @@ from mlflow.models import infer_signature
 from pydantic import BaseModel, ConfigDict, Field
 
 import models.encoder as encoder
-from models.metrics import ThresholdChoice, choose_threshold, flatten_metrics, metrics_by_lang
+from models.metrics import ThresholdChoice, flatten_metrics, metrics_by_lang, operating_threshold
 from models.misclassified import misclassified_table
 from models.ngrams import NgramSpec
 from models.normalization import NORMALIZATION_VERSION, model_text
@@ -393,6 +393,7 @@ def run_training(
                 "seed": seed,
                 "dev_fraction": train_config.dev_fraction,
                 "target_ham_fpr": train_config.target_ham_fpr,
+                "threshold_rule": train_config.threshold_rule,
                 "torch_threads": threads,
                 "n_train": train_split.height,
                 "n_train_spam": int(train_truth.sum()),
@@ -445,7 +446,9 @@ def run_training(
         encoder_scores = encoder.predict_spam_proba(
             model, tokenizer, dev_texts, train_config.max_seq_len, train_config.eval_batch_size
         )
-        encoder_choice = choose_threshold(encoder_scores, dev_truth, train_config.target_ham_fpr)
+        encoder_choice = operating_threshold(
+            encoder_scores, dev_truth, dev_split["lang"].to_list(), train_config.target_ham_fpr, train_config.threshold_rule
+        )
         encoder_metrics = metrics_by_lang(encoder_scores, dev_truth, dev_split["lang"].to_list(), encoder_choice.threshold)
 
         with mlflow.start_run(run_name=f"{run_name}-baseline", nested=True, tags={**tags, "role": "baseline", "preset": "tfidf-char-logreg"}) as baseline_run:
@@ -453,7 +456,9 @@ def run_training(
             baseline = fit_baseline(train_texts, train_truth, train_config.baseline_ngram_range, train_config.baseline_c, seed)
             baseline_fit_s = time.perf_counter() - baseline_started
             baseline_scores = baseline_spam_proba(baseline, dev_texts)
-            baseline_choice = choose_threshold(baseline_scores, dev_truth, train_config.target_ham_fpr)
+            baseline_choice = operating_threshold(
+                baseline_scores, dev_truth, dev_split["lang"].to_list(), train_config.target_ham_fpr, train_config.threshold_rule
+            )
             baseline_metrics = metrics_by_lang(
                 baseline_scores, dev_truth, dev_split["lang"].to_list(), baseline_choice.threshold
             )
