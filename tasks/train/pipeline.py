@@ -19,6 +19,7 @@ from mlflow.models import infer_signature
 from pydantic import BaseModel, ConfigDict, Field
 
 import models.encoder as encoder
+from models.candidate import Candidate
 from models.metrics import ThresholdChoice, choose_threshold, flatten_metrics, metrics_by_lang
 from models.misclassified import misclassified_table
 from models.ngrams import NgramSpec
@@ -77,6 +78,22 @@ class TrainingResult(BaseModel):
     n_train: int = Field(description="Training rows.")
     n_dev: int = Field(description="Dev rows.")
     dataset: DatasetLineage = Field(description="Where the training frame came from.")
+
+    @property
+    def candidate(self) -> Candidate:
+        """What export and evaluate read of this run: its model, threshold, baseline and headline dev metrics."""
+        return Candidate(
+            name=self.run_name,
+            run_id=self.run_id,
+            model_dir=self.model_dir,
+            tokenizer_dir=self.tokenizer_dir,
+            model_uri=self.model_uri or None,
+            threshold=self.threshold,
+            max_seq_len=self.max_seq_len,
+            baseline_model_uri=self.baseline_model_uri or None,
+            baseline_threshold=self.baseline_threshold,
+            metrics={f"dev_{name}": float(value) for name, value in self.encoder_metrics.get("all", {}).items()},
+        )
 
 
 def _git_commit() -> str:
