@@ -32,6 +32,9 @@ Two tables:
   seeds. ``contact_*_ham_fpr``: the same test hams, each with one contact clause holding a phone number ("new
   number, it's [PHONE]", "[PHONE]로 전화 부탁드립니다") drawn from ``HELDOUT_CONTACT_CLAUSES``, phrasings that training
   augmentation (``tasks/train/contact_clauses.py``) never uses: does a number alone make ham look like spam?
+  Each model has a second operating row, ``@every-language threshold``: the same scores at the threshold of
+  ``models.metrics.choose_threshold_every_language`` (dev ham FPR at the target pooled and in each language with
+  enough dev hams), against the pooled rule of ``choose_threshold``.
 
 ``--lang all`` with 3 folds takes about 9 minutes per encoder and seed on 2 cores (wide alone about 1).
 """
@@ -58,7 +61,7 @@ from sklearn.model_selection import StratifiedGroupKFold  # noqa: E402
 
 from models import encoder  # noqa: E402
 from models.gold import drop_gold_overlap, load_gold  # noqa: E402
-from models.metrics import choose_threshold  # noqa: E402
+from models.metrics import choose_threshold, choose_threshold_every_language  # noqa: E402
 from spamloop.cli import parse_overrides  # noqa: E402
 from spamloop.settings.evaluate import EvaluateConfig  # noqa: E402
 from spamloop.settings.train import TrainConfig  # noqa: E402
@@ -175,11 +178,18 @@ def ranking_figures(truth: np.ndarray, scores: np.ndarray) -> dict[str, float]:
     return figures
 
 
+EVERY_LANGUAGE = " @every-language threshold"
+
+
 def _operating_cells(
     truth: np.ndarray, flagged: np.ndarray, langs: np.ndarray, transactional: np.ndarray, real: np.ndarray, contact_flagged: np.ndarray,
 ) -> dict[str, float]:
     def f1(rows: np.ndarray) -> float:
         return float(f1_score(truth[rows], flagged[rows])) if truth[rows].any() else float("nan")
+
+    def recall(rows: np.ndarray) -> float:
+        spam = rows & truth
+        return float((flagged & spam).sum() / spam.sum()) if spam.any() else float("nan")
 
     def fpr(rows: np.ndarray) -> float:
         ham = rows & ~truth
@@ -188,7 +198,7 @@ def _operating_cells(
     everything = np.ones_like(truth)
     return {
         "f1": f1(everything), "ham_fpr": fpr(everything), "en_f1": f1(langs == "en"), "ko_f1": f1(langs == "ko"),
-        "ko_ham_fpr": fpr(langs == "ko"), "real_f1": f1(real), "real_ham_fpr": fpr(real),
+        "en_ham_fpr": fpr(langs == "en"), "ko_ham_fpr": fpr(langs == "ko"), "en_spam_recall": recall(langs == "en"), "real_f1": f1(real), "real_ham_fpr": fpr(real),
         "transactional_ham_fpr": fpr(transactional),
         "contact_en_ham_fpr": float((contact_flagged & ~truth & (langs == "en")).sum() / max(1, (~truth & (langs == "en")).sum())),
         "contact_ko_ham_fpr": float((contact_flagged & ~truth & (langs == "ko")).sum() / max(1, (~truth & (langs == "ko")).sum())),
@@ -222,7 +232,7 @@ def print_tables(
     columns = list(next(iter(operating.values())).keys()) if operating else []
     print("| model | " + " | ".join(columns) + " |")
     print("|---" * (len(columns) + 1) + "|")
-    for name in models:
+    for name in operating:  # each model, then each model at the every-language threshold
         print(f"| {name} | " + " | ".join(_spread(operating[name][cell], ".4f") for cell in columns) + " |")
 
 
@@ -247,7 +257,7 @@ def merge_runs(paths: list[Path]) -> int:
     ranking = {name: {scope: {figure: [v for run in runs for v in run["ranking"][name][scope][figure]] for figure in RANKING}
                       for scope in SCOPES} for name in models}
     operating = {name: {cell: [v for run in runs for v in run["operating"][name][cell]] for cell in first["operating"][name]}
-                 for name in models}
+                 for name in first["operating"]}
     seeds = [seed for run in runs for seed in run["args"]["seeds"]]
     print(f"merged {len(paths)} runs: seeds {seeds}; " + ", ".join(f"{key} {first['args'].get(key)}" for key in MERGE_KEYS))
     print_tables(ranking, operating, models, len(seeds), first["target_ham_fpr"], first["args"].get("split", "template"))
@@ -286,14 +296,17 @@ def main() -> int:
     ranking: dict[str, dict[str, dict[str, list[float]]]] = {
         name: {scope: {figure: [] for figure in RANKING} for scope in SCOPES} for name in args.models
     }
-    operating: dict[str, dict[str, list[float]]] = {name: {} for name in args.models}
+    # operating[row][cell] -> per seed; a row is a model at the pooled dev threshold (the model's name) or at the
+    # every-language one (EVERY_LANGUAGE appended): the same trained model, two threshold rules
+    rows_of = {name: (name, name + EVERY_LANGUAGE) for name in args.models}
+    operating: dict[str, dict[str, list[float]]] = {row: {} for name in args.models for row in rows_of[name]}
     records: list[dict[str, object]] = []
     scored: list[pl.DataFrame] = []
     started = time.perf_counter()
     for seed in args.seeds:
         per_fold: dict[str, dict[str, list[dict[str, float]]]] = {name: {scope: [] for scope in SCOPES} for name in args.models}
-        flagged = {name: np.zeros(len(texts), bool) for name in args.models}
-        contact_flagged = {name: np.zeros(len(texts), bool) for name in args.models}  # ham rows only
+        flagged = {row: np.zeros(len(texts), bool) for row in operating}
+        contact_flagged = {row: np.zeros(len(texts), bool) for row in operating}  # ham rows only
         tested = np.zeros(len(texts), bool)  # the operating point pools the folds run (all of them unless --only-folds)
         for fold, (train_rows, test_rows) in enumerate(folds):
             if args.only_folds is not None and fold not in args.only_folds:
@@ -324,8 +337,10 @@ def main() -> int:
                         test_scores = encoder.predict_spam_proba(model, tokenizer, test_texts, config.max_seq_len)
                         contact_scores = encoder.predict_spam_proba(model, tokenizer, contact_texts, config.max_seq_len)
                 threshold = choose_threshold(dev_scores, truth[dev_rows], target).threshold
-                flagged[name][test_rows] = test_scores >= threshold
-                contact_flagged[name][test_hams] = np.asarray(contact_scores) >= threshold
+                every_language = choose_threshold_every_language(dev_scores, truth[dev_rows], langs[dev_rows], target).threshold
+                for row, row_threshold in zip(rows_of[name], (threshold, every_language), strict=True):
+                    flagged[row][test_rows] = test_scores >= row_threshold
+                    contact_flagged[row][test_hams] = np.asarray(contact_scores) >= row_threshold
                 scored.append(pl.DataFrame({
                     "seed": [seed] * len(test_rows), "fold": [fold] * len(test_rows), "model": [name] * len(test_rows),
                     "message_id": frame["message_id"].gather(test_rows), "score": test_scores, "threshold": [threshold] * len(test_rows),
@@ -346,12 +361,13 @@ def main() -> int:
             for scope in SCOPES:
                 for figure in RANKING:
                     ranking[name][scope][figure].append(float(np.nanmean([item[figure] for item in per_fold[name][scope]])))
-            cells = _operating_cells(
-                truth[tested], flagged[name][tested], langs[tested], transactional[tested], real[tested], contact_flagged[name][tested]
-            )
-            for cell, value in cells.items():
-                operating[name].setdefault(cell, []).append(value)
-            records.append({"seed": seed, "model": name, "operating": cells})
+            for row in rows_of[name]:
+                cells = _operating_cells(
+                    truth[tested], flagged[row][tested], langs[tested], transactional[tested], real[tested], contact_flagged[row][tested]
+                )
+                for cell, value in cells.items():
+                    operating[row].setdefault(cell, []).append(value)
+                records.append({"seed": seed, "model": row, "operating": cells})
 
     print_tables(ranking, operating, args.models, len(args.seeds), target, args.split)
     print(f"\n{time.perf_counter() - started:.0f} s")

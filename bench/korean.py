@@ -56,7 +56,7 @@ from sklearn.model_selection import StratifiedGroupKFold  # noqa: E402
 from models import encoder, evasion  # noqa: E402
 from models.gold import drop_gold_overlap, load_gold  # noqa: E402
 from models.gold_rule import GOLD_V2_HELDOUT_SUBTYPES, gold_v2_expr, is_gold_v2  # noqa: E402
-from models.metrics import choose_threshold  # noqa: E402
+from models.metrics import choose_threshold, operating_threshold  # noqa: E402
 from models.normalization import model_text, url_domains  # noqa: E402
 from spamloop.settings.train import TrainConfig  # noqa: E402
 from tasks.evaluate.gold import CATEGORY_GROUP_BY_CATEGORY, select_gold_rows  # noqa: E402
@@ -163,7 +163,7 @@ def fit_and_score(
     """Train one model on ``fit`` (``fit_ids``: its message ids, the encoder's augmentation keys); return (scorer for
     model texts, threshold chosen on ``dev``)."""
     fit_texts, fit_truth, fit_langs = fit
-    dev_texts, dev_truth, _ = dev
+    dev_texts, dev_truth, dev_langs = dev
     if name == "baseline":
         if augment_rate:
             fit_texts, fit_truth = _augmented(fit_texts, fit_truth, augment_rate, SEED)
@@ -179,7 +179,7 @@ def fit_and_score(
         def score(texts: list[str]) -> np.ndarray:
             return encoder.predict_spam_proba(net, tokenizer, texts, config.max_seq_len)
 
-    threshold = choose_threshold(score(dev_texts), dev_truth, config.target_ham_fpr).threshold
+    threshold = operating_threshold(score(dev_texts), dev_truth, dev_langs, config.target_ham_fpr, config.threshold_rule).threshold
     return score, threshold
 
 

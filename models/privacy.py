@@ -51,9 +51,10 @@ _LATIN_CLASS = "".join(_LATIN_LOOKALIKES).replace("|", "\\|")
 _TOKEN = re.compile(f"[0-9{_LATIN_CLASS}{_HANGUL_NUMERAL_CLASS}]+")
 # Between two digits: up to three separator characters (not a letter, digit or bracket). Spaces and the separators
 # libphonenumber reads stay; anything else (emoji, _, *, ~, en dash, ...) becomes "-".
+# "ㅡ" (the vowel eu) is how many Korean keyboards write a dash (010ㅡ1234ㅡ5678); 一 and ー are its CJK twins.
 # Times (11:58) and thousands (1,234) keep their characters, and so do masked digits (386-***-925: the run of
 # separators is longer than three).
-_BETWEEN_DIGITS = re.compile(r"(?<=[0-9])(?:[^\w\[\]:,]|_){1,3}(?=[0-9])")
+_BETWEEN_DIGITS = re.compile(r"(?<=[0-9])(?:[^\w\[\]:,]|[_ㅡ一ー]){1,3}(?=[0-9])")
 _KEPT_SEPARATORS = frozenset(" -.()/+")
 _NEXT_TO_DIGITS = re.compile(r"[-. ]?[0-9]")
 
@@ -77,10 +78,19 @@ def _converts(token: str) -> bool:
     return has_digit
 
 
+# A number read out one spaced numeral at a time, "공 일 공 이 삼 사 ...": ten or more numerals that stand alone (no
+# syllable glued on either side), the first a zero as every Korean number's trunk is.
+_SPACED_NUMERALS = re.compile(
+    f"(?<![가-힣])[공영](?:[ ]{{1,2}}[-.]?[ ]?[{_HANGUL_NUMERAL_CLASS}](?![가-힣])){{9,11}}"
+)
+
+
 def canonical_view(text: str) -> str:
     """One character per input character: digits of any script and digit look-alikes (in digit-like tokens) as
     ASCII digits, odd separators between digits as ``-``."""
     chars = [_ascii_digit(ch) for ch in text]
+    for spaced in _SPACED_NUMERALS.finditer(text):
+        chars[spaced.start() : spaced.end()] = [_HANGUL_NUMERALS.get(ch, ch) for ch in spaced.group(0)]
     view = "".join(chars)
     latin_only: list[re.Match[str]] = []
     for token in _TOKEN.finditer(view):
@@ -332,7 +342,8 @@ _EMAIL = re.compile(
     # local@domain.tld (IDN too), local(at)domain.tld, local@[URL:...] (the domain was read as a link first)
     rf"{_LOCAL}{_AT_MARK}(?:{_LABEL}(?:{_DOT_MARK}{_LABEL})*{_DOT_MARK}{_TLD}|{_PLACEHOLDER_DOMAIN})"
     # "hong at naver dot com": the spelled-out "at" counts only with a spelled-out dot (English prose has " at ")
-    rf"|{_LOCAL}{_AT_WORD}{_LABEL}(?:{_DOT_MARK}{_LABEL})*{_DOT_SPELLED}{_TLD}"
+    # (the local part may spell its dots too: "hong dot gil at gmail dot com")
+    rf"|{_LOCAL}(?:{_DOT_SPELLED}{_LABEL})*{_AT_WORD}{_LABEL}(?:{_DOT_MARK}{_LABEL})*{_DOT_SPELLED}{_TLD}"
 )
 
 
@@ -382,7 +393,7 @@ def _messenger_ids(view: str) -> list[Span]:
 _DETECTORS = (_emails, _rrns, _cards, _phones, _accounts, _messenger_ids)
 
 # A text without a match of this pattern holds nothing the detectors find: 7 digits (any script) with at most
-# three other characters between neighbours, three Hangul numerals in a row, an at-sign or spelled "at", a
+# three other characters between neighbours, three Hangul numerals in a row or ten spaced ones, an at-sign or spelled "at", a
 # messenger name. A speed-up only: the polars engine hands this pass only the rows the same pattern finds
 # (Rust's \d is a superset of Python's: Unicode grows), and the pass itself returns other texts unchanged.
 # Written without look-around, so Rust's regex (polars) compiles it too.
@@ -390,6 +401,7 @@ PREFILTER = "|".join(
     [
         r"\d(?:\D{0,3}\d){6}",
         f"[{_HANGUL_NUMERAL_CLASS}]{{3}}",
+        f"[공영](?: {{1,2}}[-.]? ?[{_HANGUL_NUMERAL_CLASS}]){{9}}",
         "[@＠]|골뱅이",
         r"[\(\[\{<] ?(?i:at) ?[\)\]\}>]",
         r"[ ](?i:at)[ ][^ ]+(?:[ ]?[\(\[\{<] ?(?i:dot|점|닷)|[ ](?i:dot)[ ]|[ ]?(?:닷|점))",

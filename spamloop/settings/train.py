@@ -5,6 +5,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from models.evasion import OPERATOR_NAMES
+from models.metrics import ThresholdRule
 from spamloop.settings import SettingsSection
 
 
@@ -152,6 +153,12 @@ class TrainConfig(SettingsSection):
     )
     target_ham_fpr: float = Field(
         default=0.005, ge=0, lt=1, description="Highest ham false-positive rate on dev that the operating threshold may give."
+    )
+    threshold_rule: ThresholdRule = Field(
+        default="every_language",
+        description="How the operating threshold meets target_ham_fpr on dev: 'every_language' (pooled and in each "
+        "language with at least 1/target dev hams; the highest of those thresholds) or 'pooled' (all dev hams "
+        "together, so the language with most hams sets it). Applies to the encoder and the TF-IDF baseline alike.",
     )
     seed: int | None = Field(default=None, description="Training seed; None means SpamloopConfig.seed.")
     num_threads: int | None = Field(default=None, ge=1, description="torch CPU threads; None means os.cpu_count().")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from models.metrics import ThresholdChoice, choose_threshold, metrics_by_lang
+from models.metrics import ThresholdChoice, ThresholdRule, metrics_by_lang, operating_threshold
 
 
 @dataclass(frozen=True)
@@ -28,8 +28,9 @@ def is_spam(frame: pl.DataFrame) -> np.ndarray:
     return (frame["label"] == "spam").to_numpy()
 
 
-def score_dev(scores: np.ndarray, dev_split: pl.DataFrame, target_ham_fpr: float) -> DevScores:
-    """Choose the threshold on ``scores`` of ``dev_split`` for ``target_ham_fpr`` and measure there, by language."""
-    truth = is_spam(dev_split)
-    choice = choose_threshold(scores, truth, target_ham_fpr)
-    return DevScores(scores, choice, metrics_by_lang(scores, truth, dev_split["lang"].to_list(), choice.threshold))
+def score_dev(scores: np.ndarray, dev_split: pl.DataFrame, target_ham_fpr: float, rule: ThresholdRule) -> DevScores:
+    """Choose the threshold on ``scores`` of ``dev_split`` for ``target_ham_fpr`` by ``rule`` (models/metrics.py
+    operating_threshold) and measure there, by language."""
+    truth, langs = is_spam(dev_split), dev_split["lang"].to_list()
+    choice = operating_threshold(scores, truth, langs, target_ham_fpr, rule)
+    return DevScores(scores, choice, metrics_by_lang(scores, truth, langs, choice.threshold))

@@ -292,7 +292,10 @@ def fit_baseline_on(
         train_split["text_model"].to_list(), is_spam(train_split), train_config.baseline_ngram_range, train_config.baseline_c, seed
     )
     fit_s = time.perf_counter() - started
-    dev = score_dev(baseline_spam_proba(baseline, dev_split["text_model"].to_list()), dev_split, train_config.target_ham_fpr)
+    dev = score_dev(
+        baseline_spam_proba(baseline, dev_split["text_model"].to_list()), dev_split, train_config.target_ham_fpr,
+        train_config.threshold_rule,
+    )
     return baseline, dev, fit_s
 
 
@@ -335,7 +338,7 @@ def run_training(
         encoder_scores = encoder.predict_spam_proba(
             model, tokenizer, dev_split["text_model"].to_list(), train_config.max_seq_len, train_config.eval_batch_size
         )
-        encoder_dev = score_dev(encoder_scores, dev_split, train_config.target_ham_fpr)
+        encoder_dev = score_dev(encoder_scores, dev_split, train_config.target_ham_fpr, train_config.threshold_rule)
 
         with mlflow.start_run(run_name=f"{folder.name}-baseline", nested=True, tags=baseline_tags(tags)) as baseline_run:
             baseline, baseline_dev, baseline_fit_s = fit_baseline_on(train_split, dev_split, train_config, seed)

@@ -155,6 +155,7 @@ def log_encoder_params(
             "seed": seed,
             "dev_fraction": train_config.dev_fraction,
             "target_ham_fpr": train_config.target_ham_fpr,
+            "threshold_rule": train_config.threshold_rule,
             "torch_threads": threads,
             "n_train": train_split.height,
             "n_train_spam": int(is_spam(train_split).sum()),

@@ -7,7 +7,14 @@ import math
 import numpy as np
 import pytest
 
-from models.metrics import FALLBACK_THRESHOLD, binary_metrics, choose_threshold, flatten_metrics, metrics_by_lang
+from models.metrics import (
+    FALLBACK_THRESHOLD,
+    binary_metrics,
+    choose_threshold,
+    choose_threshold_every_language,
+    flatten_metrics,
+    metrics_by_lang,
+)
 
 
 def test_lowest_threshold_meeting_the_target():
@@ -55,6 +62,35 @@ def test_empty_classes():
     assert not no_spam.fallback and no_spam.threshold > 0.6 and math.isnan(no_spam.dev_spam_recall)
     everyone_allowed = choose_threshold([0.3, 0.6, 0.9], [False, False, True], 1.0)
     assert everyone_allowed.threshold == 0.0
+
+
+def test_every_language_threshold_holds_the_target_in_each_measurable_language():
+    rng = np.random.default_rng(1)
+    ko_ham, en_ham = rng.uniform(0, 0.3, 2_000), rng.uniform(0, 0.6, 400)  # English hams score higher
+    spam = rng.uniform(0.4, 1.0, 500)
+    scores = np.concatenate([ko_ham, en_ham, spam])
+    truth = np.concatenate([np.zeros(2_400, bool), np.ones(500, bool)])
+    langs = ["ko"] * 2_000 + ["en"] * 400 + ["ko"] * 250 + ["en"] * 250
+    pooled = choose_threshold(scores, truth, 0.005)
+    assert (en_ham >= pooled.threshold).mean() > 0.005  # the pooled rule lets the smaller language's hams through
+    every = choose_threshold_every_language(scores, truth, langs, 0.005)
+    assert (en_ham >= every.threshold).mean() <= 0.005 and (ko_ham >= every.threshold).mean() <= 0.005
+    en_alone = choose_threshold(scores[2_000:2_400], np.zeros(400, bool), 0.005)
+    assert every.threshold == max(pooled.threshold, en_alone.threshold)  # the lowest such threshold
+    assert every.dev_ham_fpr == pytest.approx((np.concatenate([ko_ham, en_ham]) >= every.threshold).mean())
+    assert every.dev_spam_recall == pytest.approx((spam >= every.threshold).mean())
+
+
+def test_every_language_threshold_ignores_languages_too_small_to_measure():
+    rng = np.random.default_rng(2)
+    ko_ham, spam = rng.uniform(0, 0.3, 1_000), rng.uniform(0.5, 1.0, 100)
+    odd_ham = np.array([0.95])  # one ham of a third language: at 0.005 it cannot allow a single false positive
+    scores = np.concatenate([ko_ham, odd_ham, spam])
+    truth = np.concatenate([np.zeros(1_001, bool), np.ones(100, bool)])
+    langs = ["ko"] * 1_000 + ["other"] + ["ko"] * 100
+    assert choose_threshold_every_language(scores, truth, langs, 0.005) == choose_threshold(scores, truth, 0.005)
+    with pytest.raises(ValueError):
+        choose_threshold_every_language(scores, truth, langs[:-1], 0.005)
 
 
 def test_metrics_at_threshold_and_by_language():
