@@ -45,6 +45,7 @@ def build_tiny_bundle(workdir: Path, overrides: list[str], steps: int, eval_coun
     """Train the default model (with ``overrides``) briefly and export it; returns the bundle folder."""
     import torch
 
+    from models.candidate import Candidate
     from models.encoder import model_inputs
     from models.normalization import model_text
     from spamloop.cli import parse_overrides
@@ -71,15 +72,10 @@ def build_tiny_bundle(workdir: Path, overrides: list[str], steps: int, eval_coun
         optimizer.zero_grad()
     model.eval()
     model.save_pretrained(str(model_dir))
-    result = export_bundle(
-        model_dir,
-        version=f"bench-{time.strftime('%Y%m%d-%H%M%S')}",
-        threshold=0.5,
-        eval_texts=[text for _, text in evaluation],
-        out_root=workdir / "bundles",
-        export_config=ExportConfig(),
-        max_seq_len=config.max_seq_len,
+    candidate = Candidate(
+        name=f"bench-{time.strftime('%Y%m%d-%H%M%S')}", model_dir=model_dir, threshold=0.5, max_seq_len=config.max_seq_len
     )
+    result = export_bundle(candidate, [text for _, text in evaluation], workdir / "bundles", ExportConfig())
     if result.bundle_dir is None:
         raise SystemExit(f"parity gate failed: {result.report.reasons}")
     return result.bundle_dir

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from flows.orchestration import parameter, run_name, tag_run
 from flows.resume import finished_evaluation, record_evaluation
+from models.candidate import Candidate
 from spamloop.config import CONFIG_DEFAULTS, SpamloopConfig, resolve_config
 from spamloop.settings.evaluate import EvaluateConfig
 from tasks.evaluate.first_model import BOOTSTRAP_REVIEWER, FIRST_MODEL_COMMENT, approves_first_model, as_champion
@@ -15,7 +16,6 @@ from tasks.evaluate.gates import OndeviceReport
 from tasks.evaluate.pipeline import EvaluationResult
 from tasks.evaluate.registry import default_reviewer
 from tasks.evaluate.steps import approve_task, evaluate_candidate_task, publish_evaluation_artifact_task
-from tasks.train.pipeline import TrainingResult
 
 
 def evaluate_config_of(config: SpamloopConfig, eval_config: EvaluateConfig | None) -> EvaluateConfig:
@@ -23,35 +23,24 @@ def evaluate_config_of(config: SpamloopConfig, eval_config: EvaluateConfig | Non
     return eval_config or config.evaluate
 
 
-@flow(name="evaluate", flow_run_name=run_name("evaluate", lambda p: str(parameter(p, "training_run_id") or "")[:8]))
+@flow(name="evaluate", flow_run_name=run_name("evaluate", lambda p: str(parameter(p, "candidate", "run_id") or "")[:8]))
 def evaluate(
-    training_run_id: str,
-    candidate_model_uri: str,
-    threshold: float | None = None,
+    candidate: Candidate,
     ondevice: OndeviceReport | None = None,
     config: SpamloopConfig = CONFIG_DEFAULTS,
     eval_config: EvaluateConfig | None = None,
-    baseline_model_uri: str | None = None,
-    baseline_threshold: float | None = None,
 ) -> EvaluationResult:
     """Judge a trained candidate on the gold set and register it; aliases move only if every gate passes.
 
     Args:
-        training_run_id: MLflow run that trained the candidate (its lineage and recorded threshold).
-        candidate_model_uri: MLflow URI of the candidate pyfunc (raw texts in, spam probabilities out).
-        threshold: Operating threshold; empty means the one the training run recorded.
+        candidate: The trained model: ``run_id`` (its training run: lineage and recorded threshold) and ``model_uri`` (its MLflow pyfunc) are needed; an empty ``threshold`` means the recorded one; ``baseline_model_uri`` adds the beat-the-baseline gates.
         ondevice: Size, latency and parity of the exported on-device file; empty leaves those gates not evaluated.
         config: The whole spamloop configuration. A field left as shown (its default) or empty takes the worker's SPAMLOOP_* environment and spamloop.yaml; a changed field sets it for this run.
         eval_config: Evaluate settings for this run only; empty means ``config.evaluate``.
-        baseline_model_uri: The TF-IDF baseline of the same training run, for the beat-the-baseline gates.
-        baseline_threshold: The baseline's own operating threshold; empty means ``threshold``.
     """
     config = resolve_config(config)
     tag_run()
-    eval_config = evaluate_config_of(config, eval_config)
-    result = evaluate_candidate_task(
-        config, eval_config, candidate_model_uri, threshold, training_run_id, ondevice, baseline_model_uri, baseline_threshold
-    )
+    result = evaluate_candidate_task(config, evaluate_config_of(config, eval_config), candidate, ondevice)
     publish_evaluation_artifact_task(result)
     return result
 
@@ -92,27 +81,17 @@ def approve_version(
     return previous
 
 
-def evaluate_training_run(
-    trained: TrainingResult, ondevice: OndeviceReport | None, config: SpamloopConfig
-) -> EvaluationResult:
-    """The weekly retrain's evaluate stage: this training run's recorded evaluation when its version still exists
+def evaluate_candidate(candidate: Candidate, ondevice: OndeviceReport | None, config: SpamloopConfig) -> EvaluationResult:
+    """The weekly retrain's evaluate stage: this candidate's recorded evaluation when its version still exists
     (flows/resume.py), else the evaluate flow, recorded for a re-run."""
-    evaluated = finished_evaluation(config, trained.run_name, trained.run_id)
+    candidate.require("evaluate", "name", "run_id")
+    name, run_id = str(candidate.name), str(candidate.run_id)
+    evaluated = finished_evaluation(config, name, run_id)
     if evaluated is not None:
-        get_run_logger().info(
-            "training run %s was already evaluated as version %s: reusing it", trained.run_id, evaluated.version
-        )
+        get_run_logger().info("training run %s was already evaluated as version %s: reusing it", run_id, evaluated.version)
         return evaluated
-    evaluated = evaluate(
-        training_run_id=trained.run_id,
-        candidate_model_uri=trained.model_uri,
-        threshold=trained.threshold,
-        ondevice=ondevice,
-        config=config,
-        baseline_model_uri=trained.baseline_model_uri or None,
-        baseline_threshold=trained.baseline_threshold,
-    )
-    record_evaluation(config, trained.run_name, evaluated)
+    evaluated = evaluate(candidate=candidate, ondevice=ondevice, config=config)
+    record_evaluation(config, name, evaluated)
     return evaluated
 
 

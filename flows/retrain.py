@@ -14,8 +14,8 @@ from prefect import flow, get_run_logger, tags
 from prefect.artifacts import create_markdown_artifact
 from prefect.states import Completed, State
 
-from flows.evaluate import approve_first_model, evaluate_training_run
-from flows.export import export_training_run, ondevice_report
+from flows.evaluate import approve_first_model, evaluate_candidate
+from flows.export import export_candidate, ondevice_report
 from flows.ingest import ingest
 from flows.label import label
 from flows.orchestration import run_log_of_deployment_run, run_name, tag_run
@@ -88,12 +88,13 @@ def _run_stages(config: SpamloopConfig) -> RetrainSummary:
     stage_started("train")
     trained = train(config=config)
     summary.add_train(trained)
+    candidate = trained.candidate  # what export and evaluate read of the training run
     stage_started("export")
-    exported = export_training_run(trained, config)
+    exported = export_candidate(candidate, config)
     ondevice = ondevice_report(exported)  # the int8 file phones download: the gates judge its size and latency
     summary.add_export(exported)
     stage_started("evaluate")
-    evaluated = evaluate_training_run(trained, ondevice, config)
+    evaluated = evaluate_candidate(candidate, ondevice, config)
     summary.add_evaluate(evaluated, config.resolved_tracking_uri, trained.run_id)
     stage_started("publish")
     evaluated = approve_first_model(evaluated, config)

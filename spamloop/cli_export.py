@@ -101,18 +101,17 @@ def export_command(
     config = build_config(overrides, state_dir)
     with quiet_run(config, "export", verbose) as (run_log, out):
         from flows.export import export
+        from models.candidate import Candidate
         from spamloop.progress import stage_finished, stage_started
-        from models.gold import load_gold
 
         stage_started("export")
+        texts = None  # the flow's default: the gold set's texts
         if eval_texts is not None:
             texts = [line for line in eval_texts.read_text(encoding="utf-8").splitlines() if line.strip()]
-        else:
-            texts = load_gold(config.evaluate.gold_version, config.evaluate.gold_dir).frame["text"].to_list()
-        result = export(
-            model_dir=model_dir, version=version, threshold=threshold, eval_texts=texts,
-            config=config, max_seq_len=max_seq_len, mlflow_run_id=mlflow_run_id,
+        candidate = Candidate(
+            name=version, model_dir=model_dir, threshold=threshold, max_seq_len=max_seq_len, run_id=mlflow_run_id
         )
+        result = export(candidate=candidate, eval_texts=texts, config=config)
         passed = result.bundle_dir is not None
         stage_finished("export", "completed" if passed else "blocked", result.report.summary())
         out.print(f"bundle: {result.bundle_dir}" if passed else f"parity gate failed; files kept in {result.rejected_dir}")

@@ -17,6 +17,7 @@ from mlflow import MlflowClient
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.bootstrap import confusion_rate_samples, percentile_interval
+from models.candidate import Candidate
 from models.gold import GoldSet, load_gold
 from models.misclassified import misclassified_table
 from models.normalization import model_text
@@ -262,19 +263,18 @@ def gate_difference_metrics(gates: list[GateResult]) -> dict[str, float]:
 def run_evaluation(
     config: SpamloopConfig,
     eval_config: EvaluateConfig,
-    candidate_model_uri: str,
-    threshold: float | None,
-    training_run_id: str,
+    candidate: Candidate,
     ondevice: OndeviceReport | None = None,
-    baseline_model_uri: str | None = None,
-    baseline_threshold: float | None = None,
 ) -> EvaluationResult:
     """Evaluate a candidate on the gold set, judge every gate, log the evaluation run and register the version.
 
-    ``threshold`` None means the training run's recorded ``threshold`` param (or metric).
+    The candidate's ``threshold`` None means the training run's recorded ``threshold`` param (or metric); its
+    baseline, when given, is judged at ``baseline_threshold`` (else the same threshold).
     Aliases: challenger moves to the candidate only if every gate passes; champion additionally needs
     ``eval_config.auto_promote`` (otherwise `spamloop registry approve`). Any failure leaves them untouched.
     """
+    candidate.require("evaluate", "run_id", "model_uri")
+    candidate_model_uri, training_run_id, threshold = str(candidate.model_uri), str(candidate.run_id), candidate.threshold
     tracking_uri = config.resolved_tracking_uri
     if tracking_uri.startswith("sqlite:///"):
         config.paths.mlflow_dir.mkdir(parents=True, exist_ok=True)
@@ -286,14 +286,14 @@ def run_evaluation(
         threshold = recorded_threshold(client, training_run_id)
 
     gold = load_gold(eval_config.gold_version, eval_config.gold_dir)
-    candidate = mlflow.pyfunc.load_model(candidate_model_uri)
-    scores = spam_scores(candidate, gold.frame["text"].to_list(), eval_config.predict_batch_size)
+    model = mlflow.pyfunc.load_model(candidate_model_uri)
+    scores = spam_scores(model, gold.frame["text"].to_list(), eval_config.predict_batch_size)
     # One set of resamples for every model: each comparison is paired on the same drawn messages.
     bootstrap = GoldBootstrap(gold.frame, eval_config.bootstrap_resamples, eval_config.bootstrap_seed, CONFIDENCE_LEVEL)
     measured = bootstrap.measure(scores, threshold)
     overall, slices, intervals = measured.overall, measured.slices, measured.intervals()
     behavioural = run_behavioural_tests(
-        lambda texts: spam_scores(candidate, texts, eval_config.predict_batch_size),
+        lambda texts: spam_scores(model, texts, eval_config.predict_batch_size),
         threshold,
         eval_config.behavioural_seed,
         n_resamples=eval_config.bootstrap_resamples,
@@ -302,9 +302,9 @@ def run_evaluation(
     champion_found = _champion_info(client, name, gold, eval_config.predict_batch_size, bootstrap)
     champion, champion_measured = champion_found if champion_found else (None, None)
     baseline_measured = None
-    if baseline_model_uri and eval_config.beat_baseline_scopes:
-        b_scores = baseline_scores(mlflow.pyfunc.load_model(baseline_model_uri), gold.frame["text"].to_list())
-        b_threshold = baseline_threshold if baseline_threshold is not None else threshold
+    if candidate.baseline_model_uri and eval_config.beat_baseline_scopes:
+        b_scores = baseline_scores(mlflow.pyfunc.load_model(candidate.baseline_model_uri), gold.frame["text"].to_list())
+        b_threshold = candidate.baseline_threshold if candidate.baseline_threshold is not None else threshold
         baseline_measured = bootstrap.measure(b_scores, b_threshold, pr_auc_scopes=[])
 
     gates = [

@@ -8,6 +8,7 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
+from models.candidate import Candidate
 from models.registry import registry_client
 from spamloop.config import SpamloopConfig
 from spamloop.settings.evaluate import EvaluateConfig
@@ -19,18 +20,9 @@ from tasks.evaluate.registry import RollbackResult, approve, rollback
 # No retries: registration creates a model version, and a blind retry would register the candidate twice.
 @task(name="evaluate-candidate", cache_policy=NO_CACHE)
 def evaluate_candidate_task(
-    config: SpamloopConfig,
-    eval_config: EvaluateConfig,
-    candidate_model_uri: str,
-    threshold: float | None,
-    training_run_id: str,
-    ondevice: OndeviceReport | None = None,
-    baseline_model_uri: str | None = None,
-    baseline_threshold: float | None = None,
+    config: SpamloopConfig, eval_config: EvaluateConfig, candidate: Candidate, ondevice: OndeviceReport | None = None
 ) -> EvaluationResult:
-    result = run_evaluation(
-        config, eval_config, candidate_model_uri, threshold, training_run_id, ondevice, baseline_model_uri, baseline_threshold
-    )
+    result = run_evaluation(config, eval_config, candidate, ondevice)
     logger = get_run_logger()
     logger.info(
         "%s v%s: verdict %s (%d gate(s) failed); challenger_set=%s promoted=%s; run %s",

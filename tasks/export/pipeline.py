@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from models.candidate import Candidate
 from models.ngrams import NGRAM_CONTRACT, NGRAMS_FILE, NgramSpec
 from models.normalization import NORMALIZATION_VERSION, SPEC_PATH, model_text
 from models.ondevice import (
@@ -67,35 +68,27 @@ def signature_lengths(seq_lengths: Sequence[int], max_seq_len: int) -> list[int]
 
 
 def export_bundle(
-    model_dir: Path,
-    version: str,
-    threshold: float,
-    eval_texts: Sequence[str],
-    out_root: Path,
-    export_config: ExportConfig | None = None,
-    tokenizer_dir: Path | None = None,
-    max_seq_len: int | None = None,
-    mlflow_run_id: str | None = None,
-    registry_version: str | None = None,
-    metrics: dict[str, Any] | None = None,
+    candidate: Candidate, eval_texts: Sequence[str], out_root: Path, export_config: ExportConfig | None = None
 ) -> ExportResult:
-    """Export ``model_dir`` (a save_pretrained classifier) as bundle ``out_root/<version>``.
+    """Export the candidate's ``model_dir`` (a save_pretrained classifier) as bundle ``out_root/<name>``.
 
     A wide & deep model becomes a format-2 bundle (graphs with n-gram inputs, ngrams.json); a deep-only one a
-    format-1 bundle. ``eval_texts`` are raw texts (normalised here). ``max_seq_len`` is the truncation length the model
-    was trained with (default: the largest configured length). Returns the parity report either way;
-    ``bundle_dir`` is None when the gate failed.
+    format-1 bundle. ``eval_texts`` are raw texts (normalised here). The candidate's ``max_seq_len`` is the truncation
+    length the model was trained with (default: the largest configured length). Returns the parity report either
+    way; ``bundle_dir`` is None when the gate failed.
     """
     started = time.perf_counter()
     config = export_config or ExportConfig()
+    candidate.require("export", "name", "model_dir", "threshold")
+    model_dir, version, threshold = Path(candidate.model_dir), str(candidate.name), float(candidate.threshold)
     check_version(version)
     if not 0.0 < threshold < 1.0:
         raise ValueError(f"threshold must be in (0, 1), got {threshold}")
-    tokenizer_dir = tokenizer_dir or model_dir
+    tokenizer_dir = candidate.tokenizer_dir or model_dir
     final_dir = out_root / version
     if final_dir.exists():
         raise BundleExistsError(f"bundle {final_dir} already exists; versions are immutable, pick a new version")
-    metric_values = clean_metrics(metrics)
+    metric_values = clean_metrics(candidate.metrics)
 
     from models.encoder import ngram_spec_of
     from tasks.export.torch_module import SpamProbabilityModule, load_model_for_export, torch_spam_probabilities
@@ -106,7 +99,7 @@ def export_bundle(
     if id2label != EXPECTED_LABELS:
         raise ValueError(f"model labels {id2label} != {EXPECTED_LABELS}")
     module = SpamProbabilityModule(model).eval()
-    max_len = max_seq_len or max(config.seq_lengths)
+    max_len = candidate.max_seq_len or max(config.seq_lengths)
     positions = module.embeddings.position_embeddings.num_embeddings
     if max_len > positions:
         raise ValueError(f"max_seq_len {max_len} > max_position_embeddings {positions}")
@@ -205,8 +198,8 @@ def export_bundle(
                 "output": "spam_probability float32 [1]",
                 "tflite": [f"seq_{length}" for length in lengths],
             },
-            "mlflow_run_id": mlflow_run_id,
-            "registry_version": registry_version,
+            "mlflow_run_id": candidate.run_id,
+            "registry_version": candidate.registry_version,
             "metrics": metric_values,
             "parity": {"passed": report.passed, "summary": report.summary()},
             "min_app_version": config.min_app_version,

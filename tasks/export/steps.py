@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
+from models.candidate import Candidate
 from models.parity import ParityReport
 from spamloop.settings.export import ExportConfig
 from tasks.export.pipeline import ExportResult, export_bundle
@@ -37,22 +36,10 @@ def parity_markdown(version: str, report: ParityReport) -> str:
 # No retries: conversion is deterministic, a retry would fail the same way (and the version folder is immutable).
 @task(name="export-bundle", cache_policy=NO_CACHE)
 def export_bundle_task(
-    model_dir: Path,
-    version: str,
-    threshold: float,
-    eval_texts: list[str],
-    out_root: Path,
-    export_config: ExportConfig,
-    tokenizer_dir: Path | None = None,
-    max_seq_len: int | None = None,
-    mlflow_run_id: str | None = None,
-    registry_version: str | None = None,
-    metrics: dict[str, Any] | None = None,
+    candidate: Candidate, eval_texts: list[str], out_root: Path, export_config: ExportConfig
 ) -> ExportResult:
-    result = export_bundle(
-        model_dir, version, threshold, eval_texts, out_root, export_config, tokenizer_dir, max_seq_len,
-        mlflow_run_id, registry_version, metrics,
-    )
+    result = export_bundle(candidate, eval_texts, out_root, export_config)
+    version = result.version
     logger = get_run_logger()
     logger.info("export %s in %.0f s: %s", version, result.seconds, result.report.summary())
     create_markdown_artifact(key="export-parity", markdown=parity_markdown(version, result.report),

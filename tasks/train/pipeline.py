@@ -1,4 +1,5 @@
-"""The train stage end to end: split, tokenizer, encoder, baseline, threshold, metrics, MLflow. No Prefect here."""
+"""The train stage end to end: split, tokenizer, encoder, baseline, thresholds, metrics; MLflow logging is
+tasks/train/tracking.py. No Prefect here."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import hashlib
 import json
 import logging
 import shutil
-import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,38 +16,34 @@ import mlflow
 import mlflow.sklearn
 import numpy as np
 import polars as pl
-from mlflow.models import infer_signature
 from pydantic import BaseModel, ConfigDict, Field
 
 import models.encoder as encoder
-from models.metrics import ThresholdChoice, flatten_metrics, metrics_by_lang, operating_threshold
-from models.misclassified import misclassified_table
+from models.candidate import Candidate
 from models.ngrams import NgramSpec
-from models.normalization import NORMALIZATION_VERSION, model_text
-from models.pyfunc import HF_MODEL_ARTIFACT, SpamClassifierPyfunc
 from spamloop.settings.train import TrainConfig
-from tasks.train import plots
 from tasks.train.augmentation import TrainAugmentation, row_keys
 from tasks.train.baseline import baseline_spam_proba, fit_baseline, out_of_fold_spam_proba
 from tasks.train.dataset import DatasetLineage, content_digest, load_training_data, to_training_columns
+from tasks.train.dev_scores import DevScores, is_spam, score_dev
 from tasks.train.encoder_training import EncoderTrainingOutcome, configure_cpu_threads, last_complete_checkpoint, train_encoder
 from tasks.train.splits import oversample_indices, SPLIT_DEV, SPLIT_TRAIN, assert_no_gold, assign_splits, deterministic_subsample, drop_gold_holdout
+from tasks.train.tracking import (
+    baseline_tags,
+    close_orphaned_runs,
+    log_baseline_run,
+    log_datasets,
+    log_encoder_model,
+    log_encoder_params,
+    log_encoder_results,
+    prepare_experiment,
+    run_tags,
+)
 
 logger = logging.getLogger(__name__)
 
-MODELS_PACKAGE_DIR = Path(encoder.__file__).resolve().parent
-# Pinned to what the model was trained with, so a serving environment rebuilds the same stack.
-PYFUNC_PIP_REQUIREMENTS = [
-    f"mlflow=={mlflow.__version__}",
-    "torch==2.13.0",
-    "transformers==5.23.0",
-    "tokenizers==0.23.3",
-    "numpy",
-    "pandas",
-]
 # Settings that change logging or speed but not the trained weights: a resumed run may differ in them.
 _SETTINGS_NOT_AFFECTING_WEIGHTS = {"log_model", "resume", "num_threads", "misclassified_examples", "eval_batch_size", "device"}
-PYFUNC_INPUT_EXAMPLE = ["[광고] 무료 슬롯 100% 당첨 bit.ly/abc", "Are we still meeting at 6?"]
 
 
 class TrainingResult(BaseModel):
@@ -78,15 +75,21 @@ class TrainingResult(BaseModel):
     n_dev: int = Field(description="Dev rows.")
     dataset: DatasetLineage = Field(description="Where the training frame came from.")
 
-
-def _git_commit() -> str:
-    try:
-        completed = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=MODELS_PACKAGE_DIR, capture_output=True, text=True, timeout=5, check=False
+    @property
+    def candidate(self) -> Candidate:
+        """What export and evaluate read of this run: its model, threshold, baseline and headline dev metrics."""
+        return Candidate(
+            name=self.run_name,
+            run_id=self.run_id,
+            model_dir=self.model_dir,
+            tokenizer_dir=self.tokenizer_dir,
+            model_uri=self.model_uri or None,
+            threshold=self.threshold,
+            max_seq_len=self.max_seq_len,
+            baseline_model_uri=self.baseline_model_uri or None,
+            baseline_threshold=self.baseline_threshold,
+            metrics={f"dev_{name}": float(value) for name, value in self.encoder_metrics.get("all", {}).items()},
         )
-    except OSError:
-        return "unknown"
-    return completed.stdout.strip() if completed.returncode == 0 and completed.stdout.strip() else "unknown"
 
 
 def run_name_for(train_config: TrainConfig, dataset_digest: str, seed: int) -> str:
@@ -99,47 +102,6 @@ def run_name_for(train_config: TrainConfig, dataset_digest: str, seed: int) -> s
     )
     model_name = Path(train_config.base_model).name if train_config.base_model else train_config.preset
     return f"{model_name}-{hashlib.sha256(payload.encode()).hexdigest()[:12]}"
-
-
-EXPERIMENT_KIND_TAG, EXPERIMENT_KIND = "mlflow.experimentKind", "custom_model_development"
-
-
-def prepare_experiment(config: Any) -> str:
-    """Point MLflow at the configured store; artifacts of a local SQLite store go under <state>/mlflow/artifacts."""
-    config.paths.mlflow_dir.mkdir(parents=True, exist_ok=True)
-    mlflow.set_tracking_uri(config.resolved_tracking_uri)
-    experiment = mlflow.get_experiment_by_name(config.mlflow_experiment)
-    if experiment is not None:
-        experiment_id = experiment.experiment_id
-    else:
-        artifact_location = None
-        if not config.mlflow_tracking_uri:
-            artifact_location = (config.paths.mlflow_dir / "artifacts").resolve().as_uri()
-        experiment_id = mlflow.create_experiment(config.mlflow_experiment, artifact_location=artifact_location)
-    if experiment is None or EXPERIMENT_KIND_TAG not in experiment.tags:
-        # MLflow 3's UI opens an experiment of unknown kind on the empty GenAI "Overview"; this one is model
-        # training, so it opens on its runs. A kind chosen in the UI afterwards is kept.
-        mlflow.MlflowClient().set_experiment_tag(experiment_id, EXPERIMENT_KIND_TAG, EXPERIMENT_KIND)
-    mlflow.set_experiment(experiment_id=experiment_id)
-    return experiment_id
-
-
-def close_orphaned_runs(experiment_id: str, run_name: str) -> list[str]:
-    """Mark RUNNING runs of this training (and their baseline children) KILLED; returns their ids.
-
-    A process killed mid-training cannot end its MLflow run. The same run name means the same data and
-    settings, so a RUNNING one found now is such an orphan (two trainings of one run name never run at once:
-    the retrain deployment's concurrency guard allows one run).
-    """
-    client = mlflow.MlflowClient()
-    orphans: list[str] = []
-    for name in (run_name, f"{run_name}-baseline"):
-        for run in client.search_runs(
-            [experiment_id], filter_string=f"tags.`mlflow.runName` = '{name}' and attributes.status = 'RUNNING'"
-        ):
-            client.set_terminated(run.info.run_id, status="KILLED")
-            orphans.append(run.info.run_id)
-    return orphans
 
 
 def split_frame(frame: pl.DataFrame, train_config: TrainConfig, seed: int) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -158,48 +120,6 @@ def split_frame(frame: pl.DataFrame, train_config: TrainConfig, seed: int) -> tu
         if labels != {"ham", "spam"}:
             raise ValueError(f"the {name} split needs both ham and spam, has {sorted(labels)} ({split.height} rows)")
     return train_split, dev_split
-
-
-def _is_spam(frame: pl.DataFrame) -> np.ndarray:
-    return (frame["label"] == "spam").to_numpy()
-
-
-def _log_datasets(train_split: pl.DataFrame, dev_split: pl.DataFrame, lineage: DatasetLineage) -> None:
-    for context, split in (("training", train_split), ("dev", dev_split)):
-        # Lineage only: text_model is PII-free, raw text never enters a training frame.
-        view = split.select("message_id", "text_model", "label", "lang", "label_source")
-        dataset = mlflow.data.from_polars(
-            view, source=lineage.name, targets="label", name=f"{lineage.name}-{context}", digest=f"{lineage.digest}-{content_digest(split)}"
-        )
-        mlflow.log_input(dataset, context=context)
-
-
-def _log_misclassified(dev_split: pl.DataFrame, scores: np.ndarray, threshold: float, limit: int, artifact_file: str) -> None:
-    if limit <= 0:
-        return
-    columns = ("message_id", "text_model", "label", "lang")
-    table = misclassified_table(dev_split, columns, _is_spam(dev_split), scores, threshold, limit)
-    mlflow.log_table(data=table.to_pandas(), artifact_file=artifact_file)
-
-
-def _log_figures(dev_split: pl.DataFrame, encoder_scores: np.ndarray, encoder_choice: ThresholdChoice, baseline_scores: np.ndarray, baseline_choice: ThresholdChoice) -> None:
-    truth = _is_spam(dev_split)
-    figures = {
-        "plots/confusion_matrix.png": plots.confusion_matrix_figure(
-            truth, {"encoder": (encoder_scores, encoder_choice.threshold), "baseline": (baseline_scores, baseline_choice.threshold)}
-        ),
-        "plots/pr_curve.png": plots.pr_curve_figure(
-            truth,
-            {"encoder": encoder_scores, "baseline": baseline_scores},
-            {"encoder": encoder_choice.threshold, "baseline": baseline_choice.threshold},
-        ),
-        "plots/threshold_vs_fpr.png": plots.threshold_fpr_figure(
-            truth, encoder_scores, encoder_choice.threshold, encoder_choice.target_ham_fpr
-        ),
-    }
-    for artifact_file, figure in figures.items():
-        mlflow.log_figure(figure, artifact_file)
-        plots.close(figure)
 
 
 def distillation_targets(train_texts: list[str], train_truth: np.ndarray, train_config: TrainConfig, seed: int) -> np.ndarray | None:
@@ -325,13 +245,68 @@ def train_augmentation(train_config: TrainConfig, seed: int) -> TrainAugmentatio
     )
 
 
+@dataclass(frozen=True)
+class RunFolder:
+    """<state>/runs/<name>/: checkpoints, the tokenizer and the trained model of one run name."""
+
+    root: Path
+    resuming: bool  # a complete checkpoint is there to continue from
+
+    @property
+    def name(self) -> str:
+        return self.root.name
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        return self.root / "checkpoints"
+
+    @property
+    def tokenizer_dir(self) -> Path:
+        return self.root / "tokenizer"
+
+    @property
+    def model_dir(self) -> Path:
+        return self.root / "model"
+
+
+def prepare_run_folder(root: Path, resume: bool) -> RunFolder:
+    """The run's folder, kept when ``resume`` finds a complete checkpoint in it, else emptied."""
+    folder = RunFolder(root, resume and last_complete_checkpoint(root / "checkpoints") is not None)
+    if not folder.resuming and root.exists():
+        shutil.rmtree(root)  # stale half-run without a checkpoint: start clean
+    root.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _columns(split: pl.DataFrame) -> tuple[list[str], np.ndarray, list[str]]:
+    """(texts, is_spam, langs) of a split, as fit_encoder takes them."""
+    return split["text_model"].to_list(), is_spam(split), split["lang"].to_list()
+
+
+def fit_baseline_on(
+    train_split: pl.DataFrame, dev_split: pl.DataFrame, train_config: TrainConfig, seed: int
+) -> tuple[Any, DevScores, float]:
+    """The TF-IDF baseline fitted on the train split and scored on dev; (model, its dev scores, fit seconds)."""
+    started = time.perf_counter()
+    baseline = fit_baseline(
+        train_split["text_model"].to_list(), is_spam(train_split), train_config.baseline_ngram_range, train_config.baseline_c, seed
+    )
+    fit_s = time.perf_counter() - started
+    dev = score_dev(
+        baseline_spam_proba(baseline, dev_split["text_model"].to_list()), dev_split, train_config.target_ham_fpr,
+        train_config.threshold_rule,
+    )
+    return baseline, dev, fit_s
+
+
 def run_training(
     config: Any,
     train_config: TrainConfig | None = None,
     training_frame: pl.DataFrame | None = None,
     lineage: DatasetLineage | None = None,
 ) -> TrainingResult:
-    """Train the encoder and the baseline on the same split, pick thresholds on dev, log everything to MLflow.
+    """Train the encoder and the baseline on the same split, pick thresholds on dev, log everything to MLflow
+    (tasks/train/tracking.py).
 
     ``training_frame`` (message_id, text_norm, text_model, label, lang[, campaign_id, label_source, is_synthetic]) defaults
     to the newest snapshot joined with final labels, or the seed labels when there is no snapshot yet.
@@ -344,215 +319,50 @@ def run_training(
         lineage = DatasetLineage(source="given", name="given", digest=content_digest(training_frame))
     train_split, dev_split = split_frame(training_frame, train_config, seed)
     threads = configure_cpu_threads(train_config.num_threads)
+    folder = prepare_run_folder(config.paths.runs / run_name_for(train_config, lineage.digest, seed), train_config.resume)
 
-    run_name = run_name_for(train_config, lineage.digest, seed)
-    run_dir = config.paths.runs / run_name
-    checkpoint_dir, tokenizer_dir, model_dir = run_dir / "checkpoints", run_dir / "tokenizer", run_dir / "model"
-    resuming = train_config.resume and last_complete_checkpoint(checkpoint_dir) is not None
-    if not resuming and run_dir.exists():
-        shutil.rmtree(run_dir)  # stale half-run without a checkpoint: start clean
-    run_dir.mkdir(parents=True, exist_ok=True)
-
-    train_texts = train_split["text_model"].to_list()
-    dev_texts = dev_split["text_model"].to_list()
-    train_truth, dev_truth = _is_spam(train_split), _is_spam(dev_split)
     experiment_id = prepare_experiment(config)
-    orphans = close_orphaned_runs(experiment_id, run_name)
-    tags = {
-        "role": "encoder",
-        "stage": "train",
-        "snapshot_id": lineage.snapshot_id or "none",
-        "dataset_source": lineage.source,
-        "dataset_digest": lineage.digest,
-        "git_commit": _git_commit(),
-        "prompt_version": lineage.prompt_version,
-        "preset": train_config.base_model or train_config.preset,
-        "normalization_version": NORMALIZATION_VERSION,
-    }
-    if orphans:
-        tags["resumed_after_runs"] = ",".join(orphans)
-    with mlflow.start_run(run_name=run_name, tags=tags) as parent_run:
-        _log_datasets(train_split, dev_split, lineage)
-        model, tokenizer = build_encoder(train_config, train_texts, tokenizer_dir, seed, resuming)
-        mlflow.log_params(
-            {
-                "preset": train_config.preset,
-                "architecture": train_config.architecture,
-                "pooling": "base_model" if train_config.base_model else train_config.pooling,
-                "base_model": train_config.base_model or "none",
-                "vocab_size": len(tokenizer),
-                "max_seq_len": train_config.max_seq_len,
-                "learning_rate": train_config.effective_learning_rate,
-                "epochs": train_config.epochs,
-                "max_steps": train_config.max_steps,
-                "batch_size": train_config.batch_size,
-                "weight_decay": train_config.weight_decay,
-                "warmup_ratio": train_config.warmup_ratio,
-                "class_weighting": train_config.class_weighting,
-                "early_stopping_patience": train_config.early_stopping_patience,
-                "seed": seed,
-                "dev_fraction": train_config.dev_fraction,
-                "target_ham_fpr": train_config.target_ham_fpr,
-                "threshold_rule": train_config.threshold_rule,
-                "torch_threads": threads,
-                "n_train": train_split.height,
-                "n_train_spam": int(train_truth.sum()),
-                "n_dev": dev_split.height,
-                "n_dev_spam": int(dev_truth.sum()),
-                **encoder.model_summary(model),
-            }
-        )
-        mlflow.log_params(
-            {
-                "max_language_oversample": train_config.max_language_oversample,
-                "n_fit_rows": len(oversample_indices(train_split["lang"].to_list(), train_config.max_language_oversample)),
-                "distill_weight": train_config.distill_weight,
-                "distill_folds": train_config.distill_folds,
-                "augment_spam_rate": train_config.augment_spam_rate,
-                "augment_ham_rate": train_config.augment_ham_rate,
-                "augment_max_stack": train_config.augment_max_stack,
-                "augment_ham_contact_rate": train_config.augment_ham_contact_rate,
-            }
-        )
-        if train_config.wide:
-            mlflow.log_params(
-                {
-                    "ngram_buckets": train_config.ngram_buckets,
-                    "ngram_dim": train_config.ngram_dim,
-                    "char_orders": ",".join(map(str, train_config.char_orders)),
-                    "jamo_orders": ",".join(map(str, train_config.jamo_orders)),
-                    "max_ngrams_per_order": train_config.max_ngrams_per_order,
-                    "wide_hidden": train_config.wide_hidden,
-                    "wide_pooling": train_config.wide_pooling,
-                    "wide_dropout": train_config.wide_dropout,
-                    "wide_learning_rate": train_config.wide_learning_rate,
-                    "ngram_contract": ngram_spec_for(train_config).contract,
-                }
-            )
+    tags = run_tags(train_config, lineage, close_orphaned_runs(experiment_id, folder.name))
+    with mlflow.start_run(run_name=folder.name, tags=tags) as parent_run:
+        log_datasets(train_split, dev_split, lineage)
+        train_texts = train_split["text_model"].to_list()
+        model, tokenizer = build_encoder(train_config, train_texts, folder.tokenizer_dir, seed, folder.resuming)
+        ngram_contract = ngram_spec_for(train_config).contract if train_config.wide else None
+        log_encoder_params(train_config, seed, threads, model, tokenizer, train_split, dev_split, ngram_contract)
         outcome = fit_encoder(
-            model,
-            tokenizer,
-            train_config,
-            seed,
-            (train_texts, train_truth, train_split["lang"].to_list()),
-            (dev_texts, dev_truth, dev_split["lang"].to_list()),
-            checkpoint_dir,
-            resume=train_config.resume,
-            train_ids=train_split["message_id"].to_list(),
+            model, tokenizer, train_config, seed, _columns(train_split), _columns(dev_split), folder.checkpoint_dir,
+            resume=train_config.resume, train_ids=train_split["message_id"].to_list(),
         )
-        model.save_pretrained(str(model_dir))
-        tokenizer.save_pretrained(str(model_dir))
-
+        model.save_pretrained(str(folder.model_dir))
+        tokenizer.save_pretrained(str(folder.model_dir))
         encoder_scores = encoder.predict_spam_proba(
-            model, tokenizer, dev_texts, train_config.max_seq_len, train_config.eval_batch_size
+            model, tokenizer, dev_split["text_model"].to_list(), train_config.max_seq_len, train_config.eval_batch_size
         )
-        encoder_choice = operating_threshold(
-            encoder_scores, dev_truth, dev_split["lang"].to_list(), train_config.target_ham_fpr, train_config.threshold_rule
-        )
-        encoder_metrics = metrics_by_lang(encoder_scores, dev_truth, dev_split["lang"].to_list(), encoder_choice.threshold)
+        encoder_dev = score_dev(encoder_scores, dev_split, train_config.target_ham_fpr, train_config.threshold_rule)
 
-        with mlflow.start_run(run_name=f"{run_name}-baseline", nested=True, tags={**tags, "role": "baseline", "preset": "tfidf-char-logreg"}) as baseline_run:
-            baseline_started = time.perf_counter()
-            baseline = fit_baseline(train_texts, train_truth, train_config.baseline_ngram_range, train_config.baseline_c, seed)
-            baseline_fit_s = time.perf_counter() - baseline_started
-            baseline_scores = baseline_spam_proba(baseline, dev_texts)
-            baseline_choice = operating_threshold(
-                baseline_scores, dev_truth, dev_split["lang"].to_list(), train_config.target_ham_fpr, train_config.threshold_rule
-            )
-            baseline_metrics = metrics_by_lang(
-                baseline_scores, dev_truth, dev_split["lang"].to_list(), baseline_choice.threshold
-            )
-            mlflow.log_params(
-                {
-                    "model": "tfidf_char_wb+logistic_regression",
-                    "ngram_range": f"{train_config.baseline_ngram_range[0]}-{train_config.baseline_ngram_range[1]}",
-                    "C": train_config.baseline_c,
-                    "class_weight": "balanced",
-                    "n_features": len(baseline.named_steps["tfidf"].vocabulary_),
-                    "n_train": train_split.height,
-                    "n_dev": dev_split.height,
-                    "seed": seed,
-                    "target_ham_fpr": train_config.target_ham_fpr,
-                }
-            )
-            mlflow.log_metrics(
-                {
-                    **flatten_metrics(baseline_metrics, "dev"),
-                    "threshold": baseline_choice.threshold,
-                    "fit_time_s": baseline_fit_s,
-                }
-            )
-            _log_misclassified(dev_split, baseline_scores, baseline_choice.threshold, train_config.misclassified_examples, "misclassified_dev.json")
-            baseline_model_uri = ""
-            if train_config.log_model:
-                baseline_info = mlflow.sklearn.log_model(
-                    baseline,
-                    name="model",
-                    signature=infer_signature(PYFUNC_INPUT_EXAMPLE, baseline.predict_proba(PYFUNC_INPUT_EXAMPLE)),
-                    input_example=PYFUNC_INPUT_EXAMPLE,
-                    metadata={"threshold": baseline_choice.threshold, "input": "text_model"},
-                    pip_requirements=[f"mlflow=={mlflow.__version__}", "scikit-learn==1.9.1"],
-                    pyfunc_predict_fn="predict_proba",
-                    # skops took 83 s for a 31k-feature TF-IDF vocabulary (cloudpickle: 0.3 s); the artifact is
-                    # our own, written and read only through our tracking store.
-                    serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_CLOUDPICKLE,
-                )
-                baseline_model_uri = baseline_info.model_uri
+        with mlflow.start_run(run_name=f"{folder.name}-baseline", nested=True, tags=baseline_tags(tags)) as baseline_run:
+            baseline, baseline_dev, baseline_fit_s = fit_baseline_on(train_split, dev_split, train_config, seed)
+            baseline_model_uri = log_baseline_run(baseline, baseline_dev, baseline_fit_s, train_config, seed, train_split, dev_split)
 
-        mlflow.log_metrics(
-            {
-                **flatten_metrics(encoder_metrics, "dev"),
-                **flatten_metrics(baseline_metrics, "baseline_dev"),
-                "threshold": encoder_choice.threshold,
-                "dev_ham_fpr_at_threshold": encoder_choice.dev_ham_fpr,
-                "train_wall_time_s": outcome.wall_time_s,
-                "train_samples_per_s": outcome.samples_per_s,
-                "global_step": float(outcome.global_step),
-            }
-        )
-        mlflow.log_param("threshold", encoder_choice.threshold)
-        _log_figures(dev_split, encoder_scores, encoder_choice, baseline_scores, baseline_choice)
-        _log_misclassified(dev_split, encoder_scores, encoder_choice.threshold, train_config.misclassified_examples, "misclassified_dev.json")
-        mlflow.log_artifacts(str(tokenizer_dir), artifact_path="tokenizer")
-
+        log_encoder_results(encoder_dev, baseline_dev, outcome, train_config, dev_split, folder.tokenizer_dir)
         model_uri = ""
         if train_config.log_model:
-            python_model = SpamClassifierPyfunc(max_seq_len=train_config.max_seq_len, batch_size=train_config.eval_batch_size)
-            example_scores = encoder.predict_spam_proba(
-                model, tokenizer, [model_text(text) for text in PYFUNC_INPUT_EXAMPLE], train_config.max_seq_len
-            )
-            model_info = mlflow.pyfunc.log_model(
-                name="model",
-                python_model=python_model,
-                artifacts={HF_MODEL_ARTIFACT: str(model_dir)},
-                code_paths=[str(MODELS_PACKAGE_DIR)],
-                signature=infer_signature(PYFUNC_INPUT_EXAMPLE, example_scores),
-                input_example=PYFUNC_INPUT_EXAMPLE,
-                pip_requirements=PYFUNC_PIP_REQUIREMENTS,
-                metadata={
-                    "threshold": encoder_choice.threshold,
-                    "target_ham_fpr": train_config.target_ham_fpr,
-                    "normalization_version": NORMALIZATION_VERSION,
-                    "max_seq_len": train_config.max_seq_len,
-                    "id2label": {str(key): value for key, value in encoder.ID2LABEL.items()},
-                },
-            )
-            model_uri = model_info.model_uri
+            model_uri = log_encoder_model(model, tokenizer, folder.model_dir, train_config, encoder_dev.threshold)
 
     return TrainingResult(
         run_id=parent_run.info.run_id,
         baseline_run_id=baseline_run.info.run_id,
-        run_name=run_name,
+        run_name=folder.name,
         model_uri=model_uri,
         baseline_model_uri=baseline_model_uri,
-        threshold=encoder_choice.threshold,
-        baseline_threshold=baseline_choice.threshold,
+        threshold=encoder_dev.threshold,
+        baseline_threshold=baseline_dev.threshold,
         target_ham_fpr=train_config.target_ham_fpr,
         max_seq_len=train_config.max_seq_len,
-        encoder_metrics=encoder_metrics,
-        baseline_metrics=baseline_metrics,
-        model_dir=model_dir,
-        tokenizer_dir=tokenizer_dir,
+        encoder_metrics=encoder_dev.metrics,
+        baseline_metrics=baseline_dev.metrics,
+        model_dir=folder.model_dir,
+        tokenizer_dir=folder.tokenizer_dir,
         train_wall_time_s=outcome.wall_time_s,
         train_samples_per_s=outcome.samples_per_s,
         train_losses=outcome.train_losses,
@@ -577,4 +387,4 @@ def score_texts(result: TrainingResult, texts_model: list[str], baseline: Any | 
     return scores
 
 
-__all__ = ["TrainingResult", "run_training", "score_texts", "split_frame", "prepare_experiment", "run_name_for"]
+__all__ = ["TrainingResult", "run_training", "score_texts", "split_frame", "run_name_for"]

@@ -157,6 +157,7 @@ def test_mlflow_down_at_run_start_fails_clearly_and_registers_nothing(config, mo
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
+    from models.candidate import Candidate
     from spamloop.settings.evaluate import EvaluateConfig
     from spamloop.settings.train import TrainConfig
     from tasks.evaluate.pipeline import run_evaluation
@@ -186,7 +187,7 @@ def test_mlflow_down_at_run_start_fails_clearly_and_registers_nothing(config, mo
     assert not (config.paths.mlflow_dir / "mlflow.db").exists(), "no silent fallback to a local store"
 
     with pytest.raises(MlflowException) as evaluation_error:
-        run_evaluation(down, EvaluateConfig(), "models:/spam-encoder/1", threshold=0.5, training_run_id="none")
+        run_evaluation(down, EvaluateConfig(), Candidate(run_id="none", model_uri="models:/spam-encoder/1", threshold=0.5))
     assert dead in str(evaluation_error.value)
     assert _registry_state(backend) == before, "no run, no version, no alias from the failed runs"
 

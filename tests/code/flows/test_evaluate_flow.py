@@ -10,6 +10,7 @@ from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
 from flows.evaluate import ApprovalRequest, approve_version, evaluate
 from flows.rollback import rollback_champion
+from models.candidate import Candidate
 from models.gold import load_gold
 from models.registry import registry_client
 from spamloop.config import load_config
@@ -46,7 +47,8 @@ def test_evaluate_approve_and_rollback_flows(prefect_harness, tmp_path):
     model_uri, run_id = log_spam_model(pipeline, threshold, config.mlflow_experiment, "train-flow-test")
 
     eval_config = gate_config(auto_promote=True)
-    first = evaluate(training_run_id=run_id, candidate_model_uri=model_uri, threshold=threshold, config=config, eval_config=eval_config)
+    candidate = Candidate(run_id=run_id, model_uri=model_uri, threshold=threshold)
+    first = evaluate(candidate=candidate, config=config, eval_config=eval_config)
     assert first.verdict == "pass" and first.promoted and first.version == "1"
     markdown = _latest_markdown("evaluation-gates")
     assert "Evaluation of spamloop-sms-spam v1: PASS" in markdown
@@ -59,7 +61,7 @@ def test_evaluate_approve_and_rollback_flows(prefect_harness, tmp_path):
     # Second candidate waits for review, then the approve flow promotes it.
     review_config = gate_config(auto_promote=False)
     # No threshold given: the one the training run recorded is used.
-    second = evaluate(training_run_id=run_id, candidate_model_uri=model_uri, config=config, eval_config=review_config)
+    second = evaluate(candidate=candidate.model_copy(update={"threshold": None}), config=config, eval_config=review_config)
     assert second.threshold == threshold
     assert second.verdict == "pass" and not second.promoted and second.challenger_set
     assert "awaiting review" in _latest_markdown("evaluation-gates")

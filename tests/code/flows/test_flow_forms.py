@@ -185,3 +185,18 @@ def test_a_null_gate_limit_still_switches_the_gate_off_and_the_cli_set_is_exact(
     monkeypatch.setenv("SPAMLOOP_TRAIN__DEVICE", "cuda")
     typed = build_config(["train.device=auto", "evaluate.max_ham_fpr=null"], tmp_path / "state")
     assert (typed.train.device, typed.evaluate.max_ham_fpr) == ("auto", None)
+
+
+@pytest.mark.parametrize("flow_name", ["export", "evaluate"])
+def test_the_candidate_hand_off_is_one_typed_form(flow_name):
+    """export and evaluate take the trained candidate as one described form; a run started from the UI sends it as
+    a plain dict, which becomes the Candidate."""
+    from models.candidate import Candidate
+
+    flow = next(f for f in all_flows() if f.name == flow_name)
+    schema = flow.parameters.model_dump_for_openapi()
+    prop = schema["properties"]["candidate"]
+    assert prop["$ref"].endswith("/Candidate") and "anyOf" not in prop
+    assert schema["required"] == ["candidate"]
+    sent = {"name": "tiny-abc", "run_id": "abc", "model_uri": "runs:/abc/model", "threshold": 0.4}
+    assert flow.validate_parameters({"candidate": sent})["candidate"] == Candidate(**sent)

@@ -15,6 +15,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.utils.validation import MAX_MODEL_REGISTRY_TAG_VALUE_LENGTH
 from typer.testing import CliRunner
 
+from models.candidate import Candidate
 from models.normalization import model_text
 from models.registry import registry_client
 from models.release import gates_sha256
@@ -56,7 +57,8 @@ def server_config(mlflow_server, tmp_path):
 
 def _evaluate(config, logged, which: str, name: str, **overrides):
     uri, run_id, threshold = logged[which]
-    return run_evaluation(config, gate_config(registered_model_name=name, **overrides), uri, threshold, run_id)
+    candidate = Candidate(run_id=run_id, model_uri=uri, threshold=threshold)
+    return run_evaluation(config, gate_config(registered_model_name=name, **overrides), candidate)
 
 
 def test_first_model_worse_blocked_better_promoted_and_rollback(server_config, logged, mlflow_server, fair_model, default_gold, tmp_path):
@@ -186,7 +188,8 @@ def test_exceptions_leave_aliases_and_versions_as_they_were(server_config, logge
 
     # A candidate that cannot even be loaded: nothing registered, nothing moved.
     with pytest.raises(Exception):  # noqa: B017 - whichever MLflow error a missing run gives
-        run_evaluation(server_config, gate_config(registered_model_name=name), "runs:/0123456789abcdef0123456789abcdef/model", 0.5, "none")
+        missing = Candidate(run_id="none", model_uri="runs:/0123456789abcdef0123456789abcdef/model", threshold=0.5)
+        run_evaluation(server_config, gate_config(registered_model_name=name), missing)
     assert current_aliases(client, name) == before
     assert latest_version(client, name) == "1"
 

@@ -169,6 +169,7 @@ def test_failing_gate_does_not_place_the_bundle_and_deep_only_models_are_format_
     from transformers import AutoTokenizer
 
     from models.encoder import build_model
+    from models.candidate import Candidate
     from models.reference_client import ReferenceClient
     from tasks.export.pipeline import export_bundle
 
@@ -178,7 +179,8 @@ def test_failing_gate_does_not_place_the_bundle_and_deep_only_models_are_format_
     tokenizer.save_pretrained(str(model_dir))
     strict = ExportConfig(seq_lengths=[32], int8=False, coreml=False, fp32_max_abs_diff=1e-12)
     texts = tiny_bundle.eval_texts()[:60]
-    result = export_bundle(model_dir, "strict-1", 0.5, texts, tmp_path / "bundles", strict, max_seq_len=32)
+    candidate = Candidate(name="strict-1", model_dir=model_dir, threshold=0.5, max_seq_len=32)
+    result = export_bundle(candidate, texts, tmp_path / "bundles", strict)
     written = result.bundle_dir or result.rejected_dir
     index = read_bundle_index(written)
     assert index["format"] == BUNDLE_FORMAT_V1 and "ngram_contract" not in index
@@ -198,15 +200,18 @@ def test_failing_gate_does_not_place_the_bundle_and_deep_only_models_are_format_
 
 
 def test_existing_version_is_refused(tiny_export_result, tiny_model_dir):
+    from models.candidate import Candidate
     from tasks.export.pipeline import BundleExistsError, export_bundle
 
+    candidate = Candidate(name=tiny_bundle.VERSION, model_dir=tiny_model_dir, threshold=0.5)
     with pytest.raises(BundleExistsError, match="immutable"):
-        export_bundle(tiny_model_dir, tiny_bundle.VERSION, 0.5, ["x"], tiny_export_result.bundle_dir.parent)
+        export_bundle(candidate, ["x"], tiny_export_result.bundle_dir.parent)
 
 
 def test_default_model_int8_fits_the_one_megabyte_budget(tmp_path):
     """The default wide & deep model (tiny preset, default vocabulary and n-gram table), exported with the default
     signatures: int8 <= 1 MB, as the weekly retrain ships it."""
+    from models.candidate import Candidate
     from spamloop.settings.train import TrainConfig
     from tasks.export.pipeline import export_bundle
     from tasks.train.dataset import load_seed_frame
@@ -219,13 +224,10 @@ def test_default_model_int8_fits_the_one_megabyte_budget(tmp_path):
     assert len(tokenizer) > 0.9 * defaults.vocab_size  # the corpus really fills the vocabulary
     model.save_pretrained(str(model_dir))
     result = export_bundle(
-        model_dir,
-        version="size-check",
-        threshold=0.5,
-        eval_texts=tiny_bundle.eval_texts()[:40],
-        out_root=tmp_path / "bundles",
-        export_config=ExportConfig(coreml=False),
-        max_seq_len=defaults.max_seq_len,
+        Candidate(name="size-check", model_dir=model_dir, threshold=0.5, max_seq_len=defaults.max_seq_len),
+        tiny_bundle.eval_texts()[:40],
+        tmp_path / "bundles",
+        ExportConfig(coreml=False),
     )
     assert result.bundle_dir is not None, result.report.reasons
     assert read_bundle_index(result.bundle_dir)["format"] == BUNDLE_FORMAT

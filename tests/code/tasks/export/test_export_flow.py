@@ -13,16 +13,14 @@ pytestmark = [pytest.mark.prefect, pytest.mark.slow]
 
 def test_export_flow_places_a_verified_bundle(prefect_harness, config, tiny_model_dir):
     from flows.export import export
+    from models.candidate import Candidate
 
+    candidate = Candidate(name="flow-1", model_dir=tiny_model_dir, threshold=0.5, max_seq_len=32, metrics={"dev_f1": 0.5})
     result = export(
-        model_dir=tiny_model_dir,
-        version="flow-1",
-        threshold=0.5,
+        candidate=candidate,
         eval_texts=tiny_bundle.eval_texts()[:80],
         config=config,
         export_config=ExportConfig(seq_lengths=[32], int8=False, coreml=False),
-        max_seq_len=32,
-        metrics={"dev_f1": 0.5},
     )
     assert result.report.passed, result.report.reasons
     assert result.bundle_dir == config.paths.root / "exports" / "flow-1"

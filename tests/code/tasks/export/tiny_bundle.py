@@ -122,18 +122,17 @@ def tiny_model_dir() -> Path:
 @cache
 def tiny_export():
     """ExportResult of the tiny model (fp32 + int8 TFLite, Core ML), built once."""
+    from models.candidate import Candidate
     from spamloop.settings.export import ExportConfig
     from tasks.export.pipeline import export_bundle
 
-    return export_bundle(
-        tiny_model_dir(),
-        version=VERSION,
+    candidate = Candidate(
+        name=VERSION,
+        model_dir=tiny_model_dir(),
         threshold=THRESHOLD,
-        eval_texts=eval_texts(),
-        out_root=_workdir() / "bundles",
-        export_config=ExportConfig(seq_lengths=SEQ_LENGTHS),
         max_seq_len=MAX_SEQ_LEN,
-        mlflow_run_id="0123456789abcdef",
+        run_id="0123456789abcdef",
         registry_version="7",
         metrics={"dev_f1": 0.91, "dev_ham_fpr": 0.004},
     )
+    return export_bundle(candidate, eval_texts(), _workdir() / "bundles", ExportConfig(seq_lengths=SEQ_LENGTHS))

@@ -70,7 +70,7 @@ def test_the_experiment_opens_on_its_training_runs_not_the_genai_overview(config
     """MLflow 3's UI picks the experiment's page from tag mlflow.experimentKind; a kind set by hand is kept."""
     from mlflow import MlflowClient
 
-    from tasks.train.pipeline import prepare_experiment
+    from tasks.train.tracking import prepare_experiment
 
     experiment_id = prepare_experiment(config)
     client = MlflowClient(tracking_uri=config.resolved_tracking_uri)

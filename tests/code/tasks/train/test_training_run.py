@@ -63,6 +63,18 @@ def test_saved_result_with_an_undefined_metric_loads_back(trained):
     assert loaded.encoder_metrics["all"] == result.encoder_metrics["all"]
 
 
+def test_the_candidate_carries_what_export_and_evaluate_read(trained):
+    _, result = trained
+    candidate = result.candidate
+    assert (candidate.name, candidate.run_id, candidate.model_uri) == (result.run_name, result.run_id, result.model_uri)
+    assert (candidate.model_dir, candidate.tokenizer_dir) == (result.model_dir, result.tokenizer_dir)
+    assert (candidate.threshold, candidate.max_seq_len) == (result.threshold, result.max_seq_len)
+    assert (candidate.baseline_model_uri, candidate.baseline_threshold) == (result.baseline_model_uri, result.baseline_threshold)
+    assert candidate.metrics["dev_spam_f1"] == result.encoder_metrics["all"]["spam_f1"]
+    candidate.require("export", "name", "model_dir", "threshold")
+    candidate.require("evaluate", "run_id", "model_uri")
+
+
 def test_pyfunc_round_trip_matches_in_process_scores(trained):
     config, result = trained
     mlflow.set_tracking_uri(config.resolved_tracking_uri)
