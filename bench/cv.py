@@ -62,7 +62,7 @@ from sklearn.model_selection import StratifiedGroupKFold  # noqa: E402
 from models import encoder  # noqa: E402
 from models.gold import drop_gold_overlap, load_gold  # noqa: E402
 from models.metrics import choose_threshold, choose_threshold_every_language  # noqa: E402
-from spamloop.cli import parse_overrides  # noqa: E402
+from spamloop.overrides import parse_overrides  # noqa: E402
 from spamloop.settings.evaluate import EvaluateConfig  # noqa: E402
 from spamloop.settings.train import TrainConfig  # noqa: E402
 from tasks.evaluate.gold import CATEGORY_GROUP_BY_CATEGORY  # noqa: E402

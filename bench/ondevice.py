@@ -48,7 +48,7 @@ def build_tiny_bundle(workdir: Path, overrides: list[str], steps: int, eval_coun
     from models.candidate import Candidate
     from models.encoder import model_inputs
     from models.normalization import model_text
-    from spamloop.cli import parse_overrides
+    from spamloop.overrides import parse_overrides
     from spamloop.settings.export import ExportConfig
     from spamloop.settings.train import TrainConfig
     from tasks.export.pipeline import export_bundle

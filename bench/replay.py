@@ -66,7 +66,7 @@ def main() -> int:
     from rich.console import Console
 
     from flows.replay import ReplayOptions, run_replay, save_json
-    from spamloop.cli import parse_overrides
+    from spamloop.overrides import parse_overrides
     from tasks.replay.report import markdown, print_table
 
     console = Console(width=max(Console().width, 200))

@@ -54,7 +54,7 @@ def main() -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from spamloop.cli import build_config
+    from spamloop.cli.common import build_config
 
     overrides = list(args.overrides)
     if args.threads:

@@ -22,7 +22,8 @@ from typing import Any
 import polars as pl
 from pydantic import BaseModel, Field
 
-from spamloop.config import SpamloopConfig
+from spamloop.config import SpamloopConfig, load_config
+from spamloop.overrides import deep_merge
 from tasks.replay import metrics as m
 from tasks.replay.llm_server import LLMServer, Simulation, default_sim_providers
 from tasks.replay.weeks import GENERATOR, HELDOUT_FILE, plan_drift, read_truth, week_folders, write_seed_without, write_weeks
@@ -135,8 +136,6 @@ class ReplayReport(BaseModel):
 
 def build_replay_config(options: ReplayOptions, state_dir: Path, server: LLMServer, seed_dir: Path | None) -> SpamloopConfig:
     """The weekly retrain's config for the replay: simulated providers, the levers, quick training, no Core ML."""
-    from spamloop.cli import _deep_merge, load_config
-
     label: dict[str, Any] = {
         "providers": [p.model_dump(mode="python") for p in server.provider_configs(timeout_s=30.0, max_concurrency=4)],
         "answer_format": options.answer_format,
@@ -163,7 +162,7 @@ def build_replay_config(options: ReplayOptions, state_dir: Path, server: LLMServ
         # The reviewer who approves every candidate that passed all gates: the gates still decide.
         "evaluate": {"auto_promote": True, "gold_dir": str(REPO_ROOT / "data" / "gold")},
     }
-    merged = _deep_merge(load_config().model_dump(mode="python"), _deep_merge(values, options.overrides))
+    merged = deep_merge(load_config().model_dump(mode="python"), deep_merge(values, options.overrides))
     merged["state_dir"], merged["seed_dir"] = state_dir, seed_dir
     return SpamloopConfig.model_validate(merged)
 

@@ -10,4 +10,4 @@ if [ ! -x "$VENV/bin/python" ]; then
   echo "stack: $VENV/bin/python not found; run scripts/setup.sh (or make setup) first" >&2
   exit 1
 fi
-exec "$VENV/bin/python" -m spamloop.stack "$@"
+exec "$VENV/bin/python" -m devstack.stack "$@"

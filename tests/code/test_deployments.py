@@ -111,7 +111,7 @@ def test_compose_services_and_the_worker_wiring_as_written():
         assert f"--port {port}" in container_command or f"--address :{port}" in container_command, service
     assert services["deploy"]["environment"]["PREFECT_API_URL"] == WORKER_ENDPOINTS["PREFECT_API_URL"][0]
     deploy_script = services["deploy"]["command"][0].splitlines()
-    assert deploy_script == ["python -m spamloop.stack pools", "prefect --no-prompt deploy --all"]
+    assert deploy_script == ["python -m devstack.stack pools", "prefect --no-prompt deploy --all"]
     # The same pinned image runs the servers and the worker.
     assert {services[name]["image"] for name in ("prefect-server", "mlflow", "deploy", "worker")} == {
         "${SPAMLOOP_IMAGE:-spamloop:local}"

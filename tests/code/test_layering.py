@@ -1,5 +1,6 @@
 """Layering: the plain-Python core (models/, tasks/ except steps.py) never imports Prefect, even transitively;
-models/ imports no stage, flow or CLI; a stage imports no other stage's modules beyond today's known list."""
+models/ imports no stage, flow or CLI; a stage imports no other stage's modules beyond today's known list;
+nothing below the CLI (flows, stages, models, the config) imports it."""
 
 from __future__ import annotations
 
@@ -106,3 +107,38 @@ def test_the_cross_stage_check_sees_imports_inside_functions(tmp_path):
     stage.mkdir(parents=True)
     (stage / "late.py").write_text("def f():\n    from tasks.train.pipeline import run_training\n", encoding="utf-8")
     assert cross_stage_imports(tmp_path) == {("tasks/label/late.py", "tasks.train.pipeline")}
+
+
+# --- the CLI sits on top: nothing below it imports it ------------------------------------------------------
+
+BELOW_THE_CLI = ("flows", "tasks", "models", "spamloop")
+
+
+def imports_of_the_cli(root) -> list[str]:
+    """``file: module`` wherever flows/, tasks/, models/ or spamloop/ outside spamloop/cli/ imports spamloop.cli."""
+    found = []
+    for folder in BELOW_THE_CLI:
+        for path in sorted((root / folder).rglob("*.py")):
+            rel = path.relative_to(root)
+            if rel.parts[:2] == ("spamloop", "cli"):
+                continue
+            modules = imported_modules(path)
+            modules |= {f"spamloop.{a.name}" for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                        if isinstance(n, ast.ImportFrom) and n.module == "spamloop" and n.level == 0 for a in n.names}
+            found += [f"{rel.as_posix()}: {m}" for m in sorted(modules) if m == "spamloop.cli" or m.startswith("spamloop.cli.")]
+    return found
+
+
+def test_no_flow_stage_or_config_module_imports_the_cli():
+    bad = imports_of_the_cli(REPO_ROOT)
+    assert not bad, f"the CLI imports flows, never the other way round; move what they share below it: {bad}"
+
+
+def test_the_cli_check_sees_late_and_package_imports(tmp_path):
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "late.py").write_text("def f():\n    from spamloop.cli.common import build_config\n", encoding="utf-8")
+    (flows / "whole.py").write_text("from spamloop import cli\n", encoding="utf-8")
+    (tmp_path / "spamloop" / "cli").mkdir(parents=True)
+    (tmp_path / "spamloop" / "cli" / "stages.py").write_text("import spamloop.cli.common\n", encoding="utf-8")
+    assert imports_of_the_cli(tmp_path) == ["flows/late.py: spamloop.cli.common", "flows/whole.py: spamloop.cli"]

@@ -68,7 +68,7 @@ def s3_client(endpoint: str, access_key: str, secret_key: str):
 
 def test_the_env_file_puts_the_venv_first_on_path_so_bare_commands_are_the_pinned_ones(tmp_path):
     """docs/operations.md writes `prefect ...`, `mlflow ...`, `spamloop ...` after `source .spamloop/stack/env`."""
-    from spamloop.stack import Stack, StackSettings
+    from devstack.stack import Stack, StackSettings
 
     stack = Stack(StackSettings(state_dir=tmp_path / "state"))
     stack.write_env_file()

@@ -55,11 +55,11 @@ def _bare_env() -> dict[str, str]:
 
 
 def test_no_cli_command_imports_a_flow_before_building_its_config(fault_ledger):
-    """Static: in spamloop/cli*.py every ``from flows...`` import comes after the config is built (which prepares
+    """Static: in spamloop/cli/*.py every ``from flows...`` import comes after the config is built (which prepares
     the runtime) in the same function, and none is at module level."""
     builders = {"build_config", "_config", "_target", "prepare_runtime"}
     problems, checked = [], 0
-    for path in sorted((REPO_ROOT / "spamloop").glob("cli*.py")):
+    for path in sorted((REPO_ROOT / "spamloop" / "cli").glob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in tree.body:
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("flows"):

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from spamloop.stack import WEED_INTERNAL_PORTS, free_ports, weed_binary  # shared with `make stack-up`
+from devstack.stack import WEED_INTERNAL_PORTS, free_ports, weed_binary  # shared with `make stack-up`
 
 # Every port weed mini binds, picked free (admin ones too: their defaults would clash between servers).
 _PORT_FLAGS = ("s3.port", *WEED_INTERNAL_PORTS)

@@ -178,7 +178,7 @@ def test_a_null_gate_limit_still_switches_the_gate_off_and_the_cli_set_is_exact(
     """A null where the form shows a number is the reviewer's choice (docs/evaluation.md: a gate is switched off by
     an empty limit), not an untouched field; the CLI's --set takes every value as typed."""
     from flows.retrain import weekly_retrain
-    from spamloop.cli import build_config
+    from spamloop.cli.common import build_config
 
     config = effective(weekly_retrain, {"config": {"evaluate": {"min_spam_f1": None, "slice_floors": []}}})
     assert config.evaluate.min_spam_f1 is None and config.evaluate.slice_floors == []

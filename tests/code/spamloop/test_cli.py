@@ -5,23 +5,20 @@ import sys
 from pathlib import Path
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from spamloop.cli import EXIT_AWAITING_REVIEW, EXIT_BLOCKED, app, parse_overrides
+from spamloop.cli import app
+from spamloop.cli.stages import EXIT_AWAITING_REVIEW, EXIT_BLOCKED
 from tests.code.flows.test_retrain_state import AWAITING, BLOCKED, stage_outcomes
 from tests.code.tasks.publish.conftest import make_bundle
 from tests.conftest import REPO_ROOT
 from tests.support.cli import run_cli
 
 
-def test_parse_overrides_nests_and_parses_yaml_values():
-    assert parse_overrides(["ingest.batch_rows=1000", "seed=3", "ingest.source=s3://b/p"]) == {
-        "ingest": {"batch_rows": 1000, "source": "s3://b/p"},
-        "seed": 3,
-    }
-    with pytest.raises(typer.BadParameter):
-        parse_overrides(["no-equals-sign"])
+def test_a_set_without_equals_sign_is_a_usage_error_naming_the_option(tmp_path):
+    result = CliRunner().invoke(app, ["config", "show", "--state-dir", str(tmp_path), "--set", "no-equals-sign"])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for --set: expected KEY=VALUE, got 'no-equals-sign'" in result.output
 
 
 def test_config_show_applies_overrides_and_masks_secrets(tmp_path, monkeypatch):

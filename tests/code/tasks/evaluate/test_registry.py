@@ -19,7 +19,7 @@ from models.candidate import Candidate
 from models.normalization import model_text
 from models.registry import registry_client
 from models.release import gates_sha256
-from spamloop.cli_registry import registry_app
+from spamloop.cli.registry import registry_app
 from spamloop.config import load_config
 from tasks.evaluate.pipeline import run_evaluation
 from tasks.evaluate.registry import (

@@ -8,7 +8,7 @@ import json
 import typer
 from typer.testing import CliRunner
 
-from spamloop.cli_label import register
+from spamloop.cli.label import register
 from tasks.label.pipeline import run_labeling
 from tasks.label.store import final_labels
 from tests.support.llm_server import messages_frame

@@ -6,7 +6,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from spamloop.cli_export import export_app
+from spamloop.cli.export import export_app
 from spamloop.config import load_config
 from tests.code.tasks.export import tiny_bundle
 from tests.code.tasks.publish.conftest import register_passing_version_of_run

@@ -1,6 +1,6 @@
 """`spamloop replay`: N weeks of drifting reports through the real weekly retrain, with simulated LLM providers.
 
-Mounted by ``spamloop.cli`` with ``register(app)``. docs/replay.md explains the table.
+Mounted by ``spamloop.cli`` (spamloop/cli/__init__.py) with ``register(app)``. docs/replay.md explains the table.
 """
 
 from __future__ import annotations

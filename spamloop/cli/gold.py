@@ -1,6 +1,6 @@
 """`spamloop gold ...`: a deployment's own gold set, from the bundled corpora plus its verified own traffic.
 
-Mounted by spamloop/cli.py as ``app.add_typer(gold_app, name="gold")``. A refused command prints one line on
+Mounted by spamloop/cli/__init__.py as ``app.add_typer(gold_app, name="gold")``. A refused command prints one line on
 stderr and exits 1. The bundled versions in data/gold are built with ``python -m tasks.evaluate.gold build``.
 """
 
@@ -14,6 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from spamloop.cli.common import StateDirOption, build_config, refused
+
 gold_app = typer.Typer(help="Gold set versions: build one with your own verified traffic, verify, list candidates.", no_args_is_help=True)
 console = Console()
 
@@ -21,19 +23,14 @@ SetOption = Annotated[
     list[str] | None,
     typer.Option("--set", help="Override a config field, dotted: --set evaluate.gold_dir=/srv/gold (value parsed as YAML)."),
 ]
-StateDirOption = Annotated[Path | None, typer.Option("--state-dir", help="State folder (default ./.spamloop).")]
 GoldDirOption = Annotated[Path | None, typer.Option("--gold-dir", help="Gold folder (default: evaluate.gold_dir).")]
 
 
 def _config(overrides: list[str] | None, state_dir: Path | None) -> Any:
-    from spamloop.cli import build_config
-
     return build_config(overrides, state_dir)
 
 
 def _refused(message: str) -> None:
-    from spamloop.cli_registry import refused
-
     refused(RuntimeError(message))
 
 

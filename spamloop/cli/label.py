@@ -1,7 +1,7 @@
 """`spamloop review ...` and `spamloop label ...`: the label stage's commands.
 
 Mount with ``register(app)`` (adds the ``review`` and ``label`` groups). Config is built like every
-other command (``spamloop.cli.build_config``), imported lazily to avoid a cycle with spamloop.cli.
+other command's (``spamloop.cli.common.build_config``).
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from spamloop.cli.common import StateDirOption, build_config, refused
+
 review_app = typer.Typer(help="Human review of labels the LLMs disagreed on.", no_args_is_help=True)
 label_app = typer.Typer(help="LLM ensemble labelling.", no_args_is_help=True)
 console = Console()
@@ -21,7 +23,6 @@ SetOption = Annotated[
     list[str] | None,
     typer.Option("--set", help="Override a config field, dotted: --set label.batch_size=20 (value parsed as YAML)."),
 ]
-StateDirOption = Annotated[Path | None, typer.Option("--state-dir", help="State folder (default ./.spamloop).")]
 
 
 def register(app: typer.Typer) -> None:
@@ -31,8 +32,6 @@ def register(app: typer.Typer) -> None:
 
 
 def _config(overrides: list[str] | None, state_dir: Path | None) -> Any:
-    from spamloop.cli import build_config
-
     return build_config(overrides, state_dir)
 
 
@@ -90,8 +89,6 @@ def review_audit_export(
     config = _config(overrides, state_dir)
     snapshot_id, messages = _latest_messages(config)
     if messages is None:
-        from spamloop.cli_registry import refused
-
         refused(RuntimeError("no snapshot to audit: run `spamloop ingest` and `spamloop label run` first"))
     count = export_audit_sample(config, path, messages, size=size, seed=config.seed)
     console.print(f"{count} LLM-labelled message(s) of snapshot {snapshot_id} to audit written to {path}")

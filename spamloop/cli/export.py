@@ -1,7 +1,7 @@
 """CLI commands of the on-device side: export a bundle, predict with it, verify it, publish it (and issue the
 manifest URL the app downloads from), roll back.
 
-Mounted by spamloop/cli.py with ``app.add_typer(export_app)`` (no name: the commands sit at the top level,
+Mounted by spamloop/cli/__init__.py with ``app.add_typer(export_app)`` (no name: the commands sit at the top level,
 ``spamloop predict "..."``). ``predict`` and ``verify`` never import torch: they use the reference client.
 """
 
@@ -18,6 +18,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
+
+from spamloop.cli.common import StateDirOption, build_config, log_line, quiet_run, refused
+from spamloop.cli.registry import registry_target
+from spamloop.progress import stage_finished, stage_started
 
 export_app = typer.Typer(help="On-device bundle: export, predict, verify, publish, roll back.", no_args_is_help=True)
 console = Console()
@@ -72,7 +76,6 @@ def verify_bundle_command(bundle: Annotated[Path, typer.Argument(help="Bundle fo
 
 
 TargetOption = Annotated[str | None, typer.Option(help="s3://bucket/prefix or file:///folder (default: state folder).")]
-StateDirOption = Annotated[Path | None, typer.Option("--state-dir", help="State folder (default ./.spamloop).")]
 SetOption = Annotated[
     list[str] | None,
     typer.Option("--set", help="Override a config field, dotted: --set export.coreml=false (value parsed as YAML)."),
@@ -96,13 +99,10 @@ def export_command(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show the converters' output instead of progress lines.")] = False,
 ) -> None:
     """Run the export flow: TFLite fp32 + int8 and Core ML, parity against PyTorch on the gold set, a versioned bundle."""
-    from spamloop.cli import build_config, quiet_run
-
     config = build_config(overrides, state_dir)
     with quiet_run(config, "export", verbose) as (run_log, out):
         from flows.export import export
         from models.candidate import Candidate
-        from spamloop.progress import stage_finished, stage_started
 
         stage_started("export")
         texts = None  # the flow's default: the gold set's texts
@@ -117,8 +117,7 @@ def export_command(
         out.print(f"bundle: {result.bundle_dir}" if passed else f"parity gate failed; files kept in {result.rejected_dir}")
         if mlflow_run_id:
             run_log.attach_to_mlflow(config.resolved_tracking_uri, mlflow_run_id)
-        if not run_log.verbose:
-            out.print(f"log: {run_log.path}", soft_wrap=True)
+        log_line(run_log, out)
     if not passed:
         raise typer.Exit(1)
 
@@ -130,7 +129,6 @@ ModelOption = Annotated[str | None, typer.Option("--model", help="Registered mod
 
 
 def _store(target: str | None, state_dir: Path | None):  # noqa: ANN202 - the store classes import boto3: keep lazy
-    from spamloop.cli import build_config
     from tasks.publish.stores import S3Store, open_store
 
     config = build_config(None, state_dir)
@@ -147,7 +145,6 @@ def _release(run_id: str | None, tracking_uri: str | None, model: str | None, st
     """The checked registry version of training run ``run_id``; a refusal exits 1 with one line."""
     from models.registry import registry_client
     from models.release import ReleaseRefused, run_release
-    from spamloop.cli_registry import refused, registry_target
 
     uri, name = registry_target(tracking_uri, model, state_dir)
     try:
@@ -241,7 +238,6 @@ def publish_url_command(
     The URL alone goes to stdout (URL=$(spamloop publish url)); when it and the manifest's file URLs expire goes to
     stderr. Refused (exit 1) for a local-folder store, missing S3 credentials, or nothing published yet.
     """
-    from spamloop.cli import build_config
     from tasks.publish.publish import PublishError, manifest_link
     from tasks.publish.stores import ObjectStoreError, open_store
 

@@ -1,6 +1,7 @@
 """The local stack behind ``scripts/stack.sh``: Prefect server, MLflow server and SeaweedFS S3 on 127.0.0.1.
 
-For people who want the UIs on one machine (docs/operations.md). Everything lives under
+For people who want the UIs on one machine (docs/operations.md): developer tooling, outside the product package
+(nothing under spamloop/, flows/, tasks/ or models/ imports it). Everything lives under
 ``<state_dir>/stack/``: one log and one pid file per server, the Prefect database, the S3 data and
 credentials, and ``env`` (``source`` it to point Prefect, MLflow and spamloop at the stack).
 
@@ -686,7 +687,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"work pools of prefect.yaml: {', '.join(referenced_work_pools())}; created: {', '.join(created) or 'none'}")
         return 0
     if len(args) != 1 or args[0] not in ("up", "down", "status"):
-        print("usage: scripts/stack.sh up|down|status  (python -m spamloop.stack pools: create prefect.yaml's pools)", file=sys.stderr)
+        print("usage: scripts/stack.sh up|down|status  (python -m devstack.stack pools: create prefect.yaml's pools)", file=sys.stderr)
         return 2
     stack = Stack(StackSettings.from_env())
     try:

@@ -1,39 +1,35 @@
 """`spamloop registry ...`: review and move the champion (approve, override, reject, rollback, show).
 
-Mounted by spamloop/cli.py as ``app.add_typer(registry_app, name="registry")``. A refused command prints one
+Mounted by spamloop/cli/__init__.py as ``app.add_typer(registry_app, name="registry")``. A refused command prints one
 line on stderr and exits 1.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from collections.abc import Callable
-from typing import Annotated, Any, NoReturn
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from spamloop.cli.common import StateDirOption, build_config, refused
 
 registry_app = typer.Typer(help="Model registry: approve, override, reject, roll back and show versions.", no_args_is_help=True)
 console = Console()
-error_console = Console(stderr=True)
 SHOW_WIDTH = 160  # `registry show` outside a terminal
 
 TrackingOption = Annotated[
     str | None, typer.Option("--tracking-uri", help="MLflow tracking URI (default: the config's, SQLite in the state folder).")
 ]
 ModelOption = Annotated[str | None, typer.Option("--model", help="Registered model name (default: evaluate config).")]
-StateDirOption = Annotated[Path | None, typer.Option("--state-dir", help="State folder (default ./.spamloop).")]
 ReviewerOption = Annotated[str | None, typer.Option("--reviewer", help="Who decides (default: the login name).")]
 
 
 def registry_target(tracking_uri: str | None, model: str | None, state_dir: Path | None) -> tuple[str, str]:
     """(tracking URI, registered model name): the options if given, else the config's."""
-    # Imported here: spamloop.cli mounts this app, so a top-level import would be circular.
-    from spamloop.cli import build_config
-
     config = build_config(None, state_dir)
     eval_config = config.evaluate
     return tracking_uri or config.resolved_tracking_uri, model or eval_config.registered_model_name
@@ -50,13 +46,6 @@ PublishOption = Annotated[
 ]
 
 
-def refused(error: Exception) -> NoReturn:
-    """One line on stderr, exit code 1: what every refused command does."""
-    text = str(error)
-    error_console.print(f"[red]{escape(text if text.startswith('refused') else 'refused: ' + text)}[/red]", soft_wrap=True)
-    raise typer.Exit(code=1)
-
-
 def _decide(action: Callable[[Any, str], Any], tracking_uri: str | None, model: str | None, state_dir: Path | None) -> tuple[str, str, Any]:
     """(tracking URI, model name, what ``action(client, name)`` returned); a PromotionRefused exits 1 with one line."""
     from tasks.evaluate.registry import PromotionRefused
@@ -70,7 +59,6 @@ def _decide(action: Callable[[Any, str], Any], tracking_uri: str | None, model: 
 
 def _publish_champion(tracking_uri: str, model: str, state_dir: Path | None) -> None:
     from models.release import ReleaseRefused, alias_release
-    from spamloop.cli import build_config
 
     try:  # checked here too, so a refusal is one line rather than a failed flow run's traceback
         alias_release(_client(tracking_uri), model)

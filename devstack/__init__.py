@@ -1,0 +1,1 @@
+"""Developer tooling, not part of the product: the local stack behind ``make stack-up`` (devstack/stack.py)."""
