@@ -9,7 +9,7 @@ half of the real spam). Labels are the corpora's own (human-verified) labels. Sl
 from the text and the corpus category. A version, once written, is never rewritten: ``build --version vN``
 makes a new one.
 
-A deployment's own gold (``spamloop gold build``, spamloop/cli_gold.py) adds verified own-traffic rows to the
+A deployment's own gold (``spamloop gold build``, spamloop/cli/gold.py) adds verified own-traffic rows to the
 bundled rule's rows (``select_own_rows``): human review verdicts and the human-verified audit sample of LLM labels,
 re-normalised from their raw text, deduplicated and one per campaign. Column ``source`` says where a row came from
 (the corpus name, or ``own:review`` / ``own:audit``).
