@@ -137,7 +137,7 @@ _PHONE_START = re.compile(r"\+|(?<![0-9])(?:0|82)")
 # a London landline as "020 7123 4567" or a US one as "(415) 867-5309", and neither is a valid Korean number. "US"
 # reads the whole North American plan (Canada and the Caribbean too). Numbers with a "+" are read under KR already.
 NATIONAL_FORMAT_REGIONS = ("GB", "US", "AU", "IN")
-_NATIONAL_DIGITS = range(9, 13)  # a national number's digit count in these regions (trunk or "1" prefix included)
+_NATIONAL_DIGITS = range(10, 13)  # digits of a national number there, trunk 0 or "1" included (a bare 9 is an id, not a number)
 # Not a number abroad: a date ("2026-12-06 10:30" reads as a Washington number) or an amount ("1234567890원").
 _DATE_START = re.compile(r"(?:19|20)[0-9]{2}[ ]?[-./][ ]?[01]?[0-9][ ]?[-./][ ]?[0-3]?[0-9]")
 _BUSINESS_REGISTRATION = re.compile(r"[0-9]{3}-[0-9]{2}-[0-9]{5}")  # 사업자등록번호 123-45-67890
@@ -153,6 +153,11 @@ def _abroad_candidate(stretch: re.Match[str], view: str) -> bool:
     if len(_digits(text)) not in _NATIONAL_DIGITS or _DATE_START.match(text.lstrip("+(")):
         return False
     if _BUSINESS_REGISTRATION.fullmatch(text):
+        return False
+    # Written in groups, a number abroad has groups of at most 6 digits (020 7123 4567, 07700 912345) and no lone
+    # leading digit but North America's "1-": "message 11 31144123" is a count and an id.
+    groups = re.findall("[0-9]+", text)
+    if len(groups) > 1 and (len(groups[0]) == 1 and groups[0] != "1" or max(map(len, groups)) > 6):
         return False
     before = view[stretch.start() - 1] if stretch.start() else " "
     after = view[stretch.end()] if stretch.end() < len(view) else " "

@@ -5,7 +5,6 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from models.evasion import OPERATOR_NAMES
-from models.metrics import ThresholdRule
 from spamloop.settings import SettingsSection
 
 
@@ -154,7 +153,8 @@ class TrainConfig(SettingsSection):
     target_ham_fpr: float = Field(
         default=0.005, ge=0, lt=1, description="Highest ham false-positive rate on dev that the operating threshold may give."
     )
-    threshold_rule: ThresholdRule = Field(
+    # models.metrics.ThresholdRule, spelled out: importing models.metrics loads scikit-learn into every config user
+    threshold_rule: Literal["pooled", "every_language"] = Field(
         default="every_language",
         description="How the operating threshold meets target_ham_fpr on dev: 'every_language' (pooled and in each "
         "language with at least 1/target dev hams; the highest of those thresholds) or 'pooled' (all dev hams "

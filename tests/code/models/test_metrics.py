@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import get_args
 
 import numpy as np
 import pytest
@@ -14,7 +15,9 @@ from models.metrics import (
     choose_threshold_every_language,
     flatten_metrics,
     metrics_by_lang,
+    ThresholdRule,
 )
+from spamloop.settings.train import TrainConfig
 
 
 def test_lowest_threshold_meeting_the_target():
@@ -111,3 +114,7 @@ def test_metrics_at_threshold_and_by_language():
     assert math.isnan(only_ham["spam_recall"]) and math.isnan(only_ham["pr_auc"]) and only_ham["ham_fpr"] == 0.5
     flat = flatten_metrics({"all": only_ham}, "dev")
     assert "dev_ham_fpr" in flat and "dev_spam_recall" not in flat
+
+
+def test_the_config_offers_exactly_the_threshold_rules_metrics_implements():
+    assert get_args(TrainConfig.model_fields["threshold_rule"].annotation) == get_args(ThresholdRule)
