@@ -241,30 +241,6 @@ class SpamWideDeepForSequenceClassification(PreTrainedModel):
             if getattr(module, "bias", None) is not None:
                 torch.nn.init.zeros_(module.bias)
 
-    def halves(
-        self,
-        input_ids: torch.Tensor | None = None,
-        attention_mask: torch.Tensor | None = None,
-        ngram_ids: torch.Tensor | None = None,
-        ngram_mask: torch.Tensor | None = None,
-        token_type_ids: torch.Tensor | None = None,
-        position_ids: torch.Tensor | None = None,
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Each half's own [batch, 2] logits: the wide one as [0, wide], the deep one (None without a deep half).
-        Their sum is the model's logits; training may score each half on its own too (``half_loss_weight``)."""
-        if ngram_ids is None or ngram_mask is None:
-            raise ValueError("a wide & deep model needs ngram_ids and ngram_mask (models.ngrams)")
-        wide = self.wide(ngram_ids, ngram_mask)
-        wide_logits = torch.stack([torch.zeros_like(wide), wide], dim=-1)  # [ham, spam]: SPAM_LABEL_ID is 1
-        if self.deep is None:
-            return wide_logits, None
-        deep_inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
-        if token_type_ids is not None:
-            deep_inputs["token_type_ids"] = token_type_ids
-        if position_ids is not None:
-            deep_inputs["position_ids"] = position_ids
-        return wide_logits, self.deep(**deep_inputs).logits
-
     def forward(
         self,
         input_ids: torch.Tensor | None = None,
@@ -276,8 +252,17 @@ class SpamWideDeepForSequenceClassification(PreTrainedModel):
         labels: torch.Tensor | None = None,
         **kwargs: Any,
     ) -> SequenceClassifierOutput:
-        wide_logits, deep_logits = self.halves(input_ids, attention_mask, ngram_ids, ngram_mask, token_type_ids, position_ids)
-        logits = wide_logits if deep_logits is None else wide_logits + deep_logits
+        if ngram_ids is None or ngram_mask is None:
+            raise ValueError("a wide & deep model needs ngram_ids and ngram_mask (models.ngrams)")
+        wide = self.wide(ngram_ids, ngram_mask)
+        logits = torch.stack([torch.zeros_like(wide), wide], dim=-1)  # [ham, spam]: SPAM_LABEL_ID is 1
+        if self.deep is not None:
+            deep_inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
+            if token_type_ids is not None:
+                deep_inputs["token_type_ids"] = token_type_ids
+            if position_ids is not None:
+                deep_inputs["position_ids"] = position_ids
+            logits = logits + self.deep(**deep_inputs).logits
         loss = None
         if labels is not None:
             loss = torch.nn.functional.cross_entropy(logits.view(-1, len(ID2LABEL)), labels.view(-1))

@@ -74,12 +74,6 @@ class TrainConfig(SettingsSection):
         "learning_rate for both. Mean-pooled hashed n-grams learn slowly at the encoder's 1e-3 (docs/training.md).",
     )
     wide_dropout: float = Field(default=0.1, ge=0, lt=1, description="Dropout on the pooled n-gram vectors while training.")
-    half_loss_weight: float = Field(
-        default=0.0, ge=0, le=10,
-        description="Wide & deep only: weight of each half's own loss (the wide logit alone, the encoder alone, against "
-        "the same targets) added to the loss of their sum while training, so each half is a classifier on its own "
-        "rather than a correction of the other; 0 trains the sum only. The phone still runs the sum.",
-    )
     vocab_size: int = Field(
         default=4_000, ge=200, le=64_000,
         description="WordPiece vocabulary size (from-scratch presets). 4,000 with the wide half, which carries the "

@@ -28,7 +28,6 @@ from transformers import (
     TrainingArguments,
     set_seed,
 )
-from transformers.modeling_outputs import SequenceClassifierOutput
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 
 from models.encoder import SPAM_LABEL_ID, ngram_spec_of
@@ -135,17 +134,11 @@ class ClassWeightedTrainer(Trainer):
     loss_is_scaled_for_ga = False
 
     def __init__(
-        self,
-        *args: Any,
-        class_weights: torch.Tensor | None = None,
-        wide_learning_rate: float | None = None,
-        half_loss_weight: float = 0.0,
-        **kwargs: Any,
+        self, *args: Any, class_weights: torch.Tensor | None = None, wide_learning_rate: float | None = None, **kwargs: Any
     ):
         super().__init__(*args, **kwargs)
         self.class_weights = class_weights
         self.wide_learning_rate = wide_learning_rate
-        self.half_loss_weight = half_loss_weight
 
     def create_optimizer(self, model: torch.nn.Module | None = None) -> torch.optim.Optimizer:
         """The Trainer's AdamW, with the wide half's parameters (``wide.*``) in groups of their own at
@@ -172,17 +165,8 @@ class ClassWeightedTrainer(Trainer):
     ) -> torch.Tensor | tuple[torch.Tensor, Any]:
         labels = inputs.pop("labels")
         soft_spam_target = inputs.pop("soft_spam_target", None)
-        halves = getattr(model, "halves", None) if self.half_loss_weight > 0 and model.training else None
-        if halves is None:
-            outputs = model(**inputs)
-            loss = soft_target_loss(outputs.logits, labels, soft_spam_target, self.class_weights)
-            return (loss, outputs) if return_outputs else loss
-        wide_logits, deep_logits = halves(**inputs)
-        outputs = SequenceClassifierOutput(logits=wide_logits if deep_logits is None else wide_logits + deep_logits)
+        outputs = model(**inputs)
         loss = soft_target_loss(outputs.logits, labels, soft_spam_target, self.class_weights)
-        for half in (wide_logits, deep_logits) if deep_logits is not None else ():
-            # Each half also answers alone, so the sum adds two classifiers rather than one and its correction.
-            loss = loss + self.half_loss_weight * soft_target_loss(half, labels, soft_spam_target, self.class_weights)
         return (loss, outputs) if return_outputs else loss
 
 
@@ -313,7 +297,6 @@ def train_encoder(
     device: str = "auto",
     dev_groups: Sequence[str] | None = None,
     wide_learning_rate: float | None = None,
-    half_loss_weight: float = 0.0,
     augmentation: TrainAugmentation | None = None,
     train_keys: Sequence[str] | None = None,
 ) -> EncoderTrainingOutcome:
@@ -378,7 +361,6 @@ def train_encoder(
         callbacks=callbacks,
         class_weights=class_weights_for(train_labels) if class_weighting else None,
         wide_learning_rate=wide_learning_rate if spec is not None else None,
-        half_loss_weight=half_loss_weight,
     )
     trainer.remove_callback(PrinterCallback)  # per-step dicts on stdout; MLflow and the log history keep them
     resume_path = last_complete_checkpoint(checkpoint_dir) if resume else None

@@ -229,7 +229,6 @@ def fit_encoder(
         soft_spam_targets=None if blend is None else [float(blend[i]) for i in fit_rows],
         dev_groups=dev_langs,
         wide_learning_rate=train_config.wide_learning_rate,
-        half_loss_weight=train_config.half_loss_weight,
         augmentation=augmentation,
         train_keys=None if train_ids is None else row_keys([train_ids[i] for i in fit_rows]),
     )

@@ -188,7 +188,6 @@ def log_encoder_params(
                 "wide_pooling": train_config.wide_pooling,
                 "wide_dropout": train_config.wide_dropout,
                 "wide_learning_rate": train_config.wide_learning_rate,
-                "half_loss_weight": train_config.half_loss_weight,
                 "ngram_contract": ngram_contract,
             }
         )

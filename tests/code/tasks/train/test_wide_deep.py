@@ -101,36 +101,3 @@ def test_same_seed_same_wide_half():
 
     first, second = (with_wide_half(None, NgramSpec(buckets=256), seed=5) for _ in range(2))
     assert torch.equal(first.wide.embeddings.weight, second.wide.embeddings.weight)
-
-
-@pytest.mark.parametrize("half_loss_weight", [0.0, 0.5])
-def test_half_loss_adds_each_halfs_own_loss_while_training(tmp_path, half_loss_weight):
-    from transformers import TrainingArguments
-
-    from tasks.train.encoder_training import ClassWeightedTrainer, WideDeepCollator, soft_target_loss
-
-    texts = ["free prize now 카지노", "see you at lunch 내일 봐", "claim cash 대출", "home by six"]
-    config = TrainConfig(vocab_size=200, ngram_buckets=512)
-    model, tokenizer = build_encoder(config, texts, tmp_path / "tokenizer", seed=1)
-    spec = model.ngram_spec
-    features = [
-        {**tokenizer(text, truncation=True, max_length=16), "ngram_groups": spec.group_ids(text), "labels": label}
-        for text, label in zip(texts, [1, 0, 1, 0], strict=True)
-    ]
-    batch = WideDeepCollator(tokenizer)(features)
-    args = TrainingArguments(output_dir=str(tmp_path / "out"), report_to=[], use_cpu=True)
-    trainer = ClassWeightedTrainer(model=model, args=args, half_loss_weight=half_loss_weight)
-    model.eval()  # dropout off, so every forward pass below gives the same logits
-    labels = batch["labels"]
-    inputs = {key: value for key, value in batch.items() if key != "labels"}
-    wide_logits, deep_logits = model.halves(**inputs)
-    summed = model(**inputs).logits
-    assert torch.allclose(summed, wide_logits + deep_logits)
-    model.training = True  # compute_loss adds the halves' losses only while training; the modules stay in eval
-    loss = trainer.compute_loss(model, dict(batch))
-    expected = soft_target_loss(summed, labels, None, None) + half_loss_weight * (
-        soft_target_loss(wide_logits, labels, None, None) + soft_target_loss(deep_logits, labels, None, None)
-    )
-    assert torch.allclose(loss, expected)
-    model.training = False
-    assert torch.allclose(trainer.compute_loss(model, dict(batch)), soft_target_loss(summed, labels, None, None))
