@@ -31,7 +31,8 @@ from rich.table import Table
 from models.llm_tokens import token_counter_name
 from spamloop.config import load_config
 from spamloop.settings.label import LabelConfig
-from tasks.label.pipeline import LabelingResult, run_labeling
+from tasks.label.pipeline import run_labeling
+from tasks.label.plan import LabelingResult
 from tasks.label.store import final_labels
 from tasks.replay.llm_server import LLMServer, Simulation, default_sim_providers
 from tasks.replay.metrics import llm_texts, policy_category

@@ -21,7 +21,7 @@ from models.registry import Champion
 from spamloop.config import CONFIG_DEFAULTS, SpamloopConfig, resolve_config
 from spamloop.settings.label import LabelConfig
 from tasks.label.champion import chunks, unlabelled_texts
-from tasks.label.pipeline import LabelingResult
+from tasks.label.plan import LabelingResult
 from tasks.label.steps import (
     add_escalations_task,
     finish_labeling_task,

@@ -18,7 +18,7 @@ from tasks.evaluate.pipeline import EvaluationResult, run_link
 if TYPE_CHECKING:
     from tasks.export.pipeline import ExportResult
     from tasks.ingest.pipeline import IngestResult
-    from tasks.label.pipeline import LabelingResult
+    from tasks.label.plan import LabelingResult
     from tasks.publish.publish import Manifest
     from tasks.train.pipeline import TrainingResult
 

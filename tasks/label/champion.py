@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from models.scoring import spam_scores
-from tasks.label.pipeline import process_label
+from tasks.label.engine import process_label
 
 SCORE_COLUMN = "spam_probability"
 

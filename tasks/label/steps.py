@@ -12,16 +12,10 @@ from pydantic import SecretStr
 from models.registry import Champion, find_champion, registry_client
 from spamloop.settings.label import LabelConfig
 from tasks.label.champion import ScoredChunk, score_chunk
-from tasks.label.pipeline import (
-    LabelingPlan,
-    LabelingResult,
-    ProviderOutcome,
-    add_escalations,
-    finish_labeling,
-    plan_labeling,
-    request_provider_votes,
-    start_labeling_run,
-)
+from tasks.label.engine import ProviderOutcome
+from tasks.label.finish import finish_labeling
+from tasks.label.pipeline import request_provider_votes, start_labeling_run
+from tasks.label.plan import LabelingPlan, LabelingResult, add_escalations, plan_labeling
 
 
 def label_config_of(config: Any) -> LabelConfig:

@@ -12,7 +12,8 @@ from collections import Counter
 import pytest
 
 from spamloop.settings.label import LabelConfig
-from tasks.label.pipeline import LabelRunFailedError, run_labeling
+from tasks.label.finish import LabelRunFailedError
+from tasks.label.pipeline import run_labeling
 from tasks.label.store import LabelStore, final_labels
 from tests.support.llm_server import API_KEY, _prompt_parts, classify, messages_frame, prompt_texts
 

@@ -97,7 +97,7 @@ def test_label_flow_on_dask_equals_threads_and_runs_on_the_workers(prefect_harne
 
 def test_plan_shares_split_work_keys_and_budget_per_provider(tmp_path):
     """What each provider task is sent: only its own work, texts and key; budgets sum to the cap by cost."""
-    from tasks.label.pipeline import plan_labeling
+    from tasks.label.plan import plan_labeling
     from tests.support.llm_server import messages_frame
 
     config = load_config(state_dir=tmp_path / "state")

@@ -271,7 +271,7 @@ def test_cascade_hook_and_per_run_cap(config, llm_server, label_config):
 
 
 def test_rate_limiter_spaces_request_starts():
-    from tasks.label.pipeline import _RateLimiter
+    from tasks.label.engine import _RateLimiter
 
     limiter = _RateLimiter(requests_per_minute=600)  # one start per 0.1 s
     started = time.monotonic()

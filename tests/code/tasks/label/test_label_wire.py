@@ -9,7 +9,8 @@ import polars as pl
 import pytest
 
 from models.label_prompt import SYSTEM_PROMPT
-from tasks.label.pipeline import LabelRunFailedError, run_labeling
+from tasks.label.finish import LabelRunFailedError
+from tasks.label.pipeline import run_labeling
 from tasks.label.store import LabelStore, final_labels
 from tests.support.llm_server import API_KEY, LLMServer, messages_frame, prompt_texts
 
