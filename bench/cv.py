@@ -48,6 +48,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -120,6 +121,15 @@ def _parse_args() -> argparse.Namespace:
         "--sample-campaigns", type=float, default=1.0, metavar="FRACTION",
         help="keep this share of campaigns (by a hash of the campaign key: the same rows for every model, seed and run) to fit a shared machine; 1 keeps all",
     )
+    parser.add_argument(
+        "--without-corpus", action="append", default=[], metavar="NAME",
+        help="leave out this seed corpus (file stem, e.g. en_synthetic_sms); repeatable",
+    )
+    parser.add_argument(
+        "--train-only-corpus", action="append", default=[], metavar="NAME",
+        help="this corpus's rows join every fold's training and are never tested: the folds (test rows) stay those of "
+        "--without-corpus NAME, so the two runs measure what the corpus adds; repeatable",
+    )
     parser.add_argument("--gold-version", default=EvaluateConfig().gold_version, help="gold set removed from the scored rows (default evaluate.gold_version)")
     parser.add_argument("--target-ham-fpr", type=float, default=None, help="dev ham FPR of the thresholds (default: train.target_ham_fpr)")
     parser.add_argument(
@@ -147,7 +157,7 @@ def _scored_frame(lang: str, gold_version: str, sample_campaigns: float = 1.0) -
     the campaigns whose key hashes below that share (whole campaigns, so the folds stay template-grouped)."""
     seed_frame = load_seed_frame()
     frame = drop_gold_overlap(training_set_from_seed(seed_frame), load_gold(gold_version))
-    frame = with_campaign_key(frame).join(seed_frame.select("message_id", "category", "subtype"), on="message_id", how="left")
+    frame = with_campaign_key(frame).join(seed_frame.select("message_id", "category", "subtype", "corpus"), on="message_id", how="left")
     if sample_campaigns < 1.0:
         keep = [
             int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") / 2**64 < sample_campaigns
@@ -157,8 +167,18 @@ def _scored_frame(lang: str, gold_version: str, sample_campaigns: float = 1.0) -
     return frame if lang == "all" else frame.filter(pl.col("lang") == lang)
 
 
-def make_folds(frame: pl.DataFrame, split: str, n_folds: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(train_rows, test_rows) per fold, fixed by FOLD_SEED: template-grouped, or spam subtypes held out."""
+def make_folds(
+    frame: pl.DataFrame, split: str, n_folds: int, train_only_corpora: Sequence[str] = ()
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train_rows, test_rows) per fold, fixed by FOLD_SEED: template-grouped, or spam subtypes held out. Rows of
+    ``train_only_corpora`` join every fold's training; the folds are made without them."""
+    extra = frame["corpus"].is_in(list(train_only_corpora)).to_numpy()
+    if extra.any():
+        base = np.flatnonzero(~extra)
+        return [
+            (np.concatenate([base[train], np.flatnonzero(extra)]), base[test])
+            for train, test in make_folds(frame.filter(pl.Series(~extra)), split, n_folds)
+        ]
     truth = (frame["label"] == "spam").to_numpy()
     keys = frame["campaign_key"].to_list()
     if split == "subtype":
@@ -273,6 +293,7 @@ def main() -> int:
     config = TrainConfig(**parse_overrides(args.overrides))
     target = config.target_ham_fpr if args.target_ham_fpr is None else args.target_ham_fpr
     frame = _scored_frame(args.lang, args.gold_version, args.sample_campaigns)
+    frame = frame.filter(~pl.col("corpus").is_in(args.without_corpus))
     texts = frame["text_model"].to_list()
     truth = (frame["label"] == "spam").to_numpy()
     langs = frame["lang"].to_numpy()
@@ -282,7 +303,7 @@ def main() -> int:
     real = ~frame["is_synthetic"].to_numpy()
     message_ids = frame["message_id"].to_list()
     scope_rows = {"all": np.ones(len(texts), bool), "ko": langs == "ko", "real": real}
-    folds = make_folds(frame, args.split, args.folds)
+    folds = make_folds(frame, args.split, args.folds, args.train_only_corpus)
     print(
         f"{len(texts)} messages outside gold {args.gold_version}"
         f"{f' ({args.sample_campaigns:.0%} of campaigns)' if args.sample_campaigns < 1 else ''} ({truth.sum()} spam, {real.sum()} real, "

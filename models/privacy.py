@@ -161,7 +161,8 @@ def _abroad_candidate(stretch: re.Match[str], view: str) -> bool:
         return False
     before = view[stretch.start() - 1] if stretch.start() else " "
     after = view[stretch.end()] if stretch.end() < len(view) else " "
-    if before.isascii() and (before.isalnum() or before in _GLUED) or after.isascii() and (after.isalpha() or after in _GLUED):
+    # "?" glues only before digits ("?id=..."); after them it ends a question ("... on 07911 123456?").
+    if before.isascii() and (before.isalnum() or before in _GLUED) or after.isascii() and (after.isalpha() or after in _GLUED - {"?"}):
         return False
     if _UNIT_AFTER.match(view, stretch.end()):
         return False
