@@ -15,9 +15,9 @@ from models.normalization import normalize_frame
 
 SEED_LABEL_SOURCE = "seed"
 LABELS = ("ham", "spam")
-# Corpora made by the synthetic generators (tasks/sample/synth_ko_v2.py, synth_en.py); everything else under
-# data/seed is real, licensed data.
-SYNTHETIC_CORPORA = frozenset({"ko_synthetic_sms", "en_synthetic_sms"})
+# Corpora made by the synthetic generator (tasks/sample/synth_ko_v2.py); everything else under data/seed is real,
+# licensed data.
+SYNTHETIC_CORPORA = frozenset({"ko_synthetic_sms"})
 SEED_LABEL_SCHEMA: dict[str, pl.DataType] = {
     "message_id": pl.String(),
     "text": pl.String(),

@@ -2,7 +2,6 @@
 
 Writes, deterministically:
   data/seed/ko_synthetic_sms.tsv   synthetic Korean SMS, generator v2 (label, category, subtype, text)
-  data/seed/en_synthetic_sms.tsv   synthetic English smishing and notices (tasks/sample/synth_en.py), same columns
   data/sample/raw_logs/*           a week of report logs (JSONL, CSV, Parquet)
   data/sample/bad_logs/*           damaged logs + EXPECTED.json
 A data test builds into a temporary folder and checks the committed files are identical.
@@ -16,30 +15,21 @@ from pathlib import Path
 
 from tasks.sample.bad_logs import build_bad_logs
 from tasks.sample.raw_logs import build_raw_logs
-from tasks.sample.synth_en import ENGLISH
-from tasks.sample.synth_ko_v2 import Grammar, generate
+from tasks.sample.synth_ko_v2 import generate
 
 REPO_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 SYNTH_FILE = "ko_synthetic_sms.tsv"
 SYNTH_ROWS = 8_000
 SYNTH_SPAM_RATIO = 0.5
 SYNTH_SEED = 20_261_124
-# English: notices and today's smishing, which the real English corpus (UCI, 2012) lacks; a third spam, as UCI's
-# 747 real spam stay the larger English spam source.
-EN_SYNTH_FILE = "en_synthetic_sms.tsv"
-EN_SYNTH_ROWS = 1_600
-EN_SYNTH_SPAM_RATIO = 0.35
-EN_SYNTH_SEED = 20_261_206
 RAW_LOG_SEED = 7
 # Real corpora: copied, never generated.
 REAL_SEED_FILES = ("uci_sms_spam.tsv", "ko_chatbot_ham.tsv")
 
 
-def write_synthetic_tsv(
-    path: Path, n: int = SYNTH_ROWS, seed: int = SYNTH_SEED, spam_ratio: float = SYNTH_SPAM_RATIO, grammar: Grammar | None = None
-) -> Path:
-    """A bundled synthetic corpus as ``label<TAB>category<TAB>subtype<TAB>text`` (line breaks flattened to spaces)."""
-    rows = generate(n, seed=seed, spam_ratio=spam_ratio, grammar=grammar)
+def write_synthetic_tsv(path: Path, n: int = SYNTH_ROWS, seed: int = SYNTH_SEED, spam_ratio: float = SYNTH_SPAM_RATIO) -> Path:
+    """The bundled synthetic corpus as ``label<TAB>category<TAB>subtype<TAB>text`` (line breaks flattened to spaces)."""
+    rows = generate(n, seed=seed, spam_ratio=spam_ratio)
     lines = ["label\tcategory\tsubtype\ttext"] + [f"{r.label}\t{r.category}\t{r.subtype}\t{r.flat_text}" for r in rows]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -50,10 +40,7 @@ def build(out_data_dir: Path = REPO_DATA_DIR, source_data_dir: Path = REPO_DATA_
     """Write every generated file under ``out_data_dir``; real seed corpora come from ``source_data_dir``."""
     out_data_dir, source_data_dir = Path(out_data_dir), Path(source_data_dir)
     seed_dir = out_data_dir / "seed"
-    written = [
-        write_synthetic_tsv(seed_dir / SYNTH_FILE),
-        write_synthetic_tsv(seed_dir / EN_SYNTH_FILE, EN_SYNTH_ROWS, EN_SYNTH_SEED, EN_SYNTH_SPAM_RATIO, ENGLISH),
-    ]
+    written = [write_synthetic_tsv(seed_dir / SYNTH_FILE)]
     if out_data_dir.resolve() != source_data_dir.resolve():
         for name in REAL_SEED_FILES:
             shutil.copyfile(source_data_dir / "seed" / name, seed_dir / name)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import random
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from models.evasion import OPERATOR_NAMES, Augmenter
@@ -56,10 +56,9 @@ class Subtype:
     evasion_rate: float = 0.0
 
 
-def subtypes_from_tables(spam_table: Mapping[str, dict], ham_table: Mapping[str, dict]) -> dict[str, Subtype]:
-    """Subtype objects from grammar tables in the ``ko_grammar_spam`` format."""
+def _subtypes() -> dict[str, Subtype]:
     built: dict[str, Subtype] = {}
-    for label, table in ((SPAM, spam_table), (HAM, ham_table)):
+    for label, table in ((SPAM, SPAM_SUBTYPES), (HAM, HAM_SUBTYPES)):
         for name, spec in table.items():
             built[name] = Subtype(
                 name=name,
@@ -75,19 +74,17 @@ def subtypes_from_tables(spam_table: Mapping[str, dict], ham_table: Mapping[str,
     return built
 
 
-SUBTYPES: dict[str, Subtype] = subtypes_from_tables(SPAM_SUBTYPES, HAM_SUBTYPES)
+SUBTYPES: dict[str, Subtype] = _subtypes()
 SPAM_SUBTYPE_NAMES: tuple[str, ...] = tuple(name for name, s in SUBTYPES.items() if s.label == SPAM)
 HAM_SUBTYPE_NAMES: tuple[str, ...] = tuple(name for name, s in SUBTYPES.items() if s.label == HAM)
 # category -> label (every category has one label).
 CATEGORIES: dict[str, str] = {s.category: s.label for s in SUBTYPES.values()}
 
 
-def subtype_weights(label: str, grammar: Grammar | None = None) -> dict[str, float]:
-    """Sampling weight of each subtype of ``label`` (sums to 1): spam by share with the grammar's floor, ham by share."""
-    grammar = grammar or KOREAN
-    names = [n for n, s in grammar.subtypes.items() if s.label == label]
-    floor = grammar.spam_share_floor if label == SPAM else 0.0
-    raw = {n: max(grammar.subtypes[n].share, floor) for n in names}
+def subtype_weights(label: str) -> dict[str, float]:
+    """Sampling weight of each subtype of ``label`` (sums to 1): spam by KISA share with the floor, ham by share."""
+    names = SPAM_SUBTYPE_NAMES if label == SPAM else HAM_SUBTYPE_NAMES
+    raw = {n: max(SUBTYPES[n].share, SPAM_SHARE_FLOOR) if label == SPAM else SUBTYPES[n].share for n in names}
     total = sum(raw.values())
     return {n: w / total for n, w in raw.items()}
 
@@ -114,13 +111,13 @@ class SynthRow:
 class _Expander:
     """Expands one message: grammar choices from ``wording``, slot values from ``fill`` (memoised per name)."""
 
-    def __init__(self, grammar: Grammar, subtype: Subtype, register: str, wording: random.Random, fill: random.Random) -> None:
-        self.grammar, self.subtype, self.register, self.wording, self.fill = grammar, subtype, register, wording, fill
+    def __init__(self, subtype: Subtype, register: str, wording: random.Random, fill: random.Random) -> None:
+        self.subtype, self.register, self.wording, self.fill = subtype, register, wording, fill
         self.values: dict[str, str] = {}
         self.path: list[int] = []
 
     def _alternatives(self, symbol: str) -> Sequence[str] | None:
-        for table in (self.subtype.rules, self.grammar.common):
+        for table in (self.subtype.rules, COMMON):
             for key in (f"{symbol}@{self.register}", symbol):
                 if key in table:
                     return table[key]
@@ -131,10 +128,10 @@ class _Expander:
             raise RecursionError(f"grammar of {self.subtype.name} recurses through {symbol!r}")
         alternatives = self._alternatives(symbol)
         if alternatives is None:
-            if symbol not in self.grammar.fills:
+            if symbol not in FILLS:
                 raise KeyError(f"{self.subtype.name}: unknown symbol {{{symbol}}}")
             if symbol not in self.values:
-                self.values[symbol] = self.grammar.fills[symbol](self.fill)
+                self.values[symbol] = FILLS[symbol](self.fill)
             return self.values[symbol]
         index = self.wording.randrange(len(alternatives))
         self.path.append(index)
@@ -169,22 +166,6 @@ def _slip(text: str, rng: random.Random) -> str:
     return text
 
 
-@dataclass(frozen=True)
-class Grammar:
-    """One language's generator: its subtypes, shared symbols, slot fills and the slips its writers make."""
-
-    version: str
-    subtypes: Mapping[str, Subtype]
-    common: Mapping[str, Sequence[str]]
-    fills: Mapping[str, Callable[[random.Random], str]]
-    slip: Callable[[str, random.Random], str]
-    spam_share_floor: float = 0.0
-    evasion: Augmenter = SPAM_EVASION  # the operators a spam row of an evading subtype gets
-
-
-KOREAN = Grammar(GENERATOR_VERSION, SUBTYPES, COMMON, FILLS, _slip, SPAM_SHARE_FLOOR)
-
-
 def _layout(body: str, subtype: Subtype, wording: random.Random) -> str:
     lines = [_SPACES.sub(" ", line).strip() for line in body.split("\n")]
     lines = [line for line in lines if line]
@@ -195,19 +176,18 @@ def _layout(body: str, subtype: Subtype, wording: random.Random) -> str:
     return text
 
 
-def render(subtype_name: str, wording: random.Random, fill: random.Random, grammar: Grammar | None = None) -> SynthRow:
+def render(subtype_name: str, wording: random.Random, fill: random.Random) -> SynthRow:
     """One message of a subtype: grammar choices and layout from ``wording``, slot values from ``fill``."""
-    grammar = grammar or KOREAN
-    subtype = grammar.subtypes[subtype_name]
+    subtype = SUBTYPES[subtype_name]
     register = wording.choice(subtype.registers)
-    expander = _Expander(grammar, subtype, register, wording, fill)
+    expander = _Expander(subtype, register, wording, fill)
     text = _layout(expander.expand("msg"), subtype, wording)
     # Automated senders (formal ham) do not make typos; people and spammers do.
     if not (subtype.label == HAM and register == "formal") and wording.random() < NOISE_RATE[register]:
-        text = grammar.slip(text, wording)
+        text = _slip(text, wording)
     evasions: tuple[str, ...] = ()
     if subtype.evasion_rate and wording.random() < subtype.evasion_rate:
-        text, evasions = grammar.evasion(text, wording)
+        text, evasions = SPAM_EVASION(text, wording)
     wording_id = hashlib.sha1(f"{subtype_name}:{register}:{expander.path}".encode()).hexdigest()[:12]
     return SynthRow(
         label=subtype.label, category=subtype.category, subtype=subtype_name, text=text.strip(),
@@ -215,23 +195,19 @@ def render(subtype_name: str, wording: random.Random, fill: random.Random, gramm
     )
 
 
-def generate(
-    n: int, seed: int, spam_ratio: float = 0.5, subtypes: Sequence[str] | None = None, grammar: Grammar | None = None
-) -> list[SynthRow]:
+def generate(n: int, seed: int, spam_ratio: float = 0.5, subtypes: Sequence[str] | None = None) -> list[SynthRow]:
     """``n`` synthetic SMS with unique one-line texts, ``round(n * spam_ratio)`` of them spam, seed-determined.
 
-    ``subtypes`` restricts the draw to those subtypes (with their relative weights); ``grammar`` picks the language
-    (default Korean).
+    ``subtypes`` restricts the draw to those subtypes (with their relative weights).
     """
-    grammar = grammar or KOREAN
     if n < 0:
         raise ValueError("n must be >= 0")
     if not 0.0 <= spam_ratio <= 1.0:
         raise ValueError("spam_ratio must be in [0, 1]")
     rng = random.Random(seed)
-    weights = {label: subtype_weights(label, grammar) for label in (SPAM, HAM)}
+    weights = {label: subtype_weights(label) for label in (SPAM, HAM)}
     if subtypes is not None:
-        unknown = set(subtypes) - set(grammar.subtypes)
+        unknown = set(subtypes) - set(SUBTYPES)
         if unknown:
             raise ValueError(f"unknown subtypes: {sorted(unknown)}")
         weights = {label: {k: v for k, v in w.items() if k in subtypes} for label, w in weights.items()}
@@ -246,7 +222,7 @@ def generate(
             raise ValueError(f"no {label} subtype to draw from")
         for _attempt in range(200):
             subtype = rng.choices(names, weights=probs)[0]
-            row = render(subtype, random.Random(rng.getrandbits(64)), random.Random(rng.getrandbits(64)), grammar)
+            row = render(subtype, random.Random(rng.getrandbits(64)), random.Random(rng.getrandbits(64)))
             if row.flat_text not in seen:
                 break
         else:

@@ -82,7 +82,7 @@ def reports() -> pl.DataFrame:
 # ----------------------------------------------------------------------------- seed corpora
 
 
-@pytest.mark.parametrize("name", ["uci_sms_spam.tsv", "ko_chatbot_ham.tsv", "ko_synthetic_sms.tsv", "en_synthetic_sms.tsv"])
+@pytest.mark.parametrize("name", ["uci_sms_spam.tsv", "ko_chatbot_ham.tsv", "ko_synthetic_sms.tsv"])
 def test_seed_tsv_schema(name):
     path = SEED_DIR / name
     first_line = path.read_text(encoding="utf-8").split("\n", 1)[0]
@@ -114,19 +114,6 @@ def test_synthetic_corpus_rows_and_labels():
     assert (frame["label"] == "spam").mean() == SYNTH_SPAM_RATIO == 0.5
 
 
-def test_english_synthetic_corpus_rows_and_labels():
-    from tasks.sample.build import EN_SYNTH_ROWS, EN_SYNTH_SPAM_RATIO
-    from tasks.sample.synth_en import ENGLISH
-
-    frame = read_tsv(SEED_DIR / "en_synthetic_sms.tsv")
-    assert frame.columns == ["label", "category", "subtype", "text"] and frame.height == EN_SYNTH_ROWS
-    assert set(frame["subtype"].unique()) == set(ENGLISH.subtypes)
-    for label, category, subtype in frame.select("label", "category", "subtype").iter_rows():
-        assert ENGLISH.subtypes[subtype].category == category and ENGLISH.subtypes[subtype].label == label
-    assert (frame["label"] == "spam").mean() == pytest.approx(EN_SYNTH_SPAM_RATIO, abs=1e-3)
-    assert not frame["text"].str.contains(r"[가-힣]").any()
-
-
 def test_data_folder_stays_small():
     total = sum(p.stat().st_size for p in DATA.rglob("*") if p.is_file())
     assert total < 5 * 1024 * 1024
@@ -140,13 +127,13 @@ def test_seed_labels_schema(seed_labels):
     assert seed_labels["message_id"].n_unique() == seed_labels.height
     assert set(seed_labels["label_source"].unique()) == {"seed"}
     assert set(seed_labels["label"].unique()) == {"ham", "spam"}
-    assert set(seed_labels["corpus"].unique()) == {"uci_sms_spam", "ko_chatbot_ham", "ko_synthetic_sms", "en_synthetic_sms"}
+    assert set(seed_labels["corpus"].unique()) == {"uci_sms_spam", "ko_chatbot_ham", "ko_synthetic_sms"}
     assert set(seed_labels["lang"].unique()) <= {"ko", "en", "other"}
 
 
 def test_every_synthetic_seed_row_marked_synthetic(seed_labels):
     synthetic = seed_labels.filter(pl.col("is_synthetic"))
-    assert set(synthetic["corpus"].unique()) == {"ko_synthetic_sms", "en_synthetic_sms"}
+    assert set(synthetic["corpus"].unique()) == {"ko_synthetic_sms"}
     assert seed_labels.filter(pl.col("corpus") == "ko_synthetic_sms")["is_synthetic"].all()
     assert synthetic["category"].null_count() == 0 and synthetic["subtype"].null_count() == 0
     assert seed_labels.filter(~pl.col("is_synthetic"))["subtype"].null_count() == seed_labels.filter(~pl.col("is_synthetic")).height
@@ -406,7 +393,7 @@ def test_committed_files_equal_a_fresh_build(tmp_path):
     written = build(tmp_path)
     fresh = {p.relative_to(tmp_path) for p in written}
     committed = {p.relative_to(DATA) for p in (DATA / "sample").rglob("*") if p.is_file()}
-    committed |= {Path("seed") / "ko_synthetic_sms.tsv", Path("seed") / "en_synthetic_sms.tsv"}
+    committed.add(Path("seed") / "ko_synthetic_sms.tsv")
     assert fresh == committed
     for rel in sorted(fresh):
         if rel.suffix == ".parquet" and rel.name != "truncated.parquet":
