@@ -62,7 +62,7 @@ from sklearn.model_selection import StratifiedGroupKFold  # noqa: E402
 
 from models import encoder  # noqa: E402
 from models.gold import drop_gold_overlap, load_gold  # noqa: E402
-from models.metrics import choose_threshold, choose_threshold_every_language  # noqa: E402
+from models.metrics import choose_threshold, choose_threshold_every_language, choose_thresholds_by_language  # noqa: E402
 from spamloop.overrides import parse_overrides  # noqa: E402
 from spamloop.settings.evaluate import EvaluateConfig  # noqa: E402
 from spamloop.settings.train import TrainConfig  # noqa: E402
@@ -199,6 +199,7 @@ def ranking_figures(truth: np.ndarray, scores: np.ndarray) -> dict[str, float]:
 
 
 EVERY_LANGUAGE = " @every-language threshold"
+PER_LANGUAGE = " @per-language thresholds"
 
 
 def _operating_cells(
@@ -318,8 +319,8 @@ def main() -> int:
         name: {scope: {figure: [] for figure in RANKING} for scope in SCOPES} for name in args.models
     }
     # operating[row][cell] -> per seed; a row is a model at the pooled dev threshold (the model's name) or at the
-    # every-language one (EVERY_LANGUAGE appended): the same trained model, two threshold rules
-    rows_of = {name: (name, name + EVERY_LANGUAGE) for name in args.models}
+    # every-language one (EVERY_LANGUAGE appended) or one per language (PER_LANGUAGE): the same trained model, three rules
+    rows_of = {name: (name, name + EVERY_LANGUAGE, name + PER_LANGUAGE) for name in args.models}
     operating: dict[str, dict[str, list[float]]] = {row: {} for name in args.models for row in rows_of[name]}
     records: list[dict[str, object]] = []
     scored: list[pl.DataFrame] = []
@@ -359,9 +360,13 @@ def main() -> int:
                         contact_scores = encoder.predict_spam_proba(model, tokenizer, contact_texts, config.max_seq_len)
                 threshold = choose_threshold(dev_scores, truth[dev_rows], target).threshold
                 every_language = choose_threshold_every_language(dev_scores, truth[dev_rows], langs[dev_rows], target).threshold
-                for row, row_threshold in zip(rows_of[name], (threshold, every_language), strict=True):
-                    flagged[row][test_rows] = test_scores >= row_threshold
-                    contact_flagged[row][test_hams] = np.asarray(contact_scores) >= row_threshold
+                per_language = choose_thresholds_by_language(dev_scores, truth[dev_rows], langs[dev_rows], target)
+                rules = (threshold, every_language, per_language)
+                for row, rule in zip(rows_of[name], rules, strict=True):
+                    test_thresholds = rule.for_langs(langs[test_rows]) if hasattr(rule, "for_langs") else rule
+                    contact_thresholds = rule.for_langs(langs[test_hams]) if hasattr(rule, "for_langs") else rule
+                    flagged[row][test_rows] = test_scores >= test_thresholds
+                    contact_flagged[row][test_hams] = np.asarray(contact_scores) >= contact_thresholds
                 scored.append(pl.DataFrame({
                     "seed": [seed] * len(test_rows), "fold": [fold] * len(test_rows), "model": [name] * len(test_rows),
                     "message_id": frame["message_id"].gather(test_rows), "score": test_scores, "threshold": [threshold] * len(test_rows),

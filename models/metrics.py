@@ -95,6 +95,36 @@ def choose_threshold_every_language(
     })
 
 
+class LanguageThresholds(BaseModel):
+    """One operating threshold per language (``detect_lang`` codes), and the one for every other language."""
+
+    default: float = Field(description="Threshold of a message whose language has none of its own: the every-language one.")
+    by_language: dict[str, float] = Field(description="Threshold of each language with enough dev hams to choose its own.")
+
+    def for_langs(self, langs: Sequence[str]) -> np.ndarray:
+        """Each message's threshold, by its language."""
+        return np.asarray([self.by_language.get(str(lang), self.default) for lang in langs], dtype=np.float64)
+
+
+def choose_thresholds_by_language(
+    scores: Sequence[float], is_spam: Sequence[bool], langs: Sequence[str], target_ham_fpr: float
+) -> LanguageThresholds:
+    """Each language with enough dev hams (n >= 1/target, as ``choose_threshold_every_language`` counts them) gets the
+    lowest threshold that holds its own dev ham FPR at the target; any other language gets the every-language
+    threshold (the highest of the pooled one and every language's), which holds the target wherever it was measured."""
+    score_array = np.asarray(scores, dtype=np.float64)
+    spam_mask = np.asarray(is_spam, dtype=bool)
+    lang_array = np.asarray(langs, dtype=object)
+    default = choose_threshold_every_language(score_array, spam_mask, lang_array, target_ham_fpr).threshold
+    by_language = {}
+    for lang in sorted({str(value) for value in lang_array}):
+        rows = lang_array == lang
+        n_ham = int((rows & ~spam_mask).sum())
+        if n_ham and target_ham_fpr * n_ham >= 1.0 - 1e-9:
+            by_language[lang] = choose_threshold(score_array[rows], spam_mask[rows], target_ham_fpr).threshold
+    return LanguageThresholds(default=default, by_language=by_language)
+
+
 def operating_threshold(
     scores: Sequence[float], is_spam: Sequence[bool], langs: Sequence[str], target_ham_fpr: float, rule: ThresholdRule
 ) -> ThresholdChoice:

@@ -118,3 +118,23 @@ def test_metrics_at_threshold_and_by_language():
 
 def test_the_config_offers_exactly_the_threshold_rules_metrics_implements():
     assert get_args(TrainConfig.model_fields["threshold_rule"].annotation) == get_args(ThresholdRule)
+
+
+def test_each_measurable_language_gets_its_own_lowest_threshold():
+    from models.metrics import choose_thresholds_by_language
+
+    rng = np.random.default_rng(3)
+    # Korean hams score low, English hams higher; 400 hams each (4 false positives allowed at 1%), "xx" has 20.
+    ko_ham, en_ham, xx_ham = rng.uniform(0, 0.3, 400), rng.uniform(0, 0.6, 400), rng.uniform(0, 0.9, 20)
+    scores = np.concatenate([ko_ham, en_ham, xx_ham, np.full(10, 0.95)])
+    is_spam = np.concatenate([np.zeros(820, bool), np.ones(10, bool)])
+    langs = ["ko"] * 400 + ["en"] * 400 + ["xx"] * 20 + ["ko"] * 10
+    chosen = choose_thresholds_by_language(scores, is_spam, langs, 0.01)
+    assert set(chosen.by_language) == {"ko", "en"}  # 20 hams cannot measure 1%
+    for lang, hams in (("ko", ko_ham), ("en", en_ham)):
+        threshold = chosen.by_language[lang]
+        assert (hams >= threshold).sum() <= 4  # holds the target in its own language ...
+        assert (hams >= np.nextafter(np.sort(hams)[::-1][4], -np.inf)).sum() > 4  # ... and is the lowest that does
+    assert chosen.by_language["ko"] < chosen.by_language["en"]
+    assert chosen.default == choose_threshold_every_language(scores, is_spam, langs, 0.01).threshold
+    assert list(chosen.for_langs(["ko", "en", "xx", "fr"])) == [chosen.by_language["ko"], chosen.by_language["en"], chosen.default, chosen.default]
