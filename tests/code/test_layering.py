@@ -47,7 +47,8 @@ def test_core_does_not_import_prefect():
 
 # --- which modules a module may import (read with ast, imports inside functions included) -------------------
 
-# Imports of another stage's modules that exist today (issue 27 moves the shared contracts into models/). The list
+# Imports of another stage's modules: each reads an earlier stage's output (ingest's snapshot, the label store, the
+# published manifest) or, for the replay simulator, the sample generator; shared contracts live in models/. The list
 # only shrinks: a new cross-stage import fails below; a removed one must be struck from here.
 KNOWN_CROSS_STAGE_IMPORTS: frozenset[tuple[str, str]] = frozenset(
     {
