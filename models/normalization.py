@@ -1,6 +1,6 @@
 """The text contract: how a raw SMS becomes model input, LLM input and grouping keys.
 
-The rules are data (``normalization_spec.json``, versioned ``norm-v3``). Two engines interpret them and must
+The rules are data (``normalization_spec.json``, versioned ``norm-v4``). Two engines interpret them and must
 give byte-identical results (a property test keeps them so):
 
 * a per-string Python engine (``normalize``, ``text_for_llm``, ...) used by training, the reference client, and
@@ -143,6 +143,10 @@ class NormalizationSpec:
     ko_min_hangul_share: tuple[int, int]
     en_min_latin_share: tuple[int, int]
     domain_suffixes: tuple[str, ...]
+    spelled_domain_patterns: tuple[str, ...]  # (stem, tld word, boundary) patterns, applied in order
+    spelled_tld_words: dict[str, str]
+    spelled_prefilter: str
+    spelled_passes: int
 
     @classmethod
     def load(cls, path: Path = SPEC_PATH) -> NormalizationSpec:
@@ -196,6 +200,7 @@ class NormalizationSpec:
             ko_min_hangul_share=tuple(lang["ko_min_hangul_share"]),
             en_min_latin_share=tuple(lang["en_min_latin_share"]),
             domain_suffixes=tuple(raw["registrable_domain"]["suffixes"]),
+            **_spelled_domain_fields(raw["spelled_domains"], raw["tlds"]),
         )
 
     @cached_property
@@ -257,6 +262,37 @@ class NormalizationSpec:
         return _char_class(ranges)
 
 
+# A host label of the url rule, and what may follow a spelled top-level domain (no look-ahead in the spec).
+_LABEL = "[A-Za-z0-9]+(?:-+[A-Za-z0-9]+)*"
+_STEM = f"{_LABEL}(?:\\.{_LABEL})*"
+_AFTER_TLD = "[^\uac00-\ud7a3A-Za-z0-9]|$"
+
+
+def _spelled_domain_fields(spelled: dict[str, Any], tlds: list[str]) -> dict[str, Any]:
+    """The spec's ``spelled_domains`` as three patterns with groups ``stem``, ``tail`` (a tld word, an ASCII tld or
+    a label) and ``after``, in the order they apply."""
+
+    def alternatives(items: list[str], escape: bool) -> str:
+        ordered = sorted(items, key=lambda item: (-len(item), item))
+        return "(?:" + "|".join(re.escape(item) if escape else item for item in ordered) + ")"
+
+    def pattern(dots: list[str], tails: list[str]) -> str:
+        return f"(?P<stem>{_STEM}) ?{alternatives(dots, True)} ?(?P<tail>{alternatives(tails, False)})(?P<after>{_AFTER_TLD})"
+
+    words = dict(spelled["tld_words"])
+    ascii_tlds = [_case_insensitive(t) for t in tlds]
+    return {
+        "spelled_domain_patterns": (
+            pattern(spelled["dots"], [*words, *ascii_tlds]),
+            pattern(spelled["weak_dots"], [*spelled["weak_dot_tld_words"], *map(_case_insensitive, spelled["weak_dot_ascii_tlds"])]),
+            pattern(spelled["dots"], [_LABEL]),
+        ),
+        "spelled_tld_words": words,
+        "spelled_prefilter": spelled["prefilter"],
+        "spelled_passes": int(spelled["passes"]),
+    }
+
+
 def _char_class(ranges: list[tuple[int, int]], *, negate: bool = False) -> str:
     body = "".join(f"\\U{a:08X}-\\U{b:08X}" if a != b else f"\\U{a:08X}" for a, b in ranges)
     return f"[{'^' if negate else ''}{body}]"
@@ -291,6 +327,28 @@ def clean_text(text: str) -> str:
     text = _REMOVE.sub("", text)
     text = unicodedata.normalize(SPEC.unicode_form, text.translate(_HIDE_FROM_NFKC)).translate(_UNHIDE_AFTER_NFKC)
     return _SPACES.sub(" ", text).strip(" ")
+
+
+_SPELLED = tuple(re.compile(pattern) for pattern in SPEC.spelled_domain_patterns)
+_TLDS = frozenset(json.loads(SPEC_PATH.read_text(encoding="utf-8"))["tlds"])
+_SPELLED_PREFILTER = re.compile(SPEC.spelled_prefilter)
+
+
+def respell_domains(cleaned: str) -> str:
+    """Links read out in Korean written back as links, for the model text only (spec ``spelled_domains``):
+    ``abc 쩜 컴`` -> ``abc.com``, ``abc(쩜)co(쩜)kr`` -> ``abc.co.kr``; ``컴퓨터`` after a dot is a word, not a tld."""
+    if _SPELLED_PREFILTER.search(cleaned) is None:
+        return cleaned
+
+    def link(match: re.Match[str]) -> str:
+        tail = match.group("tail")
+        tail = SPEC.spelled_tld_words.get(tail) or (tail.lower() if tail.lower() in _TLDS else tail)
+        return f"{match.group('stem')}.{tail}{match.group('after')}"
+
+    for _ in range(SPEC.spelled_passes):
+        for pattern in _SPELLED:
+            cleaned = pattern.sub(link, cleaned)
+    return cleaned
 
 
 def _sub_validated(rule: Rule, text: str) -> str:
@@ -439,12 +497,13 @@ def normalize(text: str) -> str:
 
 
 def model_text(text: str) -> str:
-    """What the spam models read: as ``normalize``, but a URL keeps its scrubbed host (``[URL] bit·ly``).
+    """What the spam models read: as ``normalize``, but a URL keeps its scrubbed host (``[URL] bit·ly``), and a
+    link read out in Korean is a link again (``respell_domains``).
 
     The host is what tells an official notice (``epost.go.kr``) from a look-alike (``epost-kr.top``) when the
     wording is the same; ``normalize`` drops it so that such messages still dedupe and group as one campaign.
     """
-    return _placeholders(clean_text(text)).text_model
+    return _placeholders(respell_domains(clean_text(text))).text_model
 
 
 def text_for_llm(text: str) -> str:
@@ -506,11 +565,13 @@ class NormalizedText:
 
 def normalize_record(text: str) -> NormalizedText:
     """All derived fields of one message at once (one cleaning pass, one run of the rules)."""
-    marked = _placeholders(clean_text(text))
+    cleaned = clean_text(text)
+    marked = _placeholders(cleaned)
+    respelled = respell_domains(cleaned)
     norm = marked.text_norm
     return NormalizedText(
         text_norm=norm,
-        text_model=marked.text_model,
+        text_model=marked.text_model if respelled == cleaned else _placeholders(respelled).text_model,
         text_for_llm=marked.text_for_llm,
         url_domains=marked.url_domains,
         lang=detect_lang(norm),
@@ -726,8 +787,9 @@ def _langs(text_norm: pl.Series) -> pl.Series:
 def _python_rows(
     raw: pl.Series, cleaned: pl.Series, nfkc_rows: pl.Series, url_rows: pl.Series, hosts: pl.Series
 ) -> list[int]:
-    """Rows whose result needs more than regexes: a validator candidate, an upper-case URL host, or a code
-    point unknown to Python's Unicode database (NFKC in Rust may follow a newer Unicode version there)."""
+    """Rows whose result needs more than regexes: a validator candidate, an upper-case URL host, a code point
+    unknown to Python's Unicode database (NFKC in Rust may follow a newer Unicode version there), or a dot read
+    out in Korean (``respell_domains``)."""
     uncommon_rows = nfkc_rows.filter(raw.gather(nfkc_rows).str.contains("[^" + SPEC.common_assigned_chars[1:]))
     rows: set[int] = set()
     if len(uncommon_rows):
@@ -736,6 +798,8 @@ def _python_rows(
     for rule in SPEC.rules:
         if rule.needs_python:
             rows.update(cleaned.str.contains(_to_rust(rule.candidate or rule.pattern)).arg_true().to_list())
+    # A link read out in Korean (spec spelled_domains) changes text_model: the Python engine respells it.
+    rows.update(cleaned.str.contains(SPEC.spelled_prefilter).arg_true().to_list())
     upper_host = hosts.list.eval(pl.element().str.contains("[A-Z]")).list.any().fill_null(False)
     rows.update(url_rows.filter(upper_host).to_list())
     return sorted(rows)

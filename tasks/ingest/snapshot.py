@@ -102,15 +102,17 @@ def load_snapshot(config: SpamloopConfig, snapshot_id: str | None = None) -> pl.
 
 
 def _with_text_model(part: pl.DataFrame) -> pl.DataFrame:
-    """A message part written before norm-v2 has no ``text_model``: derive it from the stored raw text.
+    """The part with ``text_model`` derived from its stored raw text by this code's text contract.
 
-    Only text_model is taken from the new run of the rules; ids, text_norm and everything else stay as stored.
+    A part written under an earlier contract has none (before norm-v2) or an older one (norm-v4 reads links spelled
+    out in Korean), and parts of earlier ingests are carried into later snapshots: training must read what the
+    phone will compute. Only text_model is re-derived; ids, text_norm and everything else stay as stored.
     """
-    if "text_model" in part.columns:
-        return part
     from models.normalization import normalize_frame
 
     text_model = normalize_frame(part.select("text"), text_col="text").get_column("text_model")
+    if "text_model" in part.columns:
+        return part.with_columns(text_model)
     return part.insert_column(part.columns.index("text_norm") + 1, text_model)
 
 

@@ -17,6 +17,7 @@ from models.normalization import (
     PLACEHOLDERS,
     SPEC,
     SPEC_PATH,
+    _placeholders,
     clean_text,
     detect_lang,
     luhn_valid,
@@ -72,7 +73,7 @@ def assert_normalizes(cases: list[tuple[str, str]]) -> None:
 
 def test_spec_is_versioned_and_placeholders_exported():
     raw = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
-    assert raw["version"] == "norm-v3" == NORMALIZATION_VERSION
+    assert raw["version"] == "norm-v4" == NORMALIZATION_VERSION
     assert PLACEHOLDERS == ("[URL]", "[EMAIL]", "[PHONE]", "[RRN]", "[CARD]", "[ACCOUNT]")
     assert {rule.placeholder for rule in SPEC.rules} == set(PLACEHOLDERS)
 
@@ -485,3 +486,43 @@ def test_spec_false_positives_are_kept():
     kept = ["임진왜란(1592-1598)", "고객센터 1588-0000 상품가격 29,900원", "운송장번호 012345678901", "바코드 8801234567893",
             "주문번호 4539578763621486 결제", "입금 확인되었습니다 거래번호 2026112400123"]
     assert_normalizes([(text, text) for text in kept])
+
+
+# ------------------------------------------------------------------------------------- spelled domains (norm-v4)
+
+
+@pytest.mark.parametrize(
+    ("raw", "model"),
+    [
+        ("카지노 가입 abc 쩜 컴 바로가기", "카지노 가입 [URL] abc·com 바로가기"),
+        ("abc닷넷 접속", "[URL] abc·net 접속"),
+        ("win77(쩜)co(쩜)kr 입장", "[URL] win77·co·kr 입장"),
+        ("Open(쩜)Kakao(쩜)com", "[URL] open·kakao·com"),
+        ("오픈채팅 open。kakao.com", "오픈채팅 [URL] open·kakao·com"),
+        ("court-kr 점 케이알 무료", "[URL] court-kr·kr 무료"),
+        ("abc 점컴 들어와", "[URL] abc·com 들어와"),
+        ("주소 slot7 . com 입장", "주소 [URL] slot7·com 입장"),
+    ],
+)
+def test_a_link_read_out_in_korean_is_a_link_in_model_text_only(raw, model):
+    assert model_text(raw) == model
+    assert model_text(model) == model  # idempotent, as every model text
+    assert normalize(raw) == _placeholders(clean_text(raw)).text_norm  # ids, dedupe and campaigns unchanged
+    frame = normalize_frame(pl.DataFrame({"text": [raw]}))
+    assert frame["text_model"].to_list() == [model] and frame["text_norm"].to_list() == [normalize(raw)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "abc 점 컴퓨터 수리",  # a word starting with a tld word is a word
+        "abc 쩜 컴퓨터",
+        "GS25 점 샵",  # 점 is an ordinary word: only before an unambiguous tld word
+        "이마트 점 컴 게임",  # no ASCII host before the dot
+        "I told my boss . co workers agree",  # a spaced full stop only before the common spam tlds
+        "see you . me too",
+        "e.g. co-op meeting",
+    ],
+)
+def test_words_that_only_look_like_a_spelled_link_stay(text):
+    assert model_text(text) == _placeholders(clean_text(text)).text_model

@@ -63,3 +63,22 @@ def test_snapshot_path_uses_final_labels_and_drops_gold(config, seed_sample):
     assert with_links, "the sample has messages with links"
     for row in with_links:
         assert row["text_model"] == model_text_by_id[row["message_id"]] != row["text_norm"]
+
+
+def test_a_part_written_under_an_older_text_contract_is_read_under_this_one(config):
+    # norm-v3 wrote a link read out in Korean as it stood; norm-v4 reads it as a link. Training must see v4's text.
+    from models.normalization import model_text, normalize_frame
+    from tasks.ingest.snapshot import load_snapshot
+
+    texts = ["카지노 가입 win77 쩜 컴 바로가기", "내일 봐"]
+    messages = normalize_frame(pl.DataFrame({"text": texts}), text_col="text").select(
+        "message_id", "text", "text_norm", "text_model", "lang", pl.lit(False).alias("is_synthetic"), pl.col("message_id").alias("campaign_id")
+    ).with_columns(pl.Series("text_model", ["카지노 가입 win77 쩜 컴 바로가기", "내일 봐"]))  # as norm-v3 stored it
+    part_path = config.paths.corpus / "messages" / "part-v3.parquet"
+    part_path.parent.mkdir(parents=True, exist_ok=True)
+    messages.write_parquet(part_path)
+    part = SnapshotPart(path=str(part_path.relative_to(config.state_dir)), sha256=hashlib.sha256(part_path.read_bytes()).hexdigest(), rows=2)
+    write_snapshot(config, [part], [], "norm-v3", {"messages": 2})
+    loaded = load_snapshot(config)
+    assert loaded["text_model"].to_list() == [model_text(text) for text in texts] == ["카지노 가입 [URL] win77·com 바로가기", "내일 봐"]
+    assert loaded["message_id"].to_list() == messages["message_id"].to_list()
