@@ -7,6 +7,7 @@ import json
 import math
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,7 @@ from tasks.evaluate.metrics import (
     metrics_at_threshold,
     metrics_table,
 )
-from tasks.evaluate.registry import current_aliases, register_candidate
+from tasks.evaluate.registry import RegistrationOutcome, current_aliases, register_candidate
 
 
 class ChampionInfo(BaseModel):
@@ -260,6 +261,25 @@ def gate_difference_metrics(gates: list[GateResult]) -> dict[str, float]:
     return metrics
 
 
+@dataclass(frozen=True)
+class _Evidence:
+    """The candidate at its threshold and its references, measured on the same gold resamples, plus the
+    behavioural cases: everything the gates, the model card and the evaluation run read."""
+
+    model_uri: str
+    training_run_id: str
+    threshold: float
+    gold: GoldSet
+    scores: np.ndarray
+    bootstrap: GoldBootstrap
+    measured: GoldMeasurement
+    intervals: dict[str, dict[str, tuple[float, float]]]
+    behavioural: BehaviouralReport
+    champion: ChampionInfo | None
+    champion_measured: GoldMeasurement | None
+    baseline_measured: GoldMeasurement | None
+
+
 def run_evaluation(
     config: SpamloopConfig,
     eval_config: EvaluateConfig,
@@ -274,24 +294,61 @@ def run_evaluation(
     ``eval_config.auto_promote`` (otherwise `spamloop registry approve`). Any failure leaves them untouched.
     """
     candidate.require("evaluate", "run_id", "model_uri")
-    candidate_model_uri, training_run_id, threshold = str(candidate.model_uri), str(candidate.run_id), candidate.threshold
     tracking_uri = config.resolved_tracking_uri
+    client = _tracking_client(config, tracking_uri)
+    name = eval_config.registered_model_name
+    evidence = _gather_evidence(client, name, candidate, eval_config)
+    gates = _judge_gates(evidence, ondevice, eval_config)
+    verdict = overall_verdict(gates)
+    lineage = _training_lineage(client, evidence.training_run_id)
+    card = _candidate_card(name, evidence, lineage, gates, verdict, eval_config)
+    experiment_id, evaluation_run_id = _log_evaluation_run(config, eval_config, evidence, gates, verdict, card, ondevice)
+    outcome = _register_version(client, tracking_uri, eval_config, evidence, lineage, gates, verdict, card, evaluation_run_id)
+    return EvaluationResult(
+        candidate_model_uri=evidence.model_uri,
+        training_run_id=evidence.training_run_id,
+        threshold=evidence.threshold,
+        gold_version=evidence.gold.version,
+        gold_sha256=evidence.gold.manifest.sha256,
+        metrics=evidence.measured.overall,
+        slices=evidence.measured.slices,
+        intervals=evidence.intervals,
+        behavioural=evidence.behavioural,
+        champion=evidence.champion,
+        gates=gates,
+        verdict=verdict,
+        registered_model=name,
+        version=outcome.version,
+        challenger_set=outcome.challenger_set,
+        promoted=outcome.promoted,
+        aliases_after=current_aliases(client, name),
+        evaluation_run_id=evaluation_run_id,
+        run_link=run_link(tracking_uri, experiment_id, evaluation_run_id),
+        model_card=card,
+    )
+
+
+def _tracking_client(config: SpamloopConfig, tracking_uri: str) -> MlflowClient:
+    """Point MLflow's tracking and registry at ``tracking_uri`` (creating the SQLite folder) and return a client."""
     if tracking_uri.startswith("sqlite:///"):
         config.paths.mlflow_dir.mkdir(parents=True, exist_ok=True)
     mlflow.set_tracking_uri(tracking_uri)
     mlflow.set_registry_uri(tracking_uri)
-    client = registry_client(tracking_uri)
-    name = eval_config.registered_model_name
+    return registry_client(tracking_uri)
+
+
+def _gather_evidence(client: MlflowClient, name: str, candidate: Candidate, eval_config: EvaluateConfig) -> _Evidence:
+    """Score the candidate on gold and the behavioural cases, then the champion and the baseline on its resamples."""
+    model_uri, training_run_id, threshold = str(candidate.model_uri), str(candidate.run_id), candidate.threshold
     if threshold is None:
         threshold = recorded_threshold(client, training_run_id)
-
     gold = load_gold(eval_config.gold_version, eval_config.gold_dir)
-    model = mlflow.pyfunc.load_model(candidate_model_uri)
+    model = mlflow.pyfunc.load_model(model_uri)
     scores = spam_scores(model, gold.frame["text"].to_list(), eval_config.predict_batch_size)
     # One set of resamples for every model: each comparison is paired on the same drawn messages.
     bootstrap = GoldBootstrap(gold.frame, eval_config.bootstrap_resamples, eval_config.bootstrap_seed, CONFIDENCE_LEVEL)
     measured = bootstrap.measure(scores, threshold)
-    overall, slices, intervals = measured.overall, measured.slices, measured.intervals()
+    intervals = measured.intervals()
     behavioural = run_behavioural_tests(
         lambda texts: spam_scores(model, texts, eval_config.predict_batch_size),
         threshold,
@@ -301,126 +358,176 @@ def run_evaluation(
     )
     champion_found = _champion_info(client, name, gold, eval_config.predict_batch_size, bootstrap)
     champion, champion_measured = champion_found if champion_found else (None, None)
-    baseline_measured = None
-    if candidate.baseline_model_uri and eval_config.beat_baseline_scopes:
-        b_scores = baseline_scores(mlflow.pyfunc.load_model(candidate.baseline_model_uri), gold.frame["text"].to_list())
-        b_threshold = candidate.baseline_threshold if candidate.baseline_threshold is not None else threshold
-        baseline_measured = bootstrap.measure(b_scores, b_threshold, pr_auc_scopes=[])
+    baseline_measured = _baseline_measurement(candidate, gold, bootstrap, threshold, eval_config)
+    return _Evidence(
+        model_uri, training_run_id, threshold, gold, scores, bootstrap, measured, intervals, behavioural,
+        champion, champion_measured, baseline_measured,
+    )
 
-    gates = [
+
+def _baseline_measurement(
+    candidate: Candidate, gold: GoldSet, bootstrap: GoldBootstrap, threshold: float, eval_config: EvaluateConfig
+) -> GoldMeasurement | None:
+    """The candidate's TF-IDF baseline on the gold resamples at its own threshold; None when none is gated."""
+    if not (candidate.baseline_model_uri and eval_config.beat_baseline_scopes):
+        return None
+    b_scores = baseline_scores(mlflow.pyfunc.load_model(candidate.baseline_model_uri), gold.frame["text"].to_list())
+    b_threshold = candidate.baseline_threshold if candidate.baseline_threshold is not None else threshold
+    return bootstrap.measure(b_scores, b_threshold, pr_auc_scopes=[])
+
+
+def _judge_gates(evidence: _Evidence, ondevice: OndeviceReport | None, eval_config: EvaluateConfig) -> list[GateResult]:
+    """Every gate, in the order the model card and gates.json list them."""
+    measured, champion = evidence.measured, evidence.champion
+    return [
         *floor_gates(measured, eval_config),
         *regression_gates(
-            measured, champion_measured, eval_config, f"champion v{champion.version}" if champion else "champion"
+            measured, evidence.champion_measured, eval_config, f"champion v{champion.version}" if champion else "champion"
         ),
         *slice_gates(measured, eval_config),
-        *behavioural_gates(behavioural, eval_config),
+        *behavioural_gates(evidence.behavioural, eval_config),
         *ondevice_gates(ondevice, eval_config),
-        *baseline_gates(measured, baseline_measured, eval_config),
+        *baseline_gates(measured, evidence.baseline_measured, eval_config),
     ]
-    verdict = overall_verdict(gates)
-    lineage = _training_lineage(client, training_run_id)
+
+
+def _candidate_card(
+    name: str,
+    evidence: _Evidence,
+    lineage: dict[str, str],
+    gates: list[GateResult],
+    verdict: str,
+    eval_config: EvaluateConfig,
+) -> str:
+    """The model card of this evaluation, with how its intervals were drawn and the gold-by-source section."""
     bootstrap_note = (
         f"{CONFIDENCE_LEVEL:.0%} percentile bootstrap over gold messages, stratified by language and "
         f"class, {eval_config.bootstrap_resamples} resamples, seed {eval_config.bootstrap_seed}; comparisons with "
         "the champion and the baseline are paired on the same resamples"
     )
-    card = model_card(
-        name, candidate_model_uri, training_run_id, lineage, threshold, gold, overall, slices, behavioural, gates, verdict,
-        champion, intervals, bootstrap_note, gold_sources_section(gold, scores, threshold, bootstrap),
+    return model_card(
+        name, evidence.model_uri, evidence.training_run_id, lineage, evidence.threshold, evidence.gold,
+        evidence.measured.overall, evidence.measured.slices, evidence.behavioural, gates, verdict, evidence.champion,
+        evidence.intervals, bootstrap_note,
+        gold_sources_section(evidence.gold, evidence.scores, evidence.threshold, evidence.bootstrap),
     )
 
+
+def _log_evaluation_run(
+    config: SpamloopConfig,
+    eval_config: EvaluateConfig,
+    evidence: _Evidence,
+    gates: list[GateResult],
+    verdict: str,
+    card: str,
+    ondevice: OndeviceReport | None,
+) -> tuple[str, str]:
+    """The MLflow evaluation run (params, metrics, card, gates, behavioural outcomes, gold mistakes);
+    returns (experiment id, run id)."""
     experiment = mlflow.set_experiment(config.mlflow_experiment)
+    training_run_id = evidence.training_run_id
     with mlflow.start_run(
         nested=mlflow.active_run() is not None,  # inside a caller's run (e.g. the retrain flow): a child run
         run_name=f"evaluate-{training_run_id[:8]}",
         tags={"role": "evaluation", "stage": "evaluate", "training_run_id": training_run_id, "verdict": verdict},
     ) as run:
-        mlflow.log_params(
-            {
-                "candidate_model_uri": candidate_model_uri,
-                "threshold": threshold,
-                "gold_version": gold.version,
-                "gold_sha256": gold.manifest.sha256,
-                "champion_version": champion.version if champion else "none",
-                "auto_promote": eval_config.auto_promote,
-                "ondevice_report": ondevice is not None,
-                "bootstrap_resamples": eval_config.bootstrap_resamples,
-                "bootstrap_seed": eval_config.bootstrap_seed,
-                "confidence_level": CONFIDENCE_LEVEL,
-            }
-        )
-        run_metrics = flat_metrics(overall, slices, intervals)
-        run_metrics["gold_own_traffic_share"] = own_traffic_share(gold)
-        run_metrics |= {f"behaviour_{kind}_pass_rate": rate for kind, rate in behavioural.pass_rates.items()}
-        run_metrics |= {
-            f"behaviour_{kind}_pass_rate_{end}": value
-            for kind, interval in behavioural.intervals.items()
-            for end, value in zip(("lo", "hi"), interval, strict=True)
-            if not math.isnan(value)
-        }
-        run_metrics |= gate_difference_metrics(gates)
-        if baseline_measured:
-            # The gated scopes, plus Korean for the reviewer (the synthetic half the gates leave to `all`).
-            logged_scopes = {"all", "lang_ko", *eval_config.beat_baseline_scopes}
-            run_metrics |= {
-                f"baseline_{scope}_{key}": value
-                for scope, values in baseline_measured.points.items()
-                for key, value in _finite(values).items()
-                if key in ("spam_f1", "ham_fpr") and scope in logged_scopes
-            }
-        if champion:
-            run_metrics |= {f"champion_{key}": value for key, value in _finite(champion.metrics).items() if key in HEADLINE_METRICS}
-        mlflow.log_metrics(run_metrics)
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp)
-            (folder / "model_card.md").write_text(card, encoding="utf-8")
-            (folder / "gates.json").write_text(json.dumps([g.model_dump() for g in gates], indent=2), encoding="utf-8")
-            (folder / "gates.md").write_text(gate_verdicts_markdown(verdict, gates), encoding="utf-8")
-            # Case ids and scores only: behavioural texts never leave the code.
-            (folder / "behavioural.json").write_text(behavioural.model_dump_json(indent=2), encoding="utf-8")
-            mlflow.log_artifacts(str(folder), artifact_path="evaluation")
-        _log_gold_misclassified(gold, scores, threshold, eval_config.misclassified_examples)
+        mlflow.log_params(_evaluation_params(eval_config, evidence, ondevice))
+        mlflow.log_metrics(_evaluation_metrics(eval_config, evidence, gates))
+        _log_evaluation_artifacts(card, gates, verdict, evidence.behavioural)
+        _log_gold_misclassified(evidence.gold, evidence.scores, evidence.threshold, eval_config.misclassified_examples)
         evaluation_run_id = run.info.run_id
+    return experiment.experiment_id, evaluation_run_id
 
+
+def _evaluation_params(
+    eval_config: EvaluateConfig, evidence: _Evidence, ondevice: OndeviceReport | None
+) -> dict[str, Any]:
+    return {
+        "candidate_model_uri": evidence.model_uri,
+        "threshold": evidence.threshold,
+        "gold_version": evidence.gold.version,
+        "gold_sha256": evidence.gold.manifest.sha256,
+        "champion_version": evidence.champion.version if evidence.champion else "none",
+        "auto_promote": eval_config.auto_promote,
+        "ondevice_report": ondevice is not None,
+        "bootstrap_resamples": eval_config.bootstrap_resamples,
+        "bootstrap_seed": eval_config.bootstrap_seed,
+        "confidence_level": CONFIDENCE_LEVEL,
+    }
+
+
+def _evaluation_metrics(eval_config: EvaluateConfig, evidence: _Evidence, gates: list[GateResult]) -> dict[str, float]:
+    """Gold metrics with intervals, own-traffic share, behavioural pass rates, comparison differences, and the
+    baseline's and champion's own figures."""
+    behavioural = evidence.behavioural
+    run_metrics = flat_metrics(evidence.measured.overall, evidence.measured.slices, evidence.intervals)
+    run_metrics["gold_own_traffic_share"] = own_traffic_share(evidence.gold)
+    run_metrics |= {f"behaviour_{kind}_pass_rate": rate for kind, rate in behavioural.pass_rates.items()}
+    run_metrics |= {
+        f"behaviour_{kind}_pass_rate_{end}": value
+        for kind, interval in behavioural.intervals.items()
+        for end, value in zip(("lo", "hi"), interval, strict=True)
+        if not math.isnan(value)
+    }
+    run_metrics |= gate_difference_metrics(gates)
+    if evidence.baseline_measured:
+        # The gated scopes, plus Korean for the reviewer (the synthetic half the gates leave to `all`).
+        logged_scopes = {"all", "lang_ko", *eval_config.beat_baseline_scopes}
+        run_metrics |= {
+            f"baseline_{scope}_{key}": value
+            for scope, values in evidence.baseline_measured.points.items()
+            for key, value in _finite(values).items()
+            if key in ("spam_f1", "ham_fpr") and scope in logged_scopes
+        }
+    if evidence.champion:
+        run_metrics |= {
+            f"champion_{key}": value for key, value in _finite(evidence.champion.metrics).items() if key in HEADLINE_METRICS
+        }
+    return run_metrics
+
+
+def _log_evaluation_artifacts(card: str, gates: list[GateResult], verdict: str, behavioural: BehaviouralReport) -> None:
+    """evaluation/: model_card.md, gates.json, gates.md and behavioural.json in the active run."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "model_card.md").write_text(card, encoding="utf-8")
+        (folder / "gates.json").write_text(json.dumps([g.model_dump() for g in gates], indent=2), encoding="utf-8")
+        (folder / "gates.md").write_text(gate_verdicts_markdown(verdict, gates), encoding="utf-8")
+        # Case ids and scores only: behavioural texts never leave the code.
+        (folder / "behavioural.json").write_text(behavioural.model_dump_json(indent=2), encoding="utf-8")
+        mlflow.log_artifacts(str(folder), artifact_path="evaluation")
+
+
+def _register_version(
+    client: MlflowClient,
+    tracking_uri: str,
+    eval_config: EvaluateConfig,
+    evidence: _Evidence,
+    lineage: dict[str, str],
+    gates: list[GateResult],
+    verdict: str,
+    card: str,
+    evaluation_run_id: str,
+) -> RegistrationOutcome:
+    """Register the candidate (aliases move only on a pass), then tag the evaluation run with the outcome."""
     # The gate verdicts are the evaluation run's evaluation/gates.md (and gates.json); the version carries only
     # `verdict` and `failed_gates` (register_candidate), not one tag per gate.
     version_tags = {
-        "threshold": repr(float(threshold)),
-        "training_run_id": training_run_id,
+        "threshold": repr(float(evidence.threshold)),
+        "training_run_id": evidence.training_run_id,
         "evaluation_run_id": evaluation_run_id,
-        "gold_version": gold.version,
-        "gold_sha256": gold.manifest.sha256,
+        "gold_version": evidence.gold.version,
+        "gold_sha256": evidence.gold.manifest.sha256,
         "snapshot_id": lineage["snapshot_id"],
     }
     outcome = register_candidate(
-        client, tracking_uri, name, candidate_model_uri, verdict, version_tags, card,
+        client, tracking_uri, eval_config.registered_model_name, evidence.model_uri, verdict, version_tags, card,
         gate_rows=[g.model_dump() for g in gates],  # the rows of evaluation/gates.json: tag gates_sha256
         auto_promote=eval_config.auto_promote,
     )
     with mlflow.start_run(run_id=evaluation_run_id):
         mlflow.set_tags({"model_version": outcome.version, "promoted": str(outcome.promoted).lower()})
-    return EvaluationResult(
-        candidate_model_uri=candidate_model_uri,
-        training_run_id=training_run_id,
-        threshold=threshold,
-        gold_version=gold.version,
-        gold_sha256=gold.manifest.sha256,
-        metrics=overall,
-        slices=slices,
-        intervals=intervals,
-        behavioural=behavioural,
-        champion=champion,
-        gates=gates,
-        verdict=verdict,
-        registered_model=name,
-        version=outcome.version,
-        challenger_set=outcome.challenger_set,
-        promoted=outcome.promoted,
-        aliases_after=current_aliases(client, name),
-        evaluation_run_id=evaluation_run_id,
-        run_link=run_link(tracking_uri, experiment.experiment_id, evaluation_run_id),
-        model_card=card,
-    )
+    return outcome
 
 
 GOLD_MISCLASSIFIED_COLUMNS = ("message_id", "text_model", "label", "lang", "category_group", "corpus")

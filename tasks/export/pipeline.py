@@ -32,6 +32,7 @@ from models.ondevice import (
     TOKENIZER_SETTINGS,
     VOCAB_FILE,
     ModelInputs,
+    TokenizerSettings,
     WordPieceTokenizer,
     verify_bundle,
 )
@@ -67,6 +68,49 @@ def signature_lengths(seq_lengths: Sequence[int], max_seq_len: int) -> list[int]
     return sorted({length for length in seq_lengths if length < max_seq_len} | {max_seq_len})
 
 
+@dataclass(frozen=True)
+class _Source:
+    """The checked candidate: its model as a spam-probability module and the tokenizer contract it was trained with."""
+
+    version: str
+    threshold: float
+    final_dir: Path
+    tokenizer_dir: Path
+    metric_values: dict[str, float]
+    model: Any
+    module: Any
+    ngram_spec: NgramSpec | None
+    id2label: dict[int, str]
+    max_len: int
+    lengths: list[int]
+    settings: TokenizerSettings
+    vocab: list[str]
+
+
+@dataclass(frozen=True)
+class _ContractFiles:
+    """The tokenizer, label and n-gram files written into the bundle, and the device-side readers of them."""
+
+    vocab_bytes: bytes
+    tokenizer_bytes: bytes
+    labels: dict[str, Any]
+    labels_bytes: bytes
+    ngrams_bytes: bytes | None
+    device_tokenizer: WordPieceTokenizer
+    device_inputs: ModelInputs
+
+
+@dataclass(frozen=True)
+class _ParityInputs:
+    """The evaluation texts as both sides see them, and the PyTorch model's probabilities for them."""
+
+    texts_model: list[str]
+    encoded: list[list[int]]
+    mismatches: int
+    reference: list[float]
+    ngram_inputs: list[dict[str, Any]] | None
+
+
 def export_bundle(
     candidate: Candidate, eval_texts: Sequence[str], out_root: Path, export_config: ExportConfig | None = None
 ) -> ExportResult:
@@ -79,19 +123,43 @@ def export_bundle(
     """
     started = time.perf_counter()
     config = export_config or ExportConfig()
+    source = _load_source(candidate, out_root, config)
+    out_root.mkdir(parents=True, exist_ok=True)
+    staging = out_root / f".staging-{source.version}-{uuid.uuid4().hex[:8]}"
+    staging.mkdir()
+    try:
+        contract = _write_contract_files(staging, source)
+        card = _bundle_card(source, contract, config)
+        model_files = _convert_tflite(staging, source, contract, card, config)
+        report, model_files = _check_parity(staging, source, contract, model_files, eval_texts, config)
+        index = write_bundle_index(staging, _bundle_metadata(candidate, source, card, model_files, report, config))
+        return _move_into_place(staging, out_root, source, report, index, started)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _check_target(candidate: Candidate, out_root: Path) -> tuple[Path, str, float, Path]:
+    """(model_dir, version, threshold, final bundle folder), refusing a bad version or threshold or an existing bundle."""
     candidate.require("export", "name", "model_dir", "threshold")
     model_dir, version, threshold = Path(candidate.model_dir), str(candidate.name), float(candidate.threshold)
     check_version(version)
     if not 0.0 < threshold < 1.0:
         raise ValueError(f"threshold must be in (0, 1), got {threshold}")
-    tokenizer_dir = candidate.tokenizer_dir or model_dir
     final_dir = out_root / version
     if final_dir.exists():
         raise BundleExistsError(f"bundle {final_dir} already exists; versions are immutable, pick a new version")
+    return model_dir, version, threshold, final_dir
+
+
+def _load_source(candidate: Candidate, out_root: Path, config: ExportConfig) -> _Source:
+    """Load the model for export and read its tokenizer contract, checking labels, lengths and vocabulary size."""
+    model_dir, version, threshold, final_dir = _check_target(candidate, out_root)
+    tokenizer_dir = candidate.tokenizer_dir or model_dir
     metric_values = clean_metrics(candidate.metrics)
 
     from models.encoder import ngram_spec_of
-    from tasks.export.torch_module import SpamProbabilityModule, load_model_for_export, torch_spam_probabilities
+    from tasks.export.torch_module import SpamProbabilityModule, load_model_for_export
 
     model = load_model_for_export(model_dir)
     ngram_spec = ngram_spec_of(model)
@@ -108,117 +176,168 @@ def export_bundle(
     deep_vocab_size = module.embeddings.word_embeddings.num_embeddings
     if len(vocab) > deep_vocab_size:
         raise ValueError(f"tokenizer has {len(vocab)} tokens but the model only {deep_vocab_size} embeddings")
+    return _Source(
+        version, threshold, final_dir, tokenizer_dir, metric_values, model, module, ngram_spec, id2label, max_len,
+        lengths, settings, vocab,
+    )
 
-    out_root.mkdir(parents=True, exist_ok=True)
-    staging = out_root / f".staging-{version}-{uuid.uuid4().hex[:8]}"
-    staging.mkdir()
-    try:
-        vocab_bytes = ("\n".join(vocab) + "\n").encode("utf-8")
-        (staging / VOCAB_FILE).write_bytes(vocab_bytes)
-        tokenizer_bytes = write_json(staging / TOKENIZER_SETTINGS, settings.to_json())
-        labels = {"id2label": {str(k): v for k, v in id2label.items()}, "spam_label_id": 1, "threshold": threshold}
-        labels_bytes = write_json(staging / LABELS_FILE, labels)
-        shutil.copyfile(SPEC_PATH, staging / NORMALIZATION_SPEC_FILE)
-        ngrams_bytes = None if ngram_spec is None else write_json(staging / NGRAMS_FILE, ngram_spec.to_json())
-        device_tokenizer = WordPieceTokenizer.from_files(staging / VOCAB_FILE, staging / TOKENIZER_SETTINGS)
-        # The device side reads the n-gram rules back from the bundle's own file, as the phone does.
-        device_inputs = ModelInputs(
-            device_tokenizer, None if ngram_spec is None else NgramSpec.from_file(staging / NGRAMS_FILE)
+
+def _write_contract_files(staging: Path, source: _Source) -> _ContractFiles:
+    """vocab.txt, tokenizer settings, labels, the normalisation spec and (wide & deep) ngrams.json."""
+    vocab_bytes = ("\n".join(source.vocab) + "\n").encode("utf-8")
+    (staging / VOCAB_FILE).write_bytes(vocab_bytes)
+    tokenizer_bytes = write_json(staging / TOKENIZER_SETTINGS, source.settings.to_json())
+    labels = {
+        "id2label": {str(k): v for k, v in source.id2label.items()}, "spam_label_id": 1, "threshold": source.threshold
+    }
+    labels_bytes = write_json(staging / LABELS_FILE, labels)
+    shutil.copyfile(SPEC_PATH, staging / NORMALIZATION_SPEC_FILE)
+    ngram_spec = source.ngram_spec
+    ngrams_bytes = None if ngram_spec is None else write_json(staging / NGRAMS_FILE, ngram_spec.to_json())
+    device_tokenizer = WordPieceTokenizer.from_files(staging / VOCAB_FILE, staging / TOKENIZER_SETTINGS)
+    # The device side reads the n-gram rules back from the bundle's own file, as the phone does.
+    device_inputs = ModelInputs(device_tokenizer, None if ngram_spec is None else NgramSpec.from_file(staging / NGRAMS_FILE))
+    return _ContractFiles(vocab_bytes, tokenizer_bytes, labels, labels_bytes, ngrams_bytes, device_tokenizer, device_inputs)
+
+
+def _bundle_card(source: _Source, contract: _ContractFiles, config: ExportConfig) -> dict[str, Any]:
+    """The model card embedded in the TFLite metadata and opening bundle.json."""
+    card = {
+        "name": config.model_name,
+        "version": source.version,
+        "format": BUNDLE_FORMAT_V1 if source.ngram_spec is None else BUNDLE_FORMAT,
+        "threshold": source.threshold,
+        "labels": contract.labels["id2label"],
+        "max_seq_len": source.max_len,
+        "seq_lengths": source.lengths,
+        "normalization_version": NORMALIZATION_VERSION,
+    }
+    if source.ngram_spec is not None:
+        card["ngram_contract"] = NGRAM_CONTRACT
+    return card
+
+
+def _convert_tflite(
+    staging: Path, source: _Source, contract: _ContractFiles, card: dict[str, Any], config: ExportConfig
+) -> dict[str, str]:
+    """The fp32 graph (+ dynamic-range int8), finalised with the embedded metadata; returns kind -> file name."""
+    from tasks.export.tflite import convert_tflite_fp32, finalize_tflite, metadata_entries, quantize_dynamic_int8
+
+    fp32_path = staging / TFLITE_FP32
+    convert_tflite_fp32(source.module, source.lengths, fp32_path)
+    model_files = {"tflite_fp32": TFLITE_FP32}
+    if config.int8:
+        quantize_dynamic_int8(fp32_path, staging / TFLITE_INT8, config.int8_embedding_scales)
+        model_files["tflite_int8"] = TFLITE_INT8
+    entries = (
+        metadata_entries(contract.labels_bytes, contract.tokenizer_bytes, contract.vocab_bytes, card, contract.ngrams_bytes)
+        if config.embed_tflite_metadata
+        else {}
+    )
+    for name in model_files.values():
+        finalize_tflite(staging / name, entries)
+    return model_files
+
+
+def _parity_inputs(eval_texts: Sequence[str], source: _Source, contract: _ContractFiles) -> _ParityInputs:
+    """Normalise and encode the evaluation texts on both tokenizers and score them with the PyTorch model."""
+    from tasks.export.torch_module import torch_spam_probabilities
+
+    texts_model = [model_text(text) for text in eval_texts]
+    device_tokenizer = contract.device_tokenizer
+    encoded, mismatches = encode_both(texts_model, device_tokenizer, source.tokenizer_dir, source.max_len)
+    reference = torch_spam_probabilities(source.model, encoded, device_tokenizer.pad_id, texts_model=texts_model)
+    ngram_inputs = None if source.ngram_spec is None else [contract.device_inputs.ngram_arrays(text) for text in texts_model]
+    return _ParityInputs(texts_model, encoded, mismatches, reference, ngram_inputs)
+
+
+def _check_parity(
+    staging: Path,
+    source: _Source,
+    contract: _ContractFiles,
+    model_files: dict[str, str],
+    eval_texts: Sequence[str],
+    config: ExportConfig,
+) -> tuple[ParityReport, dict[str, str]]:
+    """Every graph against PyTorch on the evaluation texts (Core ML converted here when configured); writes
+    parity_report.json. Returns the report and the model files including the Core ML package."""
+    from tasks.export.tflite import check_signatures
+
+    inputs = _parity_inputs(eval_texts, source, contract)
+    pad_id = contract.device_tokenizer.pad_id
+    files: list[FileParity] = []
+    for kind, name in model_files.items():
+        is_fp32 = kind == "tflite_fp32"
+        result = compare_tflite(
+            staging / name,
+            kind,  # type: ignore[arg-type]
+            inputs.encoded,
+            inputs.reference,
+            pad_id,
+            source.threshold,
+            max_abs_diff=config.fp32_max_abs_diff if is_fp32 else None,
+            min_agreement=None if is_fp32 else config.int8_min_agreement,
+            ngram_inputs=inputs.ngram_inputs,
         )
-
-        fp32_path = staging / TFLITE_FP32
-        from tasks.export.tflite import (
-            check_signatures,
-            convert_tflite_fp32,
-            finalize_tflite,
-            metadata_entries,
-            quantize_dynamic_int8,
+        result.problems[:0] = check_signatures(staging / name, source.lengths, source.module.ngram_shape)
+        result.passed = not result.problems
+        files.append(result)
+    if config.coreml:
+        files.append(
+            _export_coreml(source.module, staging, source.max_len, config, inputs.encoded, inputs.reference, inputs.ngram_inputs)
         )
+        model_files = {**model_files, "coreml_fp16": COREML_PACKAGE}
+    report = build_report(len(inputs.texts_model), source.threshold, inputs.mismatches, files)
+    write_json(staging / "parity_report.json", json.loads(report.model_dump_json()))
+    return report, model_files
 
-        convert_tflite_fp32(module, lengths, fp32_path)
-        model_files = {"tflite_fp32": TFLITE_FP32}
-        if config.int8:
-            quantize_dynamic_int8(fp32_path, staging / TFLITE_INT8, config.int8_embedding_scales)
-            model_files["tflite_int8"] = TFLITE_INT8
-        bundle_format = BUNDLE_FORMAT_V1 if ngram_spec is None else BUNDLE_FORMAT
-        card = {
-            "name": config.model_name,
-            "version": version,
-            "format": bundle_format,
-            "threshold": threshold,
-            "labels": labels["id2label"],
-            "max_seq_len": max_len,
-            "seq_lengths": lengths,
-            "normalization_version": NORMALIZATION_VERSION,
-        }
-        if ngram_spec is not None:
-            card["ngram_contract"] = NGRAM_CONTRACT
-        entries = (
-            metadata_entries(labels_bytes, tokenizer_bytes, vocab_bytes, card, ngrams_bytes) if config.embed_tflite_metadata else {}
-        )
-        for name in model_files.values():
-            finalize_tflite(staging / name, entries)
 
-        texts_model = [model_text(text) for text in eval_texts]
-        encoded, mismatches = encode_both(texts_model, device_tokenizer, tokenizer_dir, max_len)
-        reference = torch_spam_probabilities(model, encoded, device_tokenizer.pad_id, texts_model=texts_model)
-        ngram_inputs = None if ngram_spec is None else [device_inputs.ngram_arrays(text) for text in texts_model]
-        files: list[FileParity] = []
-        for kind, name in model_files.items():
-            is_fp32 = kind == "tflite_fp32"
-            result = compare_tflite(
-                staging / name,
-                kind,  # type: ignore[arg-type]
-                encoded,
-                reference,
-                device_tokenizer.pad_id,
-                threshold,
-                max_abs_diff=config.fp32_max_abs_diff if is_fp32 else None,
-                min_agreement=None if is_fp32 else config.int8_min_agreement,
-                ngram_inputs=ngram_inputs,
-            )
-            result.problems[:0] = check_signatures(staging / name, lengths, module.ngram_shape)
-            result.passed = not result.problems
-            files.append(result)
-        if config.coreml:
-            files.append(_export_coreml(module, staging, max_len, config, encoded, reference, ngram_inputs))
-            model_files["coreml_fp16"] = COREML_PACKAGE
-        report = build_report(len(texts_model), threshold, mismatches, files)
-        write_json(staging / "parity_report.json", json.loads(report.model_dump_json()))
+def _bundle_metadata(
+    candidate: Candidate,
+    source: _Source,
+    card: dict[str, Any],
+    model_files: dict[str, str],
+    report: ParityReport,
+    config: ExportConfig,
+) -> dict[str, Any]:
+    """bundle.json without its file list: the card, file names, signatures, lineage, metrics and the parity verdict."""
+    metadata = {
+        **card,
+        "labels_file": LABELS_FILE,
+        "tokenizer_file": TOKENIZER_SETTINGS,
+        "vocab_file": VOCAB_FILE,
+        "normalization_spec_file": NORMALIZATION_SPEC_FILE,
+        "models": model_files,
+        "signatures": {
+            "inputs": _signature_inputs(source.module.ngram_shape),
+            "output": "spam_probability float32 [1]",
+            "tflite": [f"seq_{length}" for length in source.lengths],
+        },
+        "mlflow_run_id": candidate.run_id,
+        "registry_version": candidate.registry_version,
+        "metrics": source.metric_values,
+        "parity": {"passed": report.passed, "summary": report.summary()},
+        "min_app_version": config.min_app_version,
+    }
+    if source.ngram_spec is not None:
+        metadata["ngrams_file"] = NGRAMS_FILE
+    return metadata
 
-        metadata = {
-            **card,
-            "labels_file": LABELS_FILE,
-            "tokenizer_file": TOKENIZER_SETTINGS,
-            "vocab_file": VOCAB_FILE,
-            "normalization_spec_file": NORMALIZATION_SPEC_FILE,
-            "models": model_files,
-            "signatures": {
-                "inputs": _signature_inputs(module.ngram_shape),
-                "output": "spam_probability float32 [1]",
-                "tflite": [f"seq_{length}" for length in lengths],
-            },
-            "mlflow_run_id": candidate.run_id,
-            "registry_version": candidate.registry_version,
-            "metrics": metric_values,
-            "parity": {"passed": report.passed, "summary": report.summary()},
-            "min_app_version": config.min_app_version,
-        }
-        if ngram_spec is not None:
-            metadata["ngrams_file"] = NGRAMS_FILE
-        index = write_bundle_index(staging, metadata)
-        if not report.passed:
-            rejected = out_root / "rejected" / f"{version}-{uuid.uuid4().hex[:8]}"
-            rejected.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging, rejected)
-            logger.warning("export %s rejected by the parity gate: %s", version, "; ".join(report.reasons))
-            return ExportResult(version, report, None, rejected, index, time.perf_counter() - started)
-        verify_bundle(staging)
-        os.replace(staging, final_dir)  # atomic on one filesystem; fails if another run created it meanwhile
-        return ExportResult(version, report, final_dir, None, index, time.perf_counter() - started)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+
+def _move_into_place(
+    staging: Path, out_root: Path, source: _Source, report: ParityReport, index: dict[str, Any], started: float
+) -> ExportResult:
+    """A passing bundle is verified and renamed to ``<out_root>/<version>``; a failing one goes under rejected/."""
+    version = source.version
+    if not report.passed:
+        rejected = out_root / "rejected" / f"{version}-{uuid.uuid4().hex[:8]}"
+        rejected.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging, rejected)
+        logger.warning("export %s rejected by the parity gate: %s", version, "; ".join(report.reasons))
+        return ExportResult(version, report, None, rejected, index, time.perf_counter() - started)
+    verify_bundle(staging)
+    os.replace(staging, source.final_dir)  # atomic on one filesystem; fails if another run created it meanwhile
+    return ExportResult(version, report, source.final_dir, None, index, time.perf_counter() - started)
 
 
 def _signature_inputs(ngram_shape: tuple[int, int] | None) -> dict[str, str]:
