@@ -76,6 +76,7 @@ from tasks.train.splits import SPLIT_DEV, assign_splits, with_campaign_key  # no
 
 ARCHITECTURES = ("wide_deep", "deep", "wide")
 BASELINE = "baseline"
+WIDE_ALONE_LEARNING_RATE = 1e-2  # the `wide` arm fine-tunes its logistic start when the wide & deep default freezes it
 FOLD_SEED = 7  # the folds stay fixed across seeds and models
 RECALL_AT_FPR = (0.001, 0.005)
 SCOPES = ("all", "ko", "real")
@@ -347,7 +348,10 @@ def main() -> int:
                     dev_scores, test_scores = baseline_spam_proba(baseline, dev_texts), baseline_spam_proba(baseline, test_texts)
                     contact_scores = baseline_spam_proba(baseline, contact_texts)
                 else:
-                    model_config = config.model_copy(update={"architecture": name})
+                    update: dict[str, object] = {"architecture": name}
+                    if name == "wide" and config.wide_learning_rate == 0:
+                        update["wide_learning_rate"] = WIDE_ALONE_LEARNING_RATE  # alone, a frozen start has nothing to train
+                    model_config = config.model_copy(update=update)
                     with tempfile.TemporaryDirectory() as work:
                         model, tokenizer = build_encoder(model_config, fit_texts, Path(work) / "tokenizer", seed)
                         fit_encoder(

@@ -52,7 +52,7 @@ def build_tiny_bundle(workdir: Path, overrides: list[str], steps: int, eval_coun
     from spamloop.settings.export import ExportConfig
     from spamloop.settings.train import TrainConfig
     from tasks.export.pipeline import export_bundle
-    from tasks.train.pipeline import build_encoder
+    from tasks.train.pipeline import build_encoder, start_wide_half
 
     config = TrainConfig(**parse_overrides(overrides))
     rows = _rows(2500)
@@ -62,7 +62,9 @@ def build_tiny_bundle(workdir: Path, overrides: list[str], steps: int, eval_coun
     model_dir = workdir / "model"
     model, tokenizer = build_encoder(config, texts, model_dir, seed=13)
     labels = torch.tensor([1 if label == "spam" else 0 for label, _ in train])
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    if config.wide and config.wide_start == "logistic":  # the table the phone gets holds fitted weights, not noise
+        start_wide_half(model, texts, labels.tolist(), config, seed=13)
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-3)
     model.train()
     for step in range(steps):
         batch = [(step * 32 + offset) % len(train) for offset in range(32)]

@@ -179,6 +179,23 @@ class WideNgramHead(torch.nn.Module):
         self.hidden = torch.nn.Linear(width, hidden) if hidden else None
         self.output = torch.nn.Linear(hidden or width, 1)
 
+    def load_linear(self, bucket_weights: np.ndarray, intercept: float) -> None:
+        """Become the linear model ``intercept + sum over groups and ids of bucket_weights[id] / pool(count)``: each
+        bucket vector carries its weight in the first coordinate and the output reads that coordinate of every group.
+        The other coordinates start at zero (with zero output weights they receive no gradient, so they stay so)."""
+        if self.hidden is not None:
+            raise ValueError("a linear start needs the linear wide layer (wide_hidden 0)")
+        table = self.embeddings.weight
+        if bucket_weights.shape != (table.shape[0],):
+            raise ValueError(f"expected {table.shape[0]} bucket weights, got shape {bucket_weights.shape}")
+        dim = table.shape[1]
+        with torch.no_grad():
+            table.zero_()
+            table[:, 0] = torch.as_tensor(bucket_weights, dtype=table.dtype)
+            self.output.weight.zero_()
+            self.output.weight.view(-1, dim)[:, 0] = 1.0
+            self.output.bias.fill_(float(intercept))
+
     def forward(self, ngram_ids: torch.Tensor, ngram_mask: torch.Tensor) -> torch.Tensor:
         """[batch, groups, k] ids and mask -> [batch] logits."""
         features = pool_ngram_groups(self.embeddings(ngram_ids.to(torch.int64)), ngram_mask, self.pooling)

@@ -118,10 +118,10 @@ def padded_grams(unit: str, order: int) -> list[str]:
 class NgramSpec:
     """Which n-grams a model reads and how they become ids (the bundle's ngrams.json)."""
 
-    buckets: int = 1 << 14
+    buckets: int = 1 << 18
     char_orders: tuple[int, ...] = (1, 2, 3, 4)
     jamo_orders: tuple[int, ...] = (2, 3, 4)
-    max_per_group: int = 64
+    max_per_group: int = 256
     contract: str = NGRAM_CONTRACT
     _cache: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
 

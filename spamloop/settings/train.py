@@ -40,11 +40,16 @@ class TrainConfig(SettingsSection):
         "half alone (an ablation, not exportable). Measured in bench/cv.py (docs/training.md, docs/experiments).",
     )
     ngram_buckets: int = Field(
-        default=1 << 14, ge=2, le=1 << 22,
+        default=1 << 18, ge=2, le=1 << 22,
         description="Rows of the wide half's hashed n-gram table (ids are FNV-1a 32 modulo this). With ngram_dim it "
-        "sets most of the wide half's size: int8 stores about ngram_dim + 12 bytes per row.",
+        "sets most of the wide half's size: the int8 file stores ngram_dim bytes per row with one scale per table "
+        "(export.int8_embedding_scales per_tensor), 262 kB at 2^18 x 1 as at 2^14 x 16.",
     )
-    ngram_dim: int = Field(default=16, ge=1, le=256, description="Width of each n-gram bucket vector.")
+    ngram_dim: int = Field(
+        default=1, ge=1, le=256,
+        description="Width of each n-gram bucket vector. 1 (default): one weight per bucket, as the logistic start "
+        "fills it; a wider vector only pays with a trained, random start.",
+    )
     char_orders: tuple[int, ...] = Field(
         default=(1, 2, 3, 4), description="Character n-gram orders of the wide half (each word padded with spaces)."
     )
@@ -54,9 +59,9 @@ class TrainConfig(SettingsSection):
         "with 카지노); empty for none.",
     )
     max_ngrams_per_order: int = Field(
-        default=64, ge=1, le=1024,
+        default=256, ge=1, le=1024,
         description="Distinct n-gram ids kept per order and message (the first ones in text order): the width of the "
-        "ngram_ids input the phone fills.",
+        "ngram_ids input the phone fills. At 256 two in 10,000 seed messages lose their tail; at 64, 18 % did (37 % of the English).",
     )
     wide_hidden: int = Field(
         default=0, ge=0, le=1024,
@@ -69,9 +74,20 @@ class TrainConfig(SettingsSection):
         "ids it is an L2-normalised bag, like the TF-IDF baseline's rows) or the masked mean (CLD3).",
     )
     wide_learning_rate: float | None = Field(
-        default=1e-2, gt=0,
+        default=0.0, ge=0,
         description="Peak learning rate of the wide half's parameters (the encoder keeps learning_rate); empty: "
-        "learning_rate for both. Mean-pooled hashed n-grams learn slowly at the encoder's 1e-3 (docs/training.md).",
+        "learning_rate for both; 0 (default): the wide half keeps its logistic start and the encoder learns the rest "
+        "(trained jointly, the wide half followed the encoder's fit of the training templates and generalised worse; "
+        "docs/experiments/2026-12-wide-deep.md). A random start needs a rate: 1e-2 (hashed n-grams learn slowly at 1e-3).",
+    )
+    wide_start: Literal["random", "logistic"] = Field(
+        default="logistic",
+        description="How the wide half starts: the weights of a balanced logistic regression fitted (seconds) on the "
+        "same hashed n-gram features of the train rows as the first epochs' augmentation draws them "
+        "(tasks/train/wide_start.py; needs wide_hidden 0), or random vectors.",
+    )
+    wide_start_c: float = Field(
+        default=10.0, gt=0, description="Inverse L2 strength of the wide_start logistic regression (the baseline's C)."
     )
     wide_dropout: float = Field(default=0.1, ge=0, lt=1, description="Dropout on the pooled n-gram vectors while training.")
     vocab_size: int = Field(
@@ -210,6 +226,10 @@ class TrainConfig(SettingsSection):
                 raise ValueError(f"{name} must be distinct orders from 1 to 8, got {orders}")
         if self.wide and not (self.char_orders or self.jamo_orders):
             raise ValueError("the wide half needs at least one n-gram order (char_orders or jamo_orders)")
+        if self.wide_start == "logistic" and self.wide and self.wide_hidden:
+            raise ValueError("wide_start 'logistic' needs the linear wide layer (wide_hidden 0)")
+        if self.wide_learning_rate == 0 and (self.architecture == "wide" or self.wide_start != "logistic"):
+            raise ValueError("wide_learning_rate 0 keeps the wide half as it starts: it needs wide_start 'logistic' and an encoder")
         if self.architecture == "wide" and self.base_model:
             raise ValueError("architecture 'wide' has no encoder: base_model would be ignored")
         return self

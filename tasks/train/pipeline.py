@@ -28,6 +28,7 @@ from tasks.train.dataset import DatasetLineage, content_digest, load_training_da
 from tasks.train.dev_scores import DevScores, is_spam, score_dev
 from tasks.train.encoder_training import EncoderTrainingOutcome, configure_cpu_threads, last_complete_checkpoint, train_encoder
 from tasks.train.splits import oversample_indices, SPLIT_DEV, SPLIT_TRAIN, assert_no_gold, assign_splits, deterministic_subsample, drop_gold_holdout
+from tasks.train.wide_start import fit_linear_wide
 from tasks.train.tracking import (
     baseline_tags,
     close_orphaned_runs,
@@ -183,6 +184,33 @@ def build_encoder(
     return model, tokenizer
 
 
+# The wide start is fitted on the training rows as the first epochs show them (evasions, contact clauses in ham):
+# without those a linear start reads a phone number in a ham as spam (bench/cv.py contact_*_ham_fpr 0.20 / 0.46).
+WIDE_START_DRAWS = 3
+
+
+def augmented_draws(
+    augmentation: TrainAugmentation, keys: list[str], texts: list[str], labels: list[int], epochs: int
+) -> tuple[list[str], list[int]]:
+    """Every row as the first ``epochs`` epochs draw it (the Trainer's augmentation streams), one copy per epoch."""
+    drawn = [
+        augmentation.text_for(key, text, bool(label), epoch)[0]
+        for epoch in range(epochs)
+        for key, text, label in zip(keys, texts, labels, strict=True)
+    ]
+    return drawn, labels * epochs
+
+
+def start_wide_half(model: Any, texts: list[str], is_spam: list[int], train_config: TrainConfig, seed: int) -> None:
+    """Load the logistic regression on the wide half's own features into it; frozen when ``wide_learning_rate`` is 0."""
+    weights, intercept = fit_linear_wide(
+        model.ngram_spec, texts, is_spam, train_config.wide_pooling, train_config.wide_start_c, seed
+    )
+    model.wide.load_linear(weights, intercept)
+    if train_config.wide_learning_rate == 0:
+        model.wide.requires_grad_(False)
+
+
 def fit_encoder(
     model: Any,
     tokenizer: Any,
@@ -205,6 +233,12 @@ def fit_encoder(
     augmentation = train_augmentation(train_config, seed)
     if augmentation.enabled and train_ids is None:
         raise ValueError("augment_spam_rate / augment_ham_rate / augment_ham_contact_rate need the train rows' message ids (train_ids)")
+    keys = None if train_ids is None else row_keys([train_ids[i] for i in fit_rows])
+    if train_config.wide and train_config.wide_start == "logistic":
+        texts, labels = [train_texts[i] for i in fit_rows], [int(train_truth[i]) for i in fit_rows]
+        if augmentation.enabled:
+            texts, labels = augmented_draws(augmentation, keys, texts, labels, WIDE_START_DRAWS)
+        start_wide_half(model, texts, labels, train_config, seed)
     return train_encoder(
         model,
         tokenizer,
@@ -228,9 +262,9 @@ def fit_encoder(
         device=train_config.device,
         soft_spam_targets=None if blend is None else [float(blend[i]) for i in fit_rows],
         dev_groups=dev_langs,
-        wide_learning_rate=train_config.wide_learning_rate,
+        wide_learning_rate=train_config.wide_learning_rate or None,
         augmentation=augmentation,
-        train_keys=None if train_ids is None else row_keys([train_ids[i] for i in fit_rows]),
+        train_keys=keys,
     )
 
 

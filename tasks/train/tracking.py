@@ -188,6 +188,8 @@ def log_encoder_params(
                 "wide_pooling": train_config.wide_pooling,
                 "wide_dropout": train_config.wide_dropout,
                 "wide_learning_rate": train_config.wide_learning_rate,
+                "wide_start": train_config.wide_start,
+                "wide_start_c": train_config.wide_start_c,
                 "ngram_contract": ngram_contract,
             }
         )

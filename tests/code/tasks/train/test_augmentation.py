@@ -184,7 +184,9 @@ def test_training_with_augmentation_learns_and_never_touches_dev_rows(tmp_path, 
         return original(self, key, text, is_spam, epoch)
 
     monkeypatch.setattr(TrainAugmentation, "text_for", recording)
-    config = TrainConfig(vocab_size=600, ngram_buckets=4096, max_ngrams_per_order=32)
+    config = TrainConfig(
+        vocab_size=600, ngram_buckets=4096, max_ngrams_per_order=32, wide_start="random", wide_learning_rate=1e-2, ngram_dim=16
+    )
     model, tokenizer = build_encoder(config, train_texts, tmp_path / "tokenizer", seed=3)
     epochs = 4
     outcome = train_encoder(

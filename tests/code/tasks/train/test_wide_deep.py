@@ -45,7 +45,10 @@ def test_wide_half_alone_learns_a_set_only_ngrams_separate(tmp_path):
     train_texts, train_labels = _toy_texts(240, seed=1)
     test_texts, test_labels = _toy_texts(120, seed=2)
     assert not set(" ".join(test_texts).split()) & set(" ".join(train_texts).split())
-    config = TrainConfig(architecture="wide", ngram_buckets=4096, max_ngrams_per_order=32, wide_hidden=0, vocab_size=300)
+    config = TrainConfig(
+        architecture="wide", wide_start="random", wide_learning_rate=1e-2, ngram_buckets=4096, max_ngrams_per_order=32,
+        ngram_dim=16, wide_hidden=0, vocab_size=300,
+    )
     model, tokenizer = build_encoder(config, train_texts, tmp_path / "tokenizer", seed=3)
     assert isinstance(model, SpamWideDeepForSequenceClassification) and model.deep is None
     outcome = train_encoder(
@@ -82,7 +85,10 @@ def test_wide_parameters_get_their_own_learning_rate(tmp_path):
 @pytest.mark.parametrize("architecture", ["wide_deep", "deep", "wide"])
 def test_build_encoder_follows_the_architecture(tmp_path, architecture):
     texts = ["free prize now 카지노", "see you at lunch 내일 봐"] * 3
-    config = TrainConfig(architecture=architecture, vocab_size=200, ngram_buckets=512)
+    config = TrainConfig(
+        architecture=architecture, vocab_size=200, ngram_buckets=512,
+        wide_learning_rate=1e-2 if architecture == "wide" else 0.0,  # alone, the wide half must train
+    )
     model, tokenizer = build_encoder(config, texts, tmp_path / "tokenizer", seed=1)
     if architecture == "deep":
         assert isinstance(model, SpamEncoderForSequenceClassification)

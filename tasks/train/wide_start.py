@@ -1,0 +1,50 @@
+"""A convex start for the wide half: logistic regression on exactly the hashed n-gram features the phone computes.
+
+Trained jointly from random vectors, the wide half stops learning once the encoder has fitted the training
+templates, and generalises to unseen spam worse than a linear model over the same n-grams (docs/training.md,
+"Wide start"). Fitting that linear model first (convex, seconds) and loading it into the wide half gives the
+encoder the residual to learn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import sparse
+from sklearn.linear_model import LogisticRegression
+
+from models.ngrams import NgramSpec
+
+
+def hashed_ngram_matrix(spec: NgramSpec, texts_model: Sequence[str], pooling: str) -> sparse.csr_matrix:
+    """One row per text over ``spec.buckets`` columns: each n-gram id of a group weighs 1 / sqrt(n) (``sqrtn``) or
+    1 / n (``mean``), n being the group's id count, as the wide half pools them; ids shared by groups add up."""
+    if pooling not in ("sqrtn", "mean"):
+        raise ValueError(f"unknown wide pooling {pooling!r}")
+    rows: list[int] = []
+    columns: list[int] = []
+    values: list[float] = []
+    for row, text in enumerate(texts_model):
+        for ids in spec.group_ids(text):
+            if not ids:
+                continue
+            weight = 1.0 / (np.sqrt(len(ids)) if pooling == "sqrtn" else len(ids))
+            rows.extend([row] * len(ids))
+            columns.extend(ids)
+            values.extend([weight] * len(ids))
+    matrix = sparse.csr_matrix((values, (rows, columns)), shape=(len(texts_model), spec.buckets), dtype=np.float64)
+    matrix.sum_duplicates()
+    return matrix
+
+
+def fit_linear_wide(
+    spec: NgramSpec, texts_model: Sequence[str], is_spam: Sequence[int], pooling: str, c: float, seed: int
+) -> tuple[np.ndarray, float]:
+    """Balanced L2 logistic regression (inverse strength ``c``) on the hashed features: (bucket weights, intercept)."""
+    labels = np.asarray(is_spam, dtype=int)
+    if len(set(labels.tolist())) < 2:
+        raise ValueError("the wide start needs both spam and ham among the training rows")
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=5_000, random_state=seed)
+    model.fit(hashed_ngram_matrix(spec, texts_model, pooling), labels)
+    return model.coef_[0].astype(np.float32), float(model.intercept_[0])
