@@ -215,10 +215,11 @@ class SpamWideDeepConfig(PreTrainedConfig):
 
     deep: dict | PreTrainedConfig | None = None
     ngram_spec: dict | None = None
-    ngram_dim: int = 16
+    ngram_dim: int = 1
     wide_hidden: int = 0
     wide_pooling: str = "sqrtn"
     wide_dropout: float = 0.1
+    wide_logit_dropout: float = 0.0
     initializer_range: float = 0.02
 
 
@@ -272,6 +273,11 @@ class SpamWideDeepForSequenceClassification(PreTrainedModel):
         if ngram_ids is None or ngram_mask is None:
             raise ValueError("a wide & deep model needs ngram_ids and ngram_mask (models.ngrams)")
         wide = self.wide(ngram_ids, ngram_mask)
+        drop = self.config.wide_logit_dropout
+        if self.training and drop > 0 and self.deep is not None:
+            # Rows trained without the wide logit make the encoder a whole classifier of its own, not the residual of
+            # a wide half that already fits the training rows (the sum is then an ensemble of the two).
+            wide = wide * (torch.rand_like(wide) >= drop).to(wide.dtype)
         logits = torch.stack([torch.zeros_like(wide), wide], dim=-1)  # [ham, spam]: SPAM_LABEL_ID is 1
         if self.deep is not None:
             deep_inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
@@ -300,10 +306,11 @@ def with_wide_half(
     deep: PreTrainedModel | None,
     spec: NgramSpec,
     seed: int,
-    ngram_dim: int = 16,
+    ngram_dim: int = 1,
     wide_hidden: int = 0,
     wide_pooling: str = "sqrtn",
     wide_dropout: float = 0.1,
+    wide_logit_dropout: float = 0.0,
 ) -> SpamWideDeepForSequenceClassification:
     """A wide & deep classifier around ``deep`` (None: the wide half alone), the wide half freshly initialised."""
     torch.manual_seed(seed)
@@ -316,6 +323,7 @@ def with_wide_half(
         wide_hidden=wide_hidden,
         wide_pooling=wide_pooling,
         wide_dropout=wide_dropout,
+        wide_logit_dropout=wide_logit_dropout,
         num_labels=len(ID2LABEL),
         id2label=dict(ID2LABEL),
         label2id=dict(LABEL2ID),

@@ -180,6 +180,7 @@ def build_encoder(
         wide_hidden=train_config.wide_hidden,
         wide_pooling=train_config.wide_pooling,
         wide_dropout=train_config.wide_dropout,
+        wide_logit_dropout=train_config.wide_logit_dropout,
     )
     return model, tokenizer
 

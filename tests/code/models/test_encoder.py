@@ -144,3 +144,19 @@ def test_export_module_matches_the_wide_deep_model_at_the_fixed_ngram_width(pool
     assert torch.allclose(got, expected, atol=1e-6)
     with pytest.raises(ValueError, match="wide-only"):
         SpamProbabilityModule(_wide_deep(deep=False))
+
+
+def test_wide_logit_dropout_trains_the_encoder_alone_and_serves_the_sum():
+    model = _wide_deep(wide_logit_dropout=1.0)
+    texts = ["free prize now", "see you at lunch", "카지노 무료 가입"]
+    inputs = _inputs(model, texts)
+    with torch.no_grad():
+        model.wide.output.bias.fill_(3.0)  # a wide logit far from zero in every row
+        wide = model.wide(inputs["ngram_ids"], inputs["ngram_mask"])
+        deep = model.deep(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"]).logits
+        served = model(**inputs).logits  # eval mode: the sum
+        model.train()
+        model.deep.eval()  # the encoder's own dropout off, so only the wide logit's removal differs
+        trained = model(**inputs).logits
+    assert torch.allclose(served[:, 1] - served[:, 0], deep[:, 1] - deep[:, 0] + wide, atol=1e-5)
+    assert torch.allclose(trained, deep, atol=1e-5)
