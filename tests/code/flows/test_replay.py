@@ -27,8 +27,11 @@ SMALL_WEEKS = {
 
 
 def test_two_week_replay_blocks_the_new_campaign_and_counts_the_cost(prefect_harness, tmp_path):
+    # A new kind of spam that reads like a personal message ("엄마 나 폰 고장나서…"): the week-1 model cannot know it.
+    # (stock_reading_room, used before, was already blocked by week 1's model once the n-gram half started from a
+    # logistic regression: recall 1.0 before and after, so the test could no longer show the loop at work.)
     options = ReplayOptions(
-        weeks=2, seed=7, new_subtypes=["stock_reading_room"], epochs=None, seed_rows=100, drift=SMALL_WEEKS,
+        weeks=2, seed=7, new_subtypes=["family_impersonation"], epochs=None, seed_rows=100, drift=SMALL_WEEKS,
         overrides={"train": MINIMAL_MODEL, "evaluate": GATES_OFF, "export": {"int8_min_agreement": 0.5, "seq_lengths": [32]}},
     )
     report = run_replay(options, tmp_path / "state")
@@ -36,7 +39,7 @@ def test_two_week_replay_blocks_the_new_campaign_and_counts_the_cost(prefect_har
     first, second = report.rows
     assert first.error is None and second.error is None
     assert first.published and second.published and first.published != second.published
-    assert second.new_subtypes == ["stock_reading_room"] and second.new_campaigns
+    assert second.new_subtypes == ["family_impersonation"] and second.new_campaigns
     # The new campaign: what phones had before the week against what was published after it, on unseen variants.
     assert second.recall_new_before is not None and second.recall_new_after is not None
     assert second.recall_new_after > second.recall_new_before

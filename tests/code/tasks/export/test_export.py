@@ -262,8 +262,9 @@ def test_exported_graphs_agree_with_the_golden_test_vectors(tiny_export_result):
         assert sum(inputs["attention_mask"][0]) == len(case["input_ids"])
         golden_groups = list(case["ngram_ids"].values())
         assert [row[: sum(mask)] for row, mask in zip(inputs["ngram_ids"][0], inputs["ngram_mask"][0], strict=True)] == golden_groups
-        ngram_ids = [[group + [0] * (64 - len(group)) for group in golden_groups]]
-        ngram_mask = [[[1] * len(group) + [0] * (64 - len(group)) for group in golden_groups]]
+        width = NGRAM_SHAPE[1]  # the contract's max_per_group: the graph's n-gram input width
+        ngram_ids = [[group + [0] * (width - len(group)) for group in golden_groups]]
+        ngram_mask = [[[1] * len(group) + [0] * (width - len(group)) for group in golden_groups]]
         device = runner.run(case["input_ids"], 64, 0, {"ngram_ids": ngram_ids, "ngram_mask": ngram_mask})
         with torch.no_grad():
             logits = model(
