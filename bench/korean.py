@@ -58,6 +58,7 @@ from models.gold import drop_gold_overlap, load_gold  # noqa: E402
 from models.gold_rule import GOLD_V2_HELDOUT_SUBTYPES, gold_v2_expr, is_gold_v2  # noqa: E402
 from models.metrics import choose_threshold, operating_threshold  # noqa: E402
 from models.normalization import model_text, url_domains  # noqa: E402
+from spamloop.overrides import OverrideError, parse_overrides  # noqa: E402
 from spamloop.settings.train import TrainConfig  # noqa: E402
 from tasks.evaluate.gold import CATEGORY_GROUP_BY_CATEGORY, select_gold_rows  # noqa: E402
 from tasks.sample import synth_ko, synth_ko_v2  # noqa: E402
@@ -103,14 +104,15 @@ def _parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def _overrides(pairs: list[str]) -> dict[str, str]:
-    """``KEY=VALUE`` strings as a dict (pydantic converts the values); an unknown key is refused."""
-    out = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or key.strip() not in TrainConfig.model_fields:
-            raise SystemExit(f"--train {pair!r}: expected KEY=VALUE with KEY a TrainConfig field")
-        out[key.strip()] = value.strip()
+def _overrides(pairs: list[str]) -> dict[str, object]:
+    """``KEY=VALUE`` strings as a dict, values read as YAML (``jamo_orders=[]``); an unknown key is refused."""
+    try:
+        out = parse_overrides(pairs)
+    except OverrideError as error:
+        raise SystemExit(f"--train: {error}") from error
+    unknown = sorted(set(out) - set(TrainConfig.model_fields))
+    if unknown:
+        raise SystemExit(f"--train {unknown}: expected KEY=VALUE with KEY a TrainConfig field")
     return out
 
 
