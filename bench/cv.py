@@ -30,7 +30,7 @@ Two tables:
 * **operating point**: F1 and ham FPR at each model's dev-chosen threshold, pooled over folds (what the gates see),
   English, Korean, the real rows and the transactional hams (OTP, card, delivery, appointment, bank, bill); mean over
   seeds. ``contact_*_ham_fpr``: the same test hams, each with one contact clause holding a phone number ("new
-  number, it's [PHONE] phmob", "[PHONE] phmob 로 전화 부탁드립니다") drawn from ``HELDOUT_CONTACT_CLAUSES``, phrasings that training
+  number, it's [PHONE]", "[PHONE]로 전화 부탁드립니다") drawn from ``HELDOUT_CONTACT_CLAUSES``, phrasings that training
   augmentation (``tasks/train/contact_clauses.py``) never uses: does a number alone make ham look like spam?
   Each model has a second operating row, ``@every-language threshold``: the same scores at the threshold of
   ``models.metrics.choose_threshold_every_language`` (dev ham FPR at the target pooled and in each language with
@@ -73,7 +73,6 @@ from tasks.train.dataset import load_seed_frame, training_set_from_seed  # noqa:
 from tasks.train.encoder_training import configure_cpu_threads  # noqa: E402
 from tasks.train.pipeline import build_encoder, fit_encoder  # noqa: E402
 from tasks.train.splits import SPLIT_DEV, assign_splits, with_campaign_key  # noqa: E402
-from tasks.train.contact_clauses import render_clause  # noqa: E402
 
 ARCHITECTURES = ("wide_deep", "deep", "wide")
 BASELINE = "baseline"
@@ -84,19 +83,15 @@ SCOPES = ("all", "ko", "real")
 RANKING = ("pr_auc", *(f"recall@{fpr:.1%}" for fpr in RECALL_AT_FPR))
 
 # Contact clauses for test hams, disjoint from the training ones (tasks/train/contact_clauses.py; a test checks).
-HELDOUT_CONTACT_CLAUSE_TEMPLATES: dict[str, tuple[str, ...]] = {
+HELDOUT_CONTACT_CLAUSES: dict[str, tuple[str, ...]] = {
     "en": (
-        "if you need me I'm on {mobile}", "new number, it's {mobile}", "phone me on {mobile} after 6", "here's Sam's number {mobile}",
-        "the taxi firm is {landline}", "contact the vet on {landline}", "my landline is {landline}", "buzz me at {mobile} when you're outside",
+        "if you need me I'm on [PHONE]", "new number, it's [PHONE]", "phone me on [PHONE] after 6", "here's Sam's number [PHONE]",
+        "the taxi firm is [PHONE]", "contact the vet on [PHONE]", "my landline is [PHONE]", "buzz me at [PHONE] when you're outside",
     ),
     "ko": (
-        "내 새 번호는 {mobile}이야", "{mobile}로 전화 부탁드립니다", "집 전화 {landline}", "궁금한 점은 {landline}로 문의해 주세요",
-        "{mobile} 여기로 전화해봐", "학원 번호 {landline}", "민원실 {landline}", "퇴근하면 {mobile}로 전화할게",
+        "내 새 번호는 [PHONE]이야", "[PHONE]로 전화 부탁드립니다", "집 전화 [PHONE]", "궁금한 점은 [PHONE]로 문의해 주세요",
+        "[PHONE] 여기로 전화해봐", "학원 번호 [PHONE]", "민원실 [PHONE]", "퇴근하면 [PHONE]로 전화할게",
     ),
-}  # fmt: skip
-HELDOUT_CONTACT_CLAUSES: dict[str, tuple[str, ...]] = {
-    lang: tuple(render_clause(template) for template in templates)
-    for lang, templates in HELDOUT_CONTACT_CLAUSE_TEMPLATES.items()
 }
 
 

@@ -5,7 +5,7 @@ Shared by the synthetic-data generator (``tasks/sample``), training-time augment
 
 Every operator is a named pure function ``(text, rng) -> text``: all randomness comes from ``rng``, so the same
 text and the same ``random.Random`` state give the same output. An operator that finds nothing to change returns
-its input unchanged. Operators leave alone what they must not break: normalisation placeholders (``[PHONE] phmob``,
+its input unchanged. Operators leave alone what they must not break: normalisation placeholders (``[PHONE]``,
 ``[URL] host·tld`` in model text), URLs, e-mail addresses (only ``hangul_domain`` rewrites links).
 
 Operators (the tricks KISA lists, as quoted in issue 23):
@@ -78,11 +78,10 @@ def compose(initial: str, medial: str, final: str = "") -> str:
 
 # ----------------------------------------------------------------------------------------------- what to protect
 
-# Normalisation placeholders (with the host that follows [URL], or the class word that follows [PHONE], in model
-# text: models.normalization.CLASS_WORDS, a test checks), the carrier's [Web발신] header,
+# Normalisation placeholders (with the host that follows [URL] in model text), the carrier's [Web발신] header,
 # links, e-mail addresses.
 _PROTECTED = re.compile(
-    r"\[[A-Z]+(?::[^\]\s]*)?\](?: [^\s\[\]]*·[^\s\[\]]*| ph[a-z]{3,5}\b)?|\[Web발신\]"
+    r"\[[A-Z]+(?::[^\]\s]*)?\](?: [^\s\[\]]*·[^\s\[\]]*)?|\[Web발신\]"
     r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
     r"|(?:https?://|www\.)[^\s]+"
     r"|\b[A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?:/[^\s]*)?"

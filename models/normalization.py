@@ -1,6 +1,6 @@
 """The text contract: how a raw SMS becomes model input, LLM input and grouping keys.
 
-The rules are data (``normalization_spec.json``, versioned ``norm-v5``). Two engines interpret them and must
+The rules are data (``normalization_spec.json``, versioned ``norm-v4``). Two engines interpret them and must
 give byte-identical results (a property test keeps them so):
 
 * a per-string Python engine (``normalize``, ``text_for_llm``, ...) used by training, the reference client, and
@@ -37,12 +37,6 @@ SPEC_PATH = Path(__file__).with_name("normalization_spec.json")
 # Named groups every rule pattern is composed of: consumed boundary characters are re-emitted around the
 # placeholder, because neither engine may use look-around.
 _LEFT, _BODY, _RIGHT = "left", "body", "right"
-
-# While the rules run, a match of a rule with classes (phone numbers) becomes its placeholder with one plane-15
-# private-use character before the ']' that says the class (``[PHONE<U+F0000 + k>]``); the outputs turn it back into
-# the plain placeholder (text_norm, text_for_llm) or the placeholder and the class word (text_model). Plane 15 is
-# removed from the input by the cleaning step, so no message can forge a mark.
-_CLASS_MARK_BASE = 0xF0000
 
 
 def rrn_valid(body: str) -> bool:
@@ -91,8 +85,6 @@ class Rule:
     not_after: tuple[str, ...] = ()  # a match right after one of these words (not_after_chars before the body) is kept
     not_after_chars: int = 0
     card_iin: str | None = None
-    classes: tuple[tuple[str, str], ...] = ()  # (starts pattern, class word) of a rule whose model text shows a class
-    first_class_mark: int = 0  # index of this rule's first class among all classes of the spec (its marks)
 
     @property
     def needs_python(self) -> bool:
@@ -123,21 +115,6 @@ class Rule:
     @cached_property
     def rust_pattern(self) -> str:
         return _to_rust(self.pattern)
-
-    @cached_property
-    def class_regexes(self) -> tuple[re.Pattern[str], ...]:
-        return tuple(re.compile(f"(?:{starts})", re.ASCII) for starts, _ in self.classes)
-
-    def class_mark(self, index: int) -> str:
-        """The internal placeholder of the rule's ``index``-th class, e.g. ``[PHONE<U+F0001>]``."""
-        return f"{self.placeholder[:-1]}{chr(_CLASS_MARK_BASE + self.first_class_mark + index)}]"
-
-    def shown(self, body: str) -> str:
-        """What a match with this body becomes while the rules run: the placeholder, or the mark of its class."""
-        if not self.classes:
-            return self.placeholder
-        index = next(i for i, regex in enumerate(self.class_regexes) if regex.match(body))
-        return self.class_mark(index)
 
     def host(self, match: re.Match[str]) -> str:
         """The lower-cased host of a URL match (``www.`` is outside the host groups)."""
@@ -196,13 +173,8 @@ class NormalizationSpec:
                     not_after=tuple(item.get("not_after", ())),
                     not_after_chars=int(item.get("not_after_chars", 0)),
                     card_iin=item.get("card_iin"),
-                    classes=tuple((c["starts"], c["word"]) for c in item.get("classes", ())),
-                    first_class_mark=sum(len(r.classes) for r in rules),
                 )
             )
-        for rule in rules:
-            if rule.classes and rule.classes[-1][0] != "":
-                raise ValueError(f"{path}: rule {rule.name!r}: the last class must match every number ('starts': '')")
         placeholders = tuple(raw["placeholders"])
         unknown = {rule.placeholder for rule in rules} - set(placeholders)
         if unknown:
@@ -241,16 +213,6 @@ class NormalizationSpec:
         registrable domain; leftmost-first search makes the listed suffix the longest one that fits."""
         suffixes = "|".join(re.escape(s) for s in sorted(self.domain_suffixes, key=lambda s: (-len(s), s)))
         return "^[0-9.]+$", f"[^.]+\\.(?:{suffixes})$", "[^.]+\\.[^.]+$"
-
-    @cached_property
-    def class_marks(self) -> tuple[tuple[str, str, str], ...]:
-        """(mark, plain placeholder, model text) of every class of every rule, e.g. ``([PHONE<m>], [PHONE],
-        [PHONE] phmob)``."""
-        return tuple(
-            (rule.class_mark(index), rule.placeholder, (rule.model_placeholder or "{class}").replace("{class}", word))
-            for rule in self.rules
-            for index, (_, word) in enumerate(rule.classes)
-        )
 
     @cached_property
     def url_rule(self) -> Rule:
@@ -339,10 +301,6 @@ def _char_class(ranges: list[tuple[int, int]], *, negate: bool = False) -> str:
 SPEC = NormalizationSpec.load()
 NORMALIZATION_VERSION: str = SPEC.version
 PLACEHOLDERS: tuple[str, ...] = SPEC.placeholders
-# Words text_model writes after a placeholder to say its class (``[PHONE] phmob``), longest first.
-CLASS_WORDS: tuple[str, ...] = tuple(
-    sorted({word for rule in SPEC.rules for _, word in rule.classes}, key=lambda word: (-len(word), word))
-)
 
 _REMOVE = re.compile(SPEC.remove_chars)
 _SPACES = re.compile(SPEC.space_chars)
@@ -402,7 +360,7 @@ def _sub_validated(rule: Rule, text: str) -> str:
     while (match := rule.regex.search(text, pos)) is not None:
         if rule.accepts(text, match):
             out.append(text[done : match.start()])
-            out.append(match.group(_LEFT) + rule.shown(match.group(_BODY)) + match.group(_RIGHT))
+            out.append(match.group(_LEFT) + rule.placeholder + match.group(_RIGHT))
             done = pos = match.end()
         else:
             pos = match.start() + 1
@@ -419,8 +377,10 @@ def _apply_rule(rule: Rule, text: str) -> str:
         for _ in range(rule.passes):
             text = _sub_validated(rule, text)
         return text
+    placeholder = rule.placeholder
+
     def replace(match: re.Match[str]) -> str:
-        return match.group(_LEFT) + rule.shown(match.group(_BODY)) + match.group(_RIGHT)
+        return match.group(_LEFT) + placeholder + match.group(_RIGHT)
 
     for _ in range(rule.passes):
         text = rule.regex.sub(replace, text)
@@ -456,27 +416,6 @@ def _mark_index(digits: str) -> int:
     return index
 
 
-_CLASS_MARK = (
-    re.compile("(" + "|".join(re.escape(mark) for mark, _, _ in SPEC.class_marks) + ")( |$)?") if SPEC.class_marks else None
-)
-_PLAIN_OF_MARK = {mark: plain for mark, plain, _ in SPEC.class_marks}
-_MODEL_OF_MARK = {mark: model for mark, _, model in SPEC.class_marks}
-
-
-def _plain_classes(text: str) -> str:
-    """Class marks -> the plain placeholder (text_norm, text_for_llm, url_domains)."""
-    if _CLASS_MARK is None:
-        return text
-    return _CLASS_MARK.sub(lambda m: _PLAIN_OF_MARK[m.group(1)] + (m.group(2) or ""), text)
-
-
-def _model_classes(text: str) -> str:
-    """Class marks -> placeholder and class word (text_model), then a space unless a space or the end follows."""
-    if _CLASS_MARK is None:
-        return text
-    return _CLASS_MARK.sub(lambda m: _MODEL_OF_MARK[m.group(1)] + (" " if m.group(2) is None else m.group(2)), text)
-
-
 def _one_round(text: str, hosts: list[str]) -> str:
     url = SPEC.url_rule
     for rule in SPEC.rules:
@@ -503,9 +442,7 @@ class _Marked:
     @property
     def text_norm(self) -> str:
         url = SPEC.url_rule
-        return _plain_classes(
-            self._with_hosts(url.identity_placeholder or url.placeholder, url.model_host_dot, registrable=True)
-        )
+        return self._with_hosts(url.identity_placeholder or url.placeholder, url.model_host_dot, registrable=True)
 
     def _with_hosts(self, shown: str, dot: str = ".", *, registrable: bool = False) -> str:
         hosts = [(registrable_domain(host) if registrable else host).replace(".", dot) for host in self.hosts]
@@ -515,11 +452,11 @@ class _Marked:
     @property
     def text_model(self) -> str:
         url = SPEC.url_rule
-        return _model_classes(self._with_hosts(url.model_placeholder or url.placeholder, url.model_host_dot))
+        return self._with_hosts(url.model_placeholder or url.placeholder, url.model_host_dot)
 
     @property
     def text_for_llm(self) -> str:
-        return privacy.scrub(_plain_classes(self._with_hosts(SPEC.url_rule.llm_placeholder or SPEC.url_rule.placeholder)))
+        return privacy.scrub(self._with_hosts(SPEC.url_rule.llm_placeholder or SPEC.url_rule.placeholder))
 
     @property
     def url_domains(self) -> list[str]:
@@ -549,9 +486,8 @@ def _placeholders(cleaned: str) -> _Marked:
     text = cleaned
     while (after := _one_round(text, hosts)) != text:
         text = after
-    # A host is scrubbed by the rules after the URL rule, e.g. "http://010-1234-5678.kr" -> "[PHONE].kr" (a host
-    # shows no class word: it stays one token without spaces).
-    return _Marked(text=text, hosts=[_plain_classes(_apply_rules(SPEC.rules_after_url, host)) for host in hosts])
+    # A host is scrubbed by the rules after the URL rule, e.g. "http://010-1234-5678.kr" -> "[PHONE].kr".
+    return _Marked(text=text, hosts=[_apply_rules(SPEC.rules_after_url, host) for host in hosts])
 
 
 def normalize(text: str) -> str:
@@ -709,61 +645,21 @@ def _apply_rule_series(
     Returns the new texts and the indices of rows the rule changed. A second pass can only change a row the
     first pass changed (it exists for matches whose left boundary the previous match consumed).
     """
-    if replacement is None and rule.classes:
-        replace: Callable[[pl.Series], pl.Series] = lambda part: _replace_classed(part, rule)  # noqa: E731
+    if replacement is None:
+        replacement = _replacement(rule)
     else:
-        template = _replacement(rule) if replacement is None else f"${{{_LEFT}}}{replacement}${{{_RIGHT}}}"
-        replace = lambda part: part.str.replace_all(rule.rust_pattern, template)  # noqa: E731
+        replacement = f"${{{_LEFT}}}{replacement}${{{_RIGHT}}}"
     rows = texts.str.contains(_to_rust(rule.prefilter)).arg_true()
     before = texts.gather(rows)
-    after = replace(before)
+    after = before.str.replace_all(rule.rust_pattern, replacement)
     changed_mask = after != before
     changed = rows.filter(changed_mask)
     for _ in range(rule.passes - 1):
         sub_rows = changed_mask.arg_true()
         if len(sub_rows) == 0:
             break
-        after = after.scatter(sub_rows, replace(after.gather(sub_rows)))
+        after = after.scatter(sub_rows, after.gather(sub_rows).str.replace_all(rule.rust_pattern, replacement))
     return _replace_rows(texts, rows, after), changed
-
-
-# The body of each match is wrapped in these (plane 15, removed from the input) and at once replaced by the mark of
-# its class: a regex replacement template cannot choose the mark from what the body starts with.
-_WRAP_OPEN, _WRAP_CLOSE = "\U000FFFFC", "\U000FFFFD"
-
-
-def _replace_classed(texts: pl.Series, rule: Rule) -> pl.Series:
-    """Vectorised ``_apply_rule`` replacement of a rule with classes: each match becomes its class's mark."""
-    wrapped = texts.str.replace_all(rule.rust_pattern, f"${{{_LEFT}}}{_WRAP_OPEN}${{{_BODY}}}{_WRAP_CLOSE}${{{_RIGHT}}}")
-    for index, (starts, _) in enumerate(rule.classes):
-        body = f"{_WRAP_OPEN}(?:{_to_rust(starts)})[^{_WRAP_CLOSE}]*{_WRAP_CLOSE}"
-        wrapped = wrapped.str.replace_all(body, rule.class_mark(index), literal=False)
-    return wrapped
-
-
-_ANY_CLASS_MARK = "[" + "".join(mark[-2] for mark, _, _ in SPEC.class_marks) + "]" if SPEC.class_marks else None
-
-
-def _plain_classes_series(texts: pl.Series) -> pl.Series:
-    """Vectorised ``_plain_classes``."""
-    if _ANY_CLASS_MARK is None:
-        return texts
-    marks, plains, _ = zip(*SPEC.class_marks, strict=True)
-    rows = texts.str.contains(_ANY_CLASS_MARK).arg_true()
-    return _replace_rows(texts, rows, texts.gather(rows).str.replace_many(list(marks), list(plains)))
-
-
-def _model_classes_series(texts: pl.Series) -> pl.Series:
-    """Vectorised ``_model_classes``: a mark followed by a space or the end first, then the rest (a space added)."""
-    if _ANY_CLASS_MARK is None:
-        return texts
-    rows = texts.str.contains(_ANY_CLASS_MARK).arg_true()
-    shown = texts.gather(rows)
-    for mark, _, model in SPEC.class_marks:
-        shown = shown.str.replace_all(re.escape(mark) + "( |$)", model.replace("$", "$$") + "${1}")
-    marks, _, models = zip(*SPEC.class_marks, strict=True)
-    shown = shown.str.replace_many(list(marks), [model + " " for model in models])
-    return _replace_rows(texts, rows, shown)
 
 
 def _apply_rules_series(texts: pl.Series, rules: tuple[Rule, ...]) -> pl.Series:
@@ -811,7 +707,7 @@ def _scrub_hosts(hosts: pl.Series) -> pl.Series:
     frame = pl.DataFrame({"_hosts": hosts}).with_row_index("_row").explode("_hosts", empty_as_null=True)
     flat = frame.get_column("_hosts")
     present = flat.is_not_null().arg_true()
-    scrubbed = _plain_classes_series(_apply_rules_series(flat.gather(present).str.to_lowercase(), SPEC.rules_after_url))
+    scrubbed = _apply_rules_series(flat.gather(present).str.to_lowercase(), SPEC.rules_after_url)
     flat = _replace_rows(flat, present, scrubbed)
     regrouped = (
         frame.with_columns(flat.alias("_hosts"))
@@ -933,12 +829,10 @@ def normalize_frame(df: pl.DataFrame, text_col: str = "text") -> pl.DataFrame:
         pl.element().str.replace_all(".", url.model_host_dot, literal=True)
     )
     identity = (url.identity_placeholder or url.placeholder).replace("{domain}", "{host}")
-    text_norm = _plain_classes_series(_replace_rows(plain, url_rows, _show_hosts(marked_urls, domains_dotted, identity)))
-    text_model = _model_classes_series(
-        _replace_rows(plain, url_rows, _show_hosts(marked_urls, dotted, url.model_placeholder or url.placeholder))
-    )
-    text_llm = _plain_classes_series(
-        _replace_rows(plain, url_rows, _show_hosts(marked_urls, scrubbed_hosts, url.llm_placeholder or url.placeholder))
+    text_norm = _replace_rows(plain, url_rows, _show_hosts(marked_urls, domains_dotted, identity))
+    text_model = _replace_rows(plain, url_rows, _show_hosts(marked_urls, dotted, url.model_placeholder or url.placeholder))
+    text_llm = _replace_rows(
+        plain, url_rows, _show_hosts(marked_urls, scrubbed_hosts, url.llm_placeholder or url.placeholder)
     )
     # The server-side privacy pass, on the rows its prefilter finds (the Python engine applies it to every text,
     # and it leaves a text without a prefilter match unchanged).

@@ -158,8 +158,7 @@ class TrainConfig(SettingsSection):
     augment_ham_contact_rate: float = Field(
         default=0.07, ge=0, le=1,
         description="Share of ham training rows that get one benign contact clause with a phone number each epoch "
-        "('call me at [PHONE] phmob', '문의 [PHONE] phland': a mobile or a landline, written through the text contract; "
-        "tasks/train/contact_clauses.py): in the corpus [PHONE] is in 1 of "
+        "('call me at [PHONE]', '[PHONE]로 연락줘'; tasks/train/contact_clauses.py): in the corpus [PHONE] is in 1 of "
         "3,412 English hams and half the English spam, so a friend's number looked like spam. 0.07: test hams with an "
         "unseen contact clause flagged 1.3 % (en) / 1.1 % (ko) against 12.9 % / 17.6 % at 0, ranking level (bench/cv.py, "
         "3 seeds); 0.15 cost recall on an unseen ad kind whose only cue is a booking number "

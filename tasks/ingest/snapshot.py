@@ -105,7 +105,7 @@ def _with_text_model(part: pl.DataFrame) -> pl.DataFrame:
     """The part with ``text_model`` derived from its stored raw text by this code's text contract.
 
     A part written under an earlier contract has none (before norm-v2) or an older one (norm-v4 reads links spelled
-    out in Korean, norm-v5 says a phone number's class), and parts of earlier ingests are carried into later snapshots: training must read what the
+    out in Korean), and parts of earlier ingests are carried into later snapshots: training must read what the
     phone will compute. Only text_model is re-derived; ids, text_norm and everything else stay as stored.
     """
     from models.normalization import normalize_frame

@@ -8,9 +8,7 @@ alone is weaker evidence; what asks the reader to call (a prize, a loan, a broke
 The share is a trade: a notice's call to action ("문의 [PHONE]") ends spam too, and at 0.15 the model stopped
 catching an unseen kind of ad whose only generic cue is that ("출장 안마 ... 예약 [PHONE]", gold v2's held-out
 adult_massage); 0.07 keeps most of the gain (docs/experiments/2026-12-contact-clauses.md). Clauses are written
-with a number slot, ``{mobile}`` (a person, a driver) or ``{landline}`` (an office, a shop, a clinic), and kept in model
-text: since norm-v5 the placeholder carries the number's class (``[PHONE] phmob``), and an ad's 080, 070 or 050x line
-is not a friend's mobile. They avoid the words of the scams that do ask for a call back (임시폰, 액정,
+in model text (the number is already the ``[PHONE]`` placeholder). They avoid the words of the scams that do ask for a call back (임시폰, 액정,
 문자줘, 상담, 당첨, claim, prize, urgent), so a scam's own script is never taught as ham.
 """
 
@@ -18,38 +16,28 @@ from __future__ import annotations
 
 import random
 
-from models.normalization import detect_lang, model_text
+from models.normalization import detect_lang
 
-# A number of each class, written as messages write them; only its model text is kept.
-EXAMPLE_NUMBERS: dict[str, str] = {"mobile": "010-2345-6789", "landline": "02-345-6789"}
-
-
-def render_clause(template: str) -> str:
-    """A clause template (``"call me at {mobile}"``) as model text: ``"call me at [PHONE] phmob"``."""
-    return model_text(template.format(**EXAMPLE_NUMBERS))
-
+PHONE = "[PHONE]"
 
 # Where people and legitimate senders give a number: friends and family, work, shops, clinics, couriers, schools.
-CONTACT_CLAUSE_TEMPLATES: dict[str, tuple[str, ...]] = {
+CONTACT_CLAUSES: dict[str, tuple[str, ...]] = {
     "en": (
-        "call me at {mobile}", "my number is {mobile}", "text me on {mobile}", "ring me on {mobile} when you get there",
-        "you can reach me on {mobile}", "my mobile is {mobile}", "call {mobile} if you get lost", "his number is {mobile}",
-        "save my new number {mobile}", "the office number is {landline}", "give me a ring on {mobile}", "her cell is {mobile}",
-        "mum's new number: {mobile}", "call the front desk on {landline}", "if the gate is locked call {mobile}",
-        "the plumber's number is {landline}", "I'm on {mobile} till Friday", "call the school office at {landline}",
-        "reach the driver on {mobile}", "questions? call us at {landline}", "{mobile} is my work phone",
-        "use {mobile} if I don't pick up", "the restaurant is {landline}", "dad's on {mobile}",
+        "call me at [PHONE]", "my number is [PHONE]", "text me on [PHONE]", "ring me on [PHONE] when you get there",
+        "you can reach me on [PHONE]", "my mobile is [PHONE]", "call [PHONE] if you get lost", "his number is [PHONE]",
+        "save my new number [PHONE]", "the office number is [PHONE]", "give me a ring on [PHONE]", "her cell is [PHONE]",
+        "mum's new number: [PHONE]", "call the front desk on [PHONE]", "if the gate is locked call [PHONE]",
+        "the plumber's number is [PHONE]", "I'm on [PHONE] till Friday", "call the school office at [PHONE]",
+        "reach the driver on [PHONE]", "questions? call us at [PHONE]", "[PHONE] is my work phone",
+        "use [PHONE] if I don't pick up", "the restaurant is [PHONE]", "dad's on [PHONE]",
     ),
     "ko": (
-        "{mobile}로 연락줘", "내 번호 {mobile}", "이 번호로 전화해 {mobile}", "연락처 {mobile}", "도착하면 {mobile}로 전화 주세요",
-        "문의 {landline}", "담당자 연락처 {landline}", "{mobile} 여기로 연락 주세요", "부재 시 {mobile}", "급하면 {mobile}로 전화해",
-        "사무실 번호 {landline}", "기사님 번호 {mobile}", "병원 번호 {landline}", "변경 문의 {landline}", "{mobile} 저장해 둬",
-        "관리사무소 {landline}", "가게 번호 {landline}", "혹시 모르니까 {mobile}", "행정실 {landline}", "{landline} 이 번호가 집 전화야",
-        "늦으면 {mobile}로 전화 줘", "예약 변경은 {landline}", "퇴근 후엔 {mobile}", "삼촌 번호 {mobile}",
+        "[PHONE]로 연락줘", "내 번호 [PHONE]", "이 번호로 전화해 [PHONE]", "연락처 [PHONE]", "도착하면 [PHONE]로 전화 주세요",
+        "문의 [PHONE]", "담당자 연락처 [PHONE]", "[PHONE] 여기로 연락 주세요", "부재 시 [PHONE]", "급하면 [PHONE]로 전화해",
+        "사무실 번호 [PHONE]", "기사님 번호 [PHONE]", "병원 번호 [PHONE]", "변경 문의 [PHONE]", "[PHONE] 저장해 둬",
+        "관리사무소 [PHONE]", "가게 번호 [PHONE]", "혹시 모르니까 [PHONE]", "행정실 [PHONE]", "[PHONE] 이 번호가 집 전화야",
+        "늦으면 [PHONE]로 전화 줘", "예약 변경은 [PHONE]", "퇴근 후엔 [PHONE]", "삼촌 번호 [PHONE]",
     ),
-}  # fmt: skip
-CONTACT_CLAUSES: dict[str, tuple[str, ...]] = {
-    lang: tuple(render_clause(template) for template in templates) for lang, templates in CONTACT_CLAUSE_TEMPLATES.items()
 }
 
 

@@ -22,7 +22,7 @@ from models.evasion import (
 from models.normalization import model_text, url_domains
 
 SPAM = "[Web발신] 메이저 놀이터 카지노 첫충 20% 신규가입 이벤트 VIP 전용 사이트 https://abc123.xyz/e 문의 카톡 vip777 010-1234-5678"
-MODEL_TEXT = "(광고) 카지노 가입 이벤트 [URL] abc123·xyz 사과 [PHONE] phvoip 텔레그램 문의"
+MODEL_TEXT = "(광고) 카지노 가입 이벤트 [URL] abc123·xyz 사과 [PHONE] 텔레그램 문의"
 HANGUL_SYLLABLE = re.compile(r"[가-힣]")
 COMPAT_JAMO = re.compile(r"[\u3131-\u318e]")
 
@@ -50,17 +50,9 @@ def test_every_operator_is_deterministic_changes_spam_and_keeps_protected_spans(
         if name != "hangul_domain":
             assert "https://abc123.xyz/e" in out
     for out in runs(operator, MODEL_TEXT):
-        assert "[PHONE] phvoip" in out
+        assert "[PHONE]" in out
         if name != "hangul_domain":
             assert "[URL] abc123·xyz" in out
-
-
-def test_every_class_word_of_the_text_contract_is_protected_with_its_placeholder():
-    from models.evasion import _segments
-    from models.normalization import CLASS_WORDS
-
-    for word in CLASS_WORDS:
-        assert ("[PHONE] " + word, False) in _segments(f"대출 [PHONE] {word} 카지노"), word
 
 
 NOTHING_TO_CHANGE = {
