@@ -37,7 +37,7 @@ from spamloop.settings.evaluate import EvaluateConfig  # noqa: E402
 from spamloop.settings.train import TrainConfig  # noqa: E402
 from tasks.train.augmentation import row_keys  # noqa: E402
 from tasks.train.baseline import baseline_spam_proba, fit_baseline  # noqa: E402
-from tasks.train.pipeline import ngram_spec_for, train_augmentation, wide_start_examples  # noqa: E402
+from tasks.train.pipeline import WIDE_START_DRAWS, augmented_draws, ngram_spec_for, train_augmentation  # noqa: E402
 from tasks.train.splits import SPLIT_DEV, assign_splits, oversample_indices  # noqa: E402
 from tasks.train.wide_start import fit_linear_wide, hashed_ngram_matrix  # noqa: E402
 
@@ -60,7 +60,9 @@ def linear_start_scorer(config: TrainConfig, fit_texts: list[str], fit_labels: l
     model texts to margins."""
     rows = oversample_indices(fit_langs, config.max_language_oversample)
     texts, labels = [fit_texts[i] for i in rows], [fit_labels[i] for i in rows]
-    texts, labels = wide_start_examples(config, train_augmentation(config, seed), row_keys([fit_ids[i] for i in rows]), texts, labels)
+    augmentation = train_augmentation(config, seed)
+    if augmentation.enabled:
+        texts, labels = augmented_draws(augmentation, row_keys([fit_ids[i] for i in rows]), texts, labels, WIDE_START_DRAWS)
     spec = ngram_spec_for(config)
     weights, intercept = fit_linear_wide(spec, texts, labels, config.wide_pooling, config.wide_start_c, seed)
     return lambda batch: hashed_ngram_matrix(spec, batch, config.wide_pooling) @ weights.astype(np.float64) + intercept

@@ -86,12 +86,6 @@ class TrainConfig(SettingsSection):
         "same hashed n-gram features of the train rows as the first epochs' augmentation draws them "
         "(tasks/train/wide_start.py; needs wide_hidden 0), or random vectors.",
     )
-    wide_start_rows: Literal["augmented", "plain"] = Field(
-        default="augmented",
-        description="Rows the wide_start logistic regression is fitted on: 'augmented', as the first epochs' "
-        "augmentation draws them (evasion operators, contact clauses in ham), or 'plain', the training rows as they "
-        "are (the encoder still trains on augmented rows).",
-    )
     wide_start_c: float = Field(
         default=10.0, gt=0, description="Inverse L2 strength of the wide_start logistic regression (the baseline's C)."
     )

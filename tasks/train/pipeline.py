@@ -202,18 +202,6 @@ def augmented_draws(
     return drawn, labels * epochs
 
 
-def wide_start_examples(
-    train_config: TrainConfig, augmentation: TrainAugmentation, keys: list[str] | None, texts: list[str], labels: list[int]
-) -> tuple[list[str], list[int]]:
-    """The rows the wide start's logistic regression is fitted on (``wide_start_rows``): as the first epochs' augmentation
-    draws them, or as they are."""
-    if train_config.wide_start_rows == "augmented" and augmentation.enabled:
-        if keys is None:
-            raise ValueError("augmented wide-start rows need the train rows' keys")
-        return augmented_draws(augmentation, keys, texts, labels, WIDE_START_DRAWS)
-    return texts, labels
-
-
 def start_wide_half(model: Any, texts: list[str], is_spam: list[int], train_config: TrainConfig, seed: int) -> None:
     """Load the logistic regression on the wide half's own features into it; frozen when ``wide_learning_rate`` is 0."""
     weights, intercept = fit_linear_wide(
@@ -248,9 +236,9 @@ def fit_encoder(
         raise ValueError("augment_spam_rate / augment_ham_rate / augment_ham_contact_rate need the train rows' message ids (train_ids)")
     keys = None if train_ids is None else row_keys([train_ids[i] for i in fit_rows])
     if train_config.wide and train_config.wide_start == "logistic":
-        texts, labels = wide_start_examples(
-            train_config, augmentation, keys, [train_texts[i] for i in fit_rows], [int(train_truth[i]) for i in fit_rows]
-        )
+        texts, labels = [train_texts[i] for i in fit_rows], [int(train_truth[i]) for i in fit_rows]
+        if augmentation.enabled:
+            texts, labels = augmented_draws(augmentation, keys, texts, labels, WIDE_START_DRAWS)
         start_wide_half(model, texts, labels, train_config, seed)
     return train_encoder(
         model,

@@ -190,7 +190,6 @@ def log_encoder_params(
                 "wide_learning_rate": train_config.wide_learning_rate,
                 "wide_start": train_config.wide_start,
                 "wide_start_c": train_config.wide_start_c,
-                "wide_start_rows": train_config.wide_start_rows,
                 "wide_logit_dropout": train_config.wide_logit_dropout,
                 "ngram_contract": ngram_contract,
             }

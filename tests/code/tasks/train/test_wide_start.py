@@ -95,20 +95,3 @@ def test_the_start_sees_the_rows_as_the_first_epochs_draw_them():
     assert all("[PHONE]" in text for text, label in zip(drawn, drawn_labels) if label == 0)  # every ham got a number
     assert drawn[2] == drawn[5] == "free prize now"  # spam never gets a contact clause
     assert drawn[:3] == [augmentation.text_for(key, text, bool(label), 0)[0] for key, text, label in zip(keys, texts, labels)]
-
-
-def test_wide_start_rows_plain_fits_the_rows_as_they_are_and_augmented_as_the_epochs_draw_them():
-    from spamloop.settings.train import TrainConfig
-    from tasks.train.augmentation import TrainAugmentation, row_keys
-    from tasks.train.pipeline import WIDE_START_DRAWS, wide_start_examples
-
-    augmentation = TrainAugmentation(spam_rate=0.0, ham_rate=0.0, max_stack=1, seed=7, ham_contact_rate=1.0)
-    texts, labels = ["see you at lunch", "엄마 오늘 늦어", "free prize now"], [0, 0, 1]
-    keys = row_keys(["a", "b", "c"])
-    plain = wide_start_examples(TrainConfig(wide_start_rows="plain"), augmentation, keys, texts, labels)
-    assert plain == (texts, labels)
-    drawn, drawn_labels = wide_start_examples(TrainConfig(), augmentation, keys, texts, labels)
-    assert len(drawn) == WIDE_START_DRAWS * len(texts) and drawn_labels == labels * WIDE_START_DRAWS
-    assert all("[PHONE]" in text for text, label in zip(drawn, drawn_labels) if label == 0)
-    with pytest.raises(ValueError, match="keys"):
-        wide_start_examples(TrainConfig(), augmentation, None, texts, labels)
