@@ -12,7 +12,12 @@ pyfunc on raw text, the baseline on model text) and prints:
   gap of ranking is told apart from a gap of threshold;
 * missed spam by corpus and subtype at the dev thresholds, with the ``--top`` lowest-scored misses of the candidate
   as it read them (model text);
-* per language, spam recall at 0.5 % and 1 % of that language's gold ham flagged.
+* per language, spam recall at 0.5 % and 1 % of that language's gold ham flagged;
+* with ``--contact-share S ...``: both models at their dev thresholds on gold with a share S of its SMS-like hams
+  (Korean synthetic SMS and UCI hams, not the chatbot questions) given one phone-number line that training never
+  uses (bench/cv.py's ``HELDOUT_CONTACT_CLAUSES``, a made-up mobile or landline number in the raw text, chosen by a
+  hash of the message id): how the beat-the-baseline gate would read if gold's hams gave a number as often as a
+  phone's do. Gold v2's hams almost never do (47 of 1,599).
 
 A diagnosis of a run, not a target: nothing is chosen on gold (docs/experiments/2026-12-wide-deep.md sections 11-13).
 About a minute on 2 cores.
@@ -21,6 +26,7 @@ About a minute on 2 cores.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -32,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 import polars as pl  # noqa: E402
 
+from bench.cv import with_heldout_contact  # noqa: E402
 from models.gold import load_gold  # noqa: E402
 from models.normalization import model_text  # noqa: E402
 from models.scoring import spam_scores  # noqa: E402
@@ -46,6 +53,10 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--run", default=None, help="training run folder under <state>/runs/ (default: the latest)")
     parser.add_argument("--gold-version", default="v2")
     parser.add_argument("--top", type=int, default=3, help="lowest-scored candidate misses shown per subtype")
+    parser.add_argument(
+        "--contact-share", type=float, nargs="+", default=[], metavar="S",
+        help="shares of gold's SMS-like hams given a held-out phone-number line (e.g. 0.1 0.2)",
+    )
     return parser.parse_args()
 
 
@@ -65,6 +76,24 @@ def _recall_f1_at_flagged(scores: np.ndarray, is_spam: np.ndarray, flagged: int)
     caught = int((scores[is_spam] >= threshold).sum())
     missed = int(is_spam.sum()) - caught
     return caught / int(is_spam.sum()), 2 * caught / (2 * caught + missed + flagged)
+
+
+SMS_LIKE_HAM_CORPORA = ("ko_synthetic_sms", "uci_sms_spam")
+
+
+def with_contact_lines(frame: pl.DataFrame, is_spam: np.ndarray, share: float) -> tuple[list[str], int]:
+    """Gold's raw texts with ``share`` of the SMS-like hams given one held-out contact clause (a hash of the message
+    id picks the hams, the clause and the number), and how many were changed."""
+    texts, changed = frame["text"].to_list(), 0
+    for i, (message_id, lang, corpus) in enumerate(zip(frame["message_id"].to_list(), frame["lang"].to_list(), frame["corpus"].to_list(), strict=True)):
+        digest = int(hashlib.sha256(f"contact-share:{message_id}".encode()).hexdigest(), 16)
+        if is_spam[i] or corpus not in SMS_LIKE_HAM_CORPORA or digest % 10_000 >= share * 10_000:
+            continue
+        number = (f"010-{2000 + digest % 7000}-{digest % 9000 + 1000}" if digest % 3 else f"02-{300 + digest % 600}-{digest % 9000 + 1000}") \
+            if lang == "ko" else f"07700 900{digest % 900 + 100}"
+        texts[i] = with_heldout_contact(texts[i], lang, message_id).replace("[PHONE]", number)
+        changed += 1
+    return texts, changed
 
 
 def _table(header: list[str], rows: list[list[object]]) -> str:
@@ -154,7 +183,30 @@ def main() -> int:
         rows.append(cells)
     print("\nPer language, spam recall at 0.5 % / 1 % of that language's gold ham flagged:\n")
     print(_table(["lang", "spam", "ham", "candidate @0.5%", "baseline @0.5%", "candidate @1%", "baseline @1%"], rows))
+    if args.contact_share:
+        _print_contact_shares(args.contact_share, frame, is_spam, thresholds, result)
     return 0
+
+
+def _print_contact_shares(shares: list[float], frame: pl.DataFrame, is_spam: np.ndarray, thresholds: dict, result: dict) -> None:
+    import mlflow
+
+    candidate = mlflow.pyfunc.load_model(result["model_uri"])
+    baseline = mlflow.pyfunc.load_model(result["baseline_model_uri"])
+    rows = []
+    for share in sorted({0.0, *shares}):
+        texts, changed = with_contact_lines(frame, is_spam, share)
+        scores = {"candidate": spam_scores(candidate, texts, batch_size=256), "baseline": baseline_scores(baseline, texts)}
+        cells, f1s = [share, changed], []
+        for name in MODELS:
+            hit = scores[name] >= thresholds[name]
+            tp, fp, fn = int((hit & is_spam).sum()), int((hit & ~is_spam).sum()), int((~hit & is_spam).sum())
+            f1s.append(2 * tp / (2 * tp + fp + fn))
+            cells += [fp, fn, f"{f1s[-1]:.4f}"]
+        rows.append([*cells, f"{f1s[0] - f1s[1]:+.4f}"])
+    print("\nWith a share of gold's SMS-like hams giving a phone number (held-out clauses; dev thresholds):\n")
+    print(_table(["share", "hams changed", "candidate FP", "candidate FN", "candidate F1", "baseline FP", "baseline FN",
+                  "baseline F1", "Δ F1 (candidate − baseline)"], rows))  # fmt: skip
 
 
 if __name__ == "__main__":
