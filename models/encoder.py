@@ -220,11 +220,13 @@ class SpamWideDeepConfig(PreTrainedConfig):
     wide_pooling: str = "sqrtn"
     wide_dropout: float = 0.1
     wide_logit_dropout: float = 0.0
+    deep_logit_weight: float = 1.0
     initializer_range: float = 0.02
 
 
 class SpamWideDeepForSequenceClassification(PreTrainedModel):
-    """spam logit = deep + wide (Cheng et al. 2016), trained jointly.
+    """spam logit = deep + wide (Cheng et al. 2016), trained jointly; served, the deep margin weighs
+    ``deep_logit_weight``.
 
     ``deep`` is any 2-label sequence classifier (spamloop's from-scratch encoder or a fine-tuned ``base_model``);
     its ham/spam logits get the wide half's logit added to the spam one, so softmax([ham, spam + wide]) is
@@ -285,7 +287,12 @@ class SpamWideDeepForSequenceClassification(PreTrainedModel):
                 deep_inputs["token_type_ids"] = token_type_ids
             if position_ids is not None:
                 deep_inputs["position_ids"] = position_ids
-            logits = logits + self.deep(**deep_inputs).logits
+            deep_logits = self.deep(**deep_inputs).logits
+            if not self.training and self.config.deep_logit_weight != 1.0:
+                # Served: the encoder's margin shrunk beside the wide start (an ensemble weight; training sees the
+                # full margin, so the encoder does not learn to undo it).
+                deep_logits = deep_logits * self.config.deep_logit_weight
+            logits = logits + deep_logits
         loss = None
         if labels is not None:
             loss = torch.nn.functional.cross_entropy(logits.view(-1, len(ID2LABEL)), labels.view(-1))
@@ -311,6 +318,7 @@ def with_wide_half(
     wide_pooling: str = "sqrtn",
     wide_dropout: float = 0.1,
     wide_logit_dropout: float = 0.0,
+    deep_logit_weight: float = 1.0,
 ) -> SpamWideDeepForSequenceClassification:
     """A wide & deep classifier around ``deep`` (None: the wide half alone), the wide half freshly initialised."""
     torch.manual_seed(seed)
@@ -324,6 +332,7 @@ def with_wide_half(
         wide_pooling=wide_pooling,
         wide_dropout=wide_dropout,
         wide_logit_dropout=wide_logit_dropout,
+        deep_logit_weight=deep_logit_weight,
         num_labels=len(ID2LABEL),
         id2label=dict(ID2LABEL),
         label2id=dict(LABEL2ID),

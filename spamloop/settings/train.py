@@ -98,6 +98,12 @@ class TrainConfig(SettingsSection):
         "encoder learnt only a constant; 0.5 (default) measured best on the real rows and on hams with a phone number "
         "(docs/experiments/2026-12-wide-deep.md section 10).",
     )
+    deep_logit_weight: float = Field(
+        default=1.0, ge=0, le=1,
+        description="Weight of the encoder's margin in the served logit (wide + weight x deep; training uses the full "
+        "margin): below 1 the encoder's confidence on the training templates counts less beside the fitted wide start "
+        "(docs/experiments/2026-12-wide-deep.md section 16).",
+    )
     vocab_size: int = Field(
         default=4_000, ge=200, le=64_000,
         description="WordPiece vocabulary size (from-scratch presets). 4,000 with the wide half, which carries the "

@@ -64,6 +64,7 @@ class SpamProbabilityModule(torch.nn.Module):
         spec = ngram_spec_of(model)
         # [groups, k] of the fixed-shape n-gram inputs (None without a wide half).
         self.ngram_shape = None if spec is None else (len(spec.groups), spec.max_per_group)
+        self.deep_logit_weight = float(getattr(model.config, "deep_logit_weight", 1.0)) if self.wide is not None else 1.0
         if self.wide is not None:
             model = model.deep
             if model is None:
@@ -111,7 +112,10 @@ class SpamProbabilityModule(torch.nn.Module):
         logits = self.classifier(pooled)
         if self.wide is None:
             return torch.softmax(logits, dim=-1)[:, SPAM_LABEL_ID]
-        margin = logits[:, SPAM_LABEL_ID] - logits[:, 1 - SPAM_LABEL_ID] + self.wide(ngram_ids, ngram_mask)
+        deep_margin = logits[:, SPAM_LABEL_ID] - logits[:, 1 - SPAM_LABEL_ID]
+        if self.deep_logit_weight != 1.0:
+            deep_margin = deep_margin * self.deep_logit_weight
+        margin = deep_margin + self.wide(ngram_ids, ngram_mask)
         return torch.sigmoid(margin)
 
 

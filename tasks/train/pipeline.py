@@ -181,6 +181,7 @@ def build_encoder(
         wide_pooling=train_config.wide_pooling,
         wide_dropout=train_config.wide_dropout,
         wide_logit_dropout=train_config.wide_logit_dropout,
+        deep_logit_weight=train_config.deep_logit_weight,
     )
     return model, tokenizer
 

@@ -129,9 +129,9 @@ def test_wide_deep_saves_and_loads_with_the_auto_classes(tmp_path):
     assert ngram_spec_of(build_model("tiny", vocab_size=500, pad_token_id=0, seed=1)) is None
 
 
-@pytest.mark.parametrize("pooling", ["cls", "mean_max"])
-def test_export_module_matches_the_wide_deep_model_at_the_fixed_ngram_width(pooling):
-    model = _wide_deep(pooling, wide_pooling="sqrtn")
+@pytest.mark.parametrize(("pooling", "deep_logit_weight"), [("cls", 1.0), ("mean_max", 1.0), ("cls", 0.5)])
+def test_export_module_matches_the_wide_deep_model_at_the_fixed_ngram_width(pooling, deep_logit_weight):
+    model = _wide_deep(pooling, wide_pooling="sqrtn", deep_logit_weight=deep_logit_weight)
     texts = ["WINNER!! claim your prize", "카지노 무료 가입", "ok see you"]
     batch = _inputs(model, texts)  # n-grams padded to the batch's longest group, as in training
     fixed = _inputs(model, texts, width=model.ngram_spec.max_per_group)  # as the phone pads them
@@ -160,3 +160,28 @@ def test_wide_logit_dropout_trains_the_encoder_alone_and_serves_the_sum():
         trained = model(**inputs).logits
     assert torch.allclose(served[:, 1] - served[:, 0], deep[:, 1] - deep[:, 0] + wide, atol=1e-5)
     assert torch.allclose(trained, deep, atol=1e-5)
+
+
+def test_deep_logit_weight_shrinks_the_served_encoder_margin_only_and_survives_a_reload(tmp_path):
+    from transformers import AutoModelForSequenceClassification
+
+    model = _wide_deep(deep_logit_weight=0.25)
+    inputs = _inputs(model, ["free prize call now", "안녕 내일 봐", "카지노 무료 가입"])
+    with torch.no_grad():
+        wide = model.wide(inputs["ngram_ids"], inputs["ngram_mask"])
+        deep = model.deep(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"]).logits
+        served = model(**inputs).logits
+        model.train()
+        model.deep.eval()
+        model.wide.dropout.eval()  # only the weight differs between the two passes
+        trained = model(**inputs).logits
+        model.eval()
+    deep_margin = deep[:, 1] - deep[:, 0]
+    assert not torch.allclose(deep_margin, torch.zeros_like(deep_margin))
+    assert torch.allclose(served[:, 1] - served[:, 0], 0.25 * deep_margin + wide, atol=1e-5)
+    assert torch.allclose(trained[:, 1] - trained[:, 0], deep_margin + wide, atol=1e-5)
+    model.save_pretrained(str(tmp_path / "weighted"))
+    loaded = AutoModelForSequenceClassification.from_pretrained(str(tmp_path / "weighted"), local_files_only=True).eval()
+    assert loaded.config.deep_logit_weight == 0.25
+    with torch.no_grad():
+        assert torch.allclose(loaded(**inputs).logits, served, atol=1e-6)
