@@ -10,7 +10,10 @@ logit is read on the dev rows, the test rows and the test hams with a held-out c
 (``bench/cv.py``'s ``HELDOUT_CONTACT_CLAUSES``). For each weight it prints, mean over the seeds (lowest-highest seed
 for recall at 0.1 %): bench/cv.py's ranking figures on all rows, Korean and the real rows; and at the dev threshold
 (``train.target_ham_fpr``) the operating F1, ham FPR and the share of contact hams flagged (English / Korean).
-At weight 0 the served model is the frozen wide start alone. About 4 minutes per fold and seed on one thread.
+At weight 0 the served model is the frozen wide start alone. The Trainer keeps the checkpoint with the best dev
+figures of the model as configured (``deep_logit_weight``, default 0.5; ``--set deep_logit_weight=1`` for the full
+margin), so the row of that weight is the recipe as trained, and the other rows are the same training served at w.
+About 3-4 minutes per fold and seed on one thread.
 """
 
 from __future__ import annotations
