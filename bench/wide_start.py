@@ -37,7 +37,13 @@ from spamloop.settings.evaluate import EvaluateConfig  # noqa: E402
 from spamloop.settings.train import TrainConfig  # noqa: E402
 from tasks.train.augmentation import row_keys  # noqa: E402
 from tasks.train.baseline import baseline_spam_proba, fit_baseline  # noqa: E402
-from tasks.train.pipeline import WIDE_START_DRAWS, augmented_draws, ngram_spec_for, train_augmentation  # noqa: E402
+from tasks.train.pipeline import (  # noqa: E402
+    WIDE_START_DRAWS,
+    augmented_draws,
+    ngram_spec_for,
+    train_augmentation,
+    wide_start_group_scales,
+)
 from tasks.train.splits import SPLIT_DEV, assign_splits, oversample_indices  # noqa: E402
 from tasks.train.wide_start import fit_linear_wide, hashed_ngram_matrix  # noqa: E402
 
@@ -64,8 +70,11 @@ def linear_start_scorer(config: TrainConfig, fit_texts: list[str], fit_labels: l
     if augmentation.enabled:
         texts, labels = augmented_draws(augmentation, row_keys([fit_ids[i] for i in rows]), texts, labels, WIDE_START_DRAWS)
     spec = ngram_spec_for(config)
-    weights, intercept = fit_linear_wide(spec, texts, labels, config.wide_pooling, config.wide_start_c, seed)
-    return lambda batch: hashed_ngram_matrix(spec, batch, config.wide_pooling) @ weights.astype(np.float64) + intercept
+    weights, intercept = fit_linear_wide(
+        spec, texts, labels, config.wide_pooling, config.wide_start_c, seed, wide_start_group_scales(spec, config)
+    )
+    scales = wide_start_group_scales(spec, config)
+    return lambda batch: hashed_ngram_matrix(spec, batch, config.wide_pooling, scales) @ weights.astype(np.float64) + intercept
 
 
 def main() -> int:

@@ -179,21 +179,27 @@ class WideNgramHead(torch.nn.Module):
         self.hidden = torch.nn.Linear(width, hidden) if hidden else None
         self.output = torch.nn.Linear(hidden or width, 1)
 
-    def load_linear(self, bucket_weights: np.ndarray, intercept: float) -> None:
-        """Become the linear model ``intercept + sum over groups and ids of bucket_weights[id] / pool(count)``: each
-        bucket vector carries its weight in the first coordinate and the output reads that coordinate of every group.
-        The other coordinates start at zero (with zero output weights they receive no gradient, so they stay so)."""
+    def load_linear(self, bucket_weights: np.ndarray, intercept: float, group_scales: Sequence[float] | None = None) -> None:
+        """Become the linear model ``intercept + sum over groups g and their ids of scale_g * bucket_weights[id] /
+        pool(count)``: each bucket vector carries its weight in the first coordinate and the output reads that
+        coordinate of every group, times the group's scale (``group_scales``, default 1; the start's
+        ``hashed_ngram_matrix`` with the same scales). The other coordinates start at zero (with zero output weights
+        they receive no gradient, so they stay so)."""
         if self.hidden is not None:
             raise ValueError("a linear start needs the linear wide layer (wide_hidden 0)")
         table = self.embeddings.weight
         if bucket_weights.shape != (table.shape[0],):
             raise ValueError(f"expected {table.shape[0]} bucket weights, got shape {bucket_weights.shape}")
         dim = table.shape[1]
+        groups = self.output.weight.numel() // dim
+        scales = [1.0] * groups if group_scales is None else [float(scale) for scale in group_scales]
+        if len(scales) != groups:
+            raise ValueError(f"expected {groups} group scales, got {len(scales)}")
         with torch.no_grad():
             table.zero_()
             table[:, 0] = torch.as_tensor(bucket_weights, dtype=table.dtype)
             self.output.weight.zero_()
-            self.output.weight.view(-1, dim)[:, 0] = 1.0
+            self.output.weight.view(-1, dim)[:, 0] = torch.as_tensor(scales, dtype=self.output.weight.dtype)
             self.output.bias.fill_(float(intercept))
 
     def forward(self, ngram_ids: torch.Tensor, ngram_mask: torch.Tensor) -> torch.Tensor:

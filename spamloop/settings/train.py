@@ -89,6 +89,12 @@ class TrainConfig(SettingsSection):
     wide_start_c: float = Field(
         default=10.0, gt=0, description="Inverse L2 strength of the wide_start logistic regression (the baseline's C)."
     )
+    wide_start_jamo_scale: float = Field(
+        default=1.0, ge=0, le=1,
+        description="Scale of the jamo groups' features in the wide_start regression; the wide half weighs their "
+        "pooled values by the same scale, so the phone's inputs do not change. Below 1 the regression leans on the "
+        "jamo n-grams only where the character n-grams do not separate the rows; 0 fits without them.",
+    )
     wide_dropout: float = Field(default=0.1, ge=0, lt=1, description="Dropout on the pooled n-gram vectors while training.")
     wide_logit_dropout: float = Field(
         default=0.5, ge=0, le=1,

@@ -203,12 +203,18 @@ def augmented_draws(
     return drawn, labels * epochs
 
 
+def wide_start_group_scales(spec: NgramSpec, train_config: TrainConfig) -> list[float]:
+    """Each n-gram group's feature scale in the wide start (``wide_start_jamo_scale`` for the jamo groups)."""
+    return [train_config.wide_start_jamo_scale if kind == "jamo" else 1.0 for kind, _ in spec.groups]
+
+
 def start_wide_half(model: Any, texts: list[str], is_spam: list[int], train_config: TrainConfig, seed: int) -> None:
     """Load the logistic regression on the wide half's own features into it; frozen when ``wide_learning_rate`` is 0."""
+    scales = wide_start_group_scales(model.ngram_spec, train_config)
     weights, intercept = fit_linear_wide(
-        model.ngram_spec, texts, is_spam, train_config.wide_pooling, train_config.wide_start_c, seed
+        model.ngram_spec, texts, is_spam, train_config.wide_pooling, train_config.wide_start_c, seed, scales
     )
-    model.wide.load_linear(weights, intercept)
+    model.wide.load_linear(weights, intercept, scales)
     if train_config.wide_learning_rate == 0:
         model.wide.requires_grad_(False)
 

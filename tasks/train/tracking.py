@@ -190,6 +190,7 @@ def log_encoder_params(
                 "wide_learning_rate": train_config.wide_learning_rate,
                 "wide_start": train_config.wide_start,
                 "wide_start_c": train_config.wide_start_c,
+                "wide_start_jamo_scale": train_config.wide_start_jamo_scale,
                 "wide_logit_dropout": train_config.wide_logit_dropout,
                 "deep_logit_weight": train_config.deep_logit_weight,
                 "ngram_contract": ngram_contract,

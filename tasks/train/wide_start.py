@@ -17,19 +17,25 @@ from sklearn.linear_model import LogisticRegression
 from models.ngrams import NgramSpec
 
 
-def hashed_ngram_matrix(spec: NgramSpec, texts_model: Sequence[str], pooling: str) -> sparse.csr_matrix:
+def hashed_ngram_matrix(
+    spec: NgramSpec, texts_model: Sequence[str], pooling: str, group_scales: Sequence[float] | None = None
+) -> sparse.csr_matrix:
     """One row per text over ``spec.buckets`` columns: each n-gram id of a group weighs 1 / sqrt(n) (``sqrtn``) or
-    1 / n (``mean``), n being the group's id count, as the wide half pools them; ids shared by groups add up."""
+    1 / n (``mean``), n being the group's id count, as the wide half pools them, times the group's scale
+    (``group_scales``, one per ``spec.groups``; default 1); ids shared by groups add up."""
     if pooling not in ("sqrtn", "mean"):
         raise ValueError(f"unknown wide pooling {pooling!r}")
+    scales = [1.0] * len(spec.groups) if group_scales is None else [float(scale) for scale in group_scales]
+    if len(scales) != len(spec.groups):
+        raise ValueError(f"expected {len(spec.groups)} group scales, got {len(scales)}")
     rows: list[int] = []
     columns: list[int] = []
     values: list[float] = []
     for row, text in enumerate(texts_model):
-        for ids in spec.group_ids(text):
-            if not ids:
+        for ids, scale in zip(spec.group_ids(text), scales, strict=True):
+            if not ids or scale == 0:
                 continue
-            weight = 1.0 / (np.sqrt(len(ids)) if pooling == "sqrtn" else len(ids))
+            weight = scale / (np.sqrt(len(ids)) if pooling == "sqrtn" else len(ids))
             rows.extend([row] * len(ids))
             columns.extend(ids)
             values.extend([weight] * len(ids))
@@ -39,12 +45,22 @@ def hashed_ngram_matrix(spec: NgramSpec, texts_model: Sequence[str], pooling: st
 
 
 def fit_linear_wide(
-    spec: NgramSpec, texts_model: Sequence[str], is_spam: Sequence[int], pooling: str, c: float, seed: int
+    spec: NgramSpec,
+    texts_model: Sequence[str],
+    is_spam: Sequence[int],
+    pooling: str,
+    c: float,
+    seed: int,
+    group_scales: Sequence[float] | None = None,
 ) -> tuple[np.ndarray, float]:
-    """Balanced L2 logistic regression (inverse strength ``c``) on the hashed features: (bucket weights, intercept)."""
+    """Balanced L2 logistic regression (inverse strength ``c``) on the hashed features: (bucket weights, intercept).
+
+    A group's scale below 1 shrinks its features, so under the same L2 penalty the regression leans on that group
+    only where the others do not separate the rows; the wide half serves it by weighing that group's pooled value by
+    the same scale (``WideNgramHead.load_linear``), so the phone's inputs and rules do not change."""
     labels = np.asarray(is_spam, dtype=int)
     if len(set(labels.tolist())) < 2:
         raise ValueError("the wide start needs both spam and ham among the training rows")
     model = LogisticRegression(C=c, class_weight="balanced", max_iter=5_000, random_state=seed)
-    model.fit(hashed_ngram_matrix(spec, texts_model, pooling), labels)
+    model.fit(hashed_ngram_matrix(spec, texts_model, pooling, group_scales), labels)
     return model.coef_[0].astype(np.float32), float(model.intercept_[0])

@@ -10,7 +10,7 @@ import torch
 from models.encoder import predict_spam_proba, with_wide_half
 from models.ngrams import padded_batch
 from spamloop.settings.train import TrainConfig
-from tasks.train.pipeline import build_encoder, fit_encoder, ngram_spec_for
+from tasks.train.pipeline import build_encoder, fit_encoder, ngram_spec_for, wide_start_group_scales
 from tasks.train.wide_start import fit_linear_wide, hashed_ngram_matrix
 from tests.code.tasks.train.test_wide_deep import _toy_texts
 
@@ -42,6 +42,36 @@ def test_loaded_wide_half_scores_exactly_the_fitted_logistic_regression(pooling)
     reference = hashed_ngram_matrix(spec, texts, pooling) @ weights + intercept
     np.testing.assert_allclose(wide, reference, atol=1e-4)
     assert np.mean((wide > 0) == np.asarray(labels, dtype=bool)) == 1.0  # it fitted the toy set
+
+
+def test_scaled_jamo_groups_are_served_as_they_were_fitted():
+    """``wide_start_jamo_scale``: the regression sees the jamo groups' features shrunk, the wide half weighs their
+    pooled values by the same scale (no change to the phone's inputs), and scale 0 fits the characters alone."""
+    config = TrainConfig(ngram_buckets=1 << 12, wide_start_jamo_scale=0.25)
+    spec = ngram_spec_for(config)
+    scales = wide_start_group_scales(spec, config)
+    assert scales == [1.0] * len(config.char_orders) + [0.25] * len(config.jamo_orders)
+    texts, labels = _toy_texts(120, seed=5)
+    texts = [f"{text} 카지노" if label else f"{text} 점심" for text, label in zip(texts, labels, strict=True)]
+    weights, intercept = fit_linear_wide(spec, texts, labels, "sqrtn", 10.0, 1, scales)
+    model = with_wide_half(None, spec, seed=1, ngram_dim=2).eval()
+    model.wide.load_linear(weights, intercept, scales)
+    ids, mask = padded_batch([spec.group_ids(text) for text in texts])
+    with torch.no_grad():
+        wide = model.wide(torch.tensor(ids), torch.tensor(mask)).numpy()
+    np.testing.assert_allclose(wide, hashed_ngram_matrix(spec, texts, "sqrtn", scales) @ weights + intercept, atol=1e-4)
+    unscaled = hashed_ngram_matrix(spec, texts, "sqrtn") @ weights + intercept
+    assert np.abs(wide - unscaled).max() > 1e-3  # the scale is applied, not ignored
+
+    without_jamo = [0.0 if kind == "jamo" else 1.0 for kind, _ in spec.groups]
+    chars_only = ngram_spec_for(TrainConfig(ngram_buckets=1 << 12, jamo_orders=()))
+    np.testing.assert_allclose(
+        hashed_ngram_matrix(spec, texts, "sqrtn", without_jamo).toarray(), hashed_ngram_matrix(chars_only, texts, "sqrtn").toarray()
+    )
+    with pytest.raises(ValueError, match="group scales"):
+        hashed_ngram_matrix(spec, texts, "sqrtn", [1.0])
+    with pytest.raises(ValueError, match="group scales"):
+        model.wide.load_linear(weights, intercept, [1.0])
 
 
 def test_a_linear_start_needs_the_linear_wide_layer():
