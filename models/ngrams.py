@@ -119,7 +119,7 @@ class NgramSpec:
     """Which n-grams a model reads and how they become ids (the bundle's ngrams.json)."""
 
     buckets: int = 1 << 18
-    char_orders: tuple[int, ...] = (1, 2, 3, 4)
+    char_orders: tuple[int, ...] = (1, 2, 3, 4, 5)
     jamo_orders: tuple[int, ...] = (2, 3, 4)
     max_per_group: int = 256
     contract: str = NGRAM_CONTRACT

@@ -16,8 +16,8 @@ from models.ondevice import BUNDLE_FORMAT, BUNDLE_FORMAT_V1, BundleIntegrityErro
 from spamloop.settings.export import ExportConfig
 from tests.code.tasks.export import tiny_bundle
 
-# The tiny model's n-gram inputs: the contract's 7 groups (character orders 1-4, jamo orders 2-4) of 256 ids.
-NGRAM_SHAPE = (7, 256)
+# The tiny model's n-gram inputs: the contract's 8 groups (character orders 1-5, jamo orders 2-4) of 256 ids.
+NGRAM_SHAPE = (8, 256)
 
 pytestmark = pytest.mark.slow  # the session export converts three models (~1-3 min on 2 cores)
 
@@ -49,7 +49,7 @@ def test_bundle_contents_and_checksums(tiny_export_result):
     # format 2 names the n-gram contract, so an app that implements only format 1 refuses the bundle
     assert index["format"] == BUNDLE_FORMAT and index["ngram_contract"] == NGRAM_CONTRACT
     assert index["ngrams_file"] == "ngrams.json"
-    assert index["signatures"]["inputs"]["ngram_ids"] == "int32 [1, 7, 256]"
+    assert index["signatures"]["inputs"]["ngram_ids"] == "int32 [1, 8, 256]"
     from tasks.export.contract_vectors import load_contract
 
     assert NgramSpec.from_file(bundle_dir / "ngrams.json") == load_contract()[1]

@@ -105,7 +105,8 @@ def test_frozen_logistic_start_stays_and_the_encoder_learns_on_top(tmp_path):
         (dev_texts, np.asarray(dev_labels, dtype=bool), ["en"] * len(dev_texts)),
         tmp_path / "checkpoints", resume=False,
     )
-    expected, intercept = fit_linear_wide(model.ngram_spec, train_texts, train_labels, "sqrtn", 10.0, 3)
+    scales = wide_start_group_scales(model.ngram_spec, config)
+    expected, intercept = fit_linear_wide(model.ngram_spec, train_texts, train_labels, "sqrtn", config.wide_start_c, 3, scales)
     np.testing.assert_allclose(model.wide.embeddings.weight[:, 0].detach().numpy(), expected)
     assert float(model.wide.output.bias) == pytest.approx(intercept)
     assert not torch.equal(model.deep.classifier.weight, deep_before)  # the encoder did train
