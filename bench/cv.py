@@ -62,11 +62,11 @@ from sklearn.model_selection import StratifiedGroupKFold  # noqa: E402
 
 from models import encoder  # noqa: E402
 from models.gold import drop_gold_overlap, load_gold  # noqa: E402
+from models.categories import CATEGORY_GROUP_BY_CATEGORY  # noqa: E402
 from models.metrics import choose_threshold, choose_threshold_every_language, choose_thresholds_by_language  # noqa: E402
 from spamloop.overrides import parse_overrides  # noqa: E402
 from spamloop.settings.evaluate import EvaluateConfig  # noqa: E402
 from spamloop.settings.train import TrainConfig  # noqa: E402
-from tasks.evaluate.gold import CATEGORY_GROUP_BY_CATEGORY  # noqa: E402
 from tasks.sample.subtype_folds import subtype_holdout_folds  # noqa: E402
 from tasks.train.baseline import baseline_spam_proba, fit_baseline  # noqa: E402
 from tasks.train.dataset import load_seed_frame, training_set_from_seed  # noqa: E402

@@ -57,11 +57,12 @@ from sklearn.model_selection import StratifiedGroupKFold  # noqa: E402
 from models import encoder, evasion  # noqa: E402
 from models.gold import drop_gold_overlap, load_gold  # noqa: E402
 from models.gold_rule import GOLD_V2_HELDOUT_SUBTYPES, gold_v2_expr, is_gold_v2  # noqa: E402
+from models.categories import CATEGORY_GROUP_BY_CATEGORY, ham_group  # noqa: E402
 from models.metrics import choose_threshold, operating_threshold  # noqa: E402
 from models.normalization import model_text, url_domains  # noqa: E402
 from spamloop.overrides import OverrideError, parse_overrides  # noqa: E402
 from spamloop.settings.train import TrainConfig  # noqa: E402
-from tasks.evaluate.gold import CATEGORY_GROUP_BY_CATEGORY, select_gold_rows  # noqa: E402
+from tasks.evaluate.gold import select_gold_rows  # noqa: E402
 from tasks.sample import synth_ko, synth_ko_v2  # noqa: E402
 from tasks.sample.build import SYNTH_ROWS, SYNTH_SEED, SYNTH_SPAM_RATIO  # noqa: E402
 from tasks.sample.diversity import distinct_trigram_ratio, near_duplicate_share  # noqa: E402
@@ -77,6 +78,9 @@ KO_SMS_HAM_FPR = 0.005
 # The operating point of issue 23's outside measurement: Korean spam recall at 1 % FPR on legitimate notices.
 NOTICE_FPR = 0.01
 SECTIONS = ("holdout", "diversity", "sizing", "tradeoff")
+# Threshold rules shown side by side at the shipped threshold (models.metrics.operating_threshold).
+SHIPPED_RULES = ("every_language", "every_language_and_ham_group")
+SHIPPED_KEYS = ("notice_url_fpr", "ko_sms_ham_fpr", "chatbot_ham_fpr", "en_ham_fpr", "ko_spam_recall", "en_spam_recall")
 BOOTSTRAP_RESAMPLES = 1_000
 
 
@@ -166,9 +170,9 @@ def fit_and_score(
     augment_rate: float, fit_ids: list[str] | None = None,
 ):
     """Train one model on ``fit`` (``fit_ids``: its message ids, the encoder's augmentation keys); return (scorer for
-    model texts, threshold chosen on ``dev``)."""
+    model texts, its scores of ``dev``)."""
     fit_texts, fit_truth, fit_langs = fit
-    dev_texts, dev_truth, dev_langs = dev
+    dev_texts = dev[0]
     if name == "baseline":
         if augment_rate:
             fit_texts, fit_truth = _augmented(fit_texts, fit_truth, augment_rate, SEED)
@@ -184,8 +188,7 @@ def fit_and_score(
         def score(texts: list[str]) -> np.ndarray:
             return encoder.predict_spam_proba(net, tokenizer, texts, config.max_seq_len)
 
-    threshold = operating_threshold(score(dev_texts), dev_truth, dev_langs, config.target_ham_fpr, config.threshold_rule).threshold
-    return score, threshold
+    return score, score(dev_texts)
 
 
 # ----------------------------------------------------------------------------------------------- holdout
@@ -214,6 +217,9 @@ def holdout(
     notice = np.array([CATEGORY_GROUP_BY_CATEGORY.get(c or "") == "transactional" for c in frame["category"].to_list()])
     clean = (frame["evasions"] == "").to_numpy()
     message_ids = frame["message_id"].to_list()
+    ham_groups = [ham_group(label, category) for label, category in zip(frame["label"].to_list(), frame["category"].to_list(), strict=True)]
+    # The config's rule first, then the others training offers, each from the same trainings.
+    rules = list(dict.fromkeys([config.threshold_rule, *SHIPPED_RULES]))
     print(
         f"\n## Held-out subtypes: {frame.height} training-eligible rows ({int(truth.sum())} spam; "
         f"{int((synthetic_ko & truth).sum())} synthetic Korean spam, {int((synthetic_ko & ~truth).sum())} synthetic "
@@ -224,14 +230,14 @@ def holdout(
     for name in model_names:
         stats = {
             "recall_at_fpr": [], "recall_at_notice_fpr": [], "pr_auc": [], "subtype": {}, "ops": {op: [] for op in ["none", *evasion.OPERATOR_NAMES, "stack"]},
-            "ops_changed": {op: [] for op in evasion.OPERATOR_NAMES}, "shipped": {k: [] for k in (
-                "notice_url_fpr", "ko_sms_ham_fpr", "chatbot_ham_fpr", "en_ham_fpr", "ko_spam_recall", "en_spam_recall")},
-            "n_notice_url": 0, "ham_subtype": {},
+            "ops_changed": {op: [] for op in evasion.OPERATOR_NAMES}, "shipped": {rule: {k: [] for k in SHIPPED_KEYS} for rule in rules},
+            "n_notice_url": 0, "ham_subtype": {rule: {} for rule in rules},
         }
         for fold_seed in seeds:
             pooled = {"tp": 0, "n": 0, "notice_tp": 0, "sub_tp": {}, "sub_n": {}, "ops_tp": {op: 0 for op in stats["ops"]}, "ops_n": 0,
                       "ops_changed": {op: 0 for op in evasion.OPERATOR_NAMES},
-                      "shipped": {k: [0, 0] for k in stats["shipped"]}, "ham_fp": {}, "ham_n": {}}
+                      "shipped": {rule: {k: [0, 0] for k in SHIPPED_KEYS} for rule in rules},
+                      "ham_fp": {rule: {} for rule in rules}, "ham_n": {}}
             aucs = []
             splits = subtype_holdout_folds(fold_subtypes, fold_categories, frame["campaign_key"].to_list(), folds, fold_seed)
             for fold, (train_rows, test_rows) in enumerate(splits):
@@ -245,9 +251,13 @@ def holdout(
                     kept = set(deterministic_subsample(frame[fit_rows.tolist()], config.max_train_rows, SEED)["message_id"].to_list())
                     fit_rows = np.asarray([i for i in fit_rows if message_ids[i] in kept])
                 pack = lambda rows: ([texts[i] for i in rows], truth[rows], langs[rows].tolist())  # noqa: E731
-                score, shipped = fit_and_score(
+                score, dev_scores = fit_and_score(
                     name, config, pack(fit_rows), pack(dev_rows), augment_rate, [message_ids[i] for i in fit_rows]
                 )
+                shipped = {rule: operating_threshold(
+                    dev_scores, truth[dev_rows], langs[dev_rows].tolist(), config.target_ham_fpr, rule,
+                    ham_groups=[ham_groups[i] for i in dev_rows],
+                ).threshold for rule in rules}
                 test_scores = score([texts[i] for i in test_rows])
                 scored = np.full(len(texts), np.nan)
                 scored[test_rows] = test_scores
@@ -283,17 +293,19 @@ def holdout(
                     pooled["ops_tp"][op] += int((score(changed_texts) >= threshold).sum())
                     if op != "stack":
                         pooled["ops_changed"][op] += changed
-                # At the shipped (dev-chosen) threshold.
-                flagged = scored >= shipped
-                for key, mask in (
-                    ("notice_url_fpr", in_test & synthetic_ko & ~truth & has_url & notice),
-                    ("ko_sms_ham_fpr", ko_ham), ("chatbot_ham_fpr", in_test & chatbot), ("en_ham_fpr", in_test & english & ~truth),
-                    ("ko_spam_recall", ko_spam), ("en_spam_recall", in_test & english & truth),
-                ):
-                    pooled["shipped"][key][0] += int((flagged & mask).sum())
-                    pooled["shipped"][key][1] += int(mask.sum())
+                # At the shipped (dev-chosen) threshold, by each threshold rule.
+                for rule in rules:
+                    flagged = scored >= shipped[rule]
+                    for key, mask in (
+                        ("notice_url_fpr", in_test & synthetic_ko & ~truth & has_url & notice),
+                        ("ko_sms_ham_fpr", ko_ham), ("chatbot_ham_fpr", in_test & chatbot), ("en_ham_fpr", in_test & english & ~truth),
+                        ("ko_spam_recall", ko_spam), ("en_spam_recall", in_test & english & truth),
+                    ):
+                        pooled["shipped"][rule][key][0] += int((flagged & mask).sum())
+                        pooled["shipped"][rule][key][1] += int(mask.sum())
+                    for i in np.flatnonzero(ko_ham):
+                        pooled["ham_fp"][rule][subtypes[i]] = pooled["ham_fp"][rule].get(subtypes[i], 0) + int(flagged[i])
                 for i in np.flatnonzero(ko_ham):
-                    pooled["ham_fp"][subtypes[i]] = pooled["ham_fp"].get(subtypes[i], 0) + int(flagged[i])
                     pooled["ham_n"][subtypes[i]] = pooled["ham_n"].get(subtypes[i], 0) + 1
                 print(
                     f"  {name} seed {fold_seed} fold {fold}: {len(fit_rows)} fit / {len(dev_rows)} dev / {len(test_rows)} test rows, "
@@ -310,23 +322,25 @@ def holdout(
                 stats["ops"][op].append(pooled["ops_tp"][op] / pooled["ops_n"])
             for op in evasion.OPERATOR_NAMES:
                 stats["ops_changed"][op].append(pooled["ops_changed"][op] / pooled["ops_n"])
-            for key, (hits, n) in pooled["shipped"].items():
-                stats["shipped"][key].append(hits / n if n else float("nan"))
-            stats["n_notice_url"] = pooled["shipped"]["notice_url_fpr"][1]
-            for sub, n in pooled["ham_n"].items():
-                stats["ham_subtype"].setdefault(sub, []).append((pooled["ham_fp"][sub], n))
+            for rule in rules:
+                for key, (hits, n) in pooled["shipped"][rule].items():
+                    stats["shipped"][rule][key].append(hits / n if n else float("nan"))
+                for sub, n in pooled["ham_n"].items():
+                    stats["ham_subtype"][rule].setdefault(sub, []).append((pooled["ham_fp"][rule].get(sub, 0), n))
+            stats["n_notice_url"] = pooled["shipped"][rules[0]]["notice_url_fpr"][1]
             stats["n_ops"] = pooled["ops_n"]
             drops = {op: round(100 * (stats["ops"]["none"][-1] - stats["ops"][op][-1]), 2) for op in stats["ops"] if op != "none"}
             print(
                 f"  {name} seed {fold_seed}: recall {stats['recall_at_fpr'][-1]:.4f}, PR-AUC {stats['pr_auc'][-1]:.4f}, "
-                f"notice-URL FPR {stats['shipped']['notice_url_fpr'][-1]:.4f}, drops (points) {drops}",
+                "notice-URL FPR " + ", ".join(f"{stats['shipped'][rule]['notice_url_fpr'][-1]:.4f} ({rule})" for rule in rules)
+                + f", drops (points) {drops}",
                 flush=True,
             )
         per_model[name] = stats
-    _print_holdout(per_model, seeds)
+    _print_holdout(per_model, seeds, rules)
 
 
-def _print_holdout(per_model: dict, seeds: list[int]) -> None:
+def _print_holdout(per_model: dict, seeds: list[int], rules: list[str]) -> None:
     names = list(per_model)
     spread = f" (mean ± sd over fold seeds {seeds})" if len(seeds) > 1 else f" (fold seed {seeds[0]})"
     print(f"\n### Korean spam recall on held-out subtypes at Korean SMS-ham FPR {KO_SMS_HAM_FPR}{spread}\n")
@@ -362,25 +376,30 @@ def _print_holdout(per_model: dict, seeds: list[int]) -> None:
         label = "none (before)" if op == "none" else ("1-2 stacked" if op == "stack" else op)
         print(f"| {label} | {changed} | " + " | ".join(cells) + " |")
     print("\n(target: drop <= 2 points per operator; enclosed and fullwidth are folded back by NFKC in the text contract)")
-    print(f"\n### At the shipped threshold (chosen on dev at ham FPR {TrainConfig().target_ham_fpr}, as training does)\n")
+    print(
+        f"\n### At the shipped threshold (chosen on dev at ham FPR {TrainConfig().target_ham_fpr} as training does, by each "
+        f"threshold rule; the config's is {rules[0]})\n"
+    )
+    columns = [(n, rule) for n in names for rule in rules]
     labels = {
         "notice_url_fpr": f"FPR, legitimate notices with URLs (target <= 0.01; n = {per_model[names[0]]['n_notice_url']})",
         "ko_sms_ham_fpr": "FPR, Korean SMS ham (test folds)", "chatbot_ham_fpr": "FPR, Korean chatbot ham (real)",
         "en_ham_fpr": "FPR, English ham (real)", "ko_spam_recall": "recall, Korean spam (held-out subtypes)",
         "en_spam_recall": "recall, English spam (real)",
     }
-    print("| | " + " | ".join(names) + " |\n|---|" + "---|" * len(names))
+    print("| | " + " | ".join(f"{n}, {rule}" for n, rule in columns) + " |\n|---|" + "---|" * len(columns))
     for key, label in labels.items():
-        print(f"| {label} | " + " | ".join(_fmt(per_model[n]["shipped"][key], 4) for n in names) + " |")
+        print(f"| {label} | " + " | ".join(_fmt(per_model[n]["shipped"][rule][key], 4) for n, rule in columns) + " |")
     print("\nFPR per Korean SMS-ham subtype at the shipped threshold (pooled; n = messages):\n")
-    print("| subtype | n | " + " | ".join(names) + " |\n|---|---|" + "---|" * len(names))
-    for sub in sorted(per_model[names[0]]["ham_subtype"], key=lambda s: (synth_ko_v2.SUBTYPES[s].category, s)):
+    print("| subtype | n | " + " | ".join(f"{n}, {rule}" for n, rule in columns) + " |\n|---|---|" + "---|" * len(columns))
+    first = per_model[names[0]]["ham_subtype"][rules[0]]
+    for sub in sorted(first, key=lambda s: (synth_ko_v2.SUBTYPES[s].category, s)):
         cells = []
-        for n in names:
-            pairs = per_model[n]["ham_subtype"].get(sub, [])
+        for n, rule in columns:
+            pairs = per_model[n]["ham_subtype"][rule].get(sub, [])
             cells.append(f"{sum(fp for fp, _ in pairs) / max(sum(k for _, k in pairs), 1):.3f}")
         gold = " (gold v2)" if sub in GOLD_V2_HELDOUT_SUBTYPES else ""
-        print(f"| {sub}{gold} | {per_model[names[0]]['ham_subtype'][sub][0][1]} | " + " | ".join(cells) + " |")
+        print(f"| {sub}{gold} | {sum(k for _, k in first[sub])} | " + " | ".join(cells) + " |")
 
 
 # ----------------------------------------------------------------------------------------------- diversity

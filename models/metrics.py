@@ -13,7 +13,7 @@ from sklearn.metrics import average_precision_score, confusion_matrix
 # Used only when dev has no ham at all, so no FPR can be measured.
 FALLBACK_THRESHOLD = 0.5
 METRIC_LANGS: tuple[str, ...] = ("ko", "en")
-ThresholdRule = Literal["pooled", "every_language"]
+ThresholdRule = Literal["pooled", "every_language", "every_language_and_ham_group"]
 
 
 class ThresholdChoice(BaseModel):
@@ -62,29 +62,29 @@ def choose_threshold(scores: Sequence[float], is_spam: Sequence[bool], target_ha
     )
 
 
-def choose_threshold_every_language(
-    scores: Sequence[float], is_spam: Sequence[bool], langs: Sequence[str], target_ham_fpr: float
+def choose_threshold_every_group(
+    scores: Sequence[float], is_spam: Sequence[bool], groupings: Sequence[Sequence[str | None]], target_ham_fpr: float
 ) -> ThresholdChoice:
-    """The lowest threshold at which dev ham FPR is <= target_ham_fpr pooled *and* in every language with enough
-    dev hams to measure it: the highest of the pooled choice and each such language's own choice.
+    """The lowest threshold at which dev ham FPR is <= target_ham_fpr pooled *and* in every group of every grouping
+    (e.g. the languages; the ham groups) with enough dev hams to measure it: the highest of the pooled choice and
+    each such group's own choice. A row whose group is None belongs to no group of that grouping.
 
-    A pooled choice lets the language with most hams set the operating point, so a smaller language's hams can be
-    flagged several times as often (the English hams of the bundled sample: dev FPR 1.1 % at a pooled 0.5 %). A
-    language counts when its dev hams allow at least one false positive at the target (n >= 1/target); below that
-    the threshold would sit on its single highest ham, which says more about that one message than about the
-    language. ``langs`` are ``detect_lang`` codes; the returned FPR and recall are the pooled ones."""
+    A group counts when its dev hams allow at least one false positive at the target (n >= 1/target); below that
+    the threshold would sit on its single highest ham, which says more about that one message than about the group.
+    The returned FPR and recall are the pooled ones."""
     score_array = np.asarray(scores, dtype=np.float64)
     spam_mask = np.asarray(is_spam, dtype=bool)
-    lang_array = np.asarray(langs, dtype=object)
-    if not (score_array.shape == spam_mask.shape == lang_array.shape):
-        raise ValueError("scores, is_spam and langs must have the same length")
+    group_arrays = [np.asarray(grouping, dtype=object) for grouping in groupings]
+    if any(score_array.shape != spam_mask.shape or array.shape != score_array.shape for array in [spam_mask, *group_arrays]):
+        raise ValueError("scores, is_spam and every grouping must have the same length")
     pooled = choose_threshold(score_array, spam_mask, target_ham_fpr)
     threshold = pooled.threshold
-    for lang in sorted({str(value) for value in lang_array}):
-        rows = lang_array == lang
-        n_ham = int((rows & ~spam_mask).sum())
-        if n_ham and target_ham_fpr * n_ham >= 1.0 - 1e-9:
-            threshold = max(threshold, choose_threshold(score_array[rows], spam_mask[rows], target_ham_fpr).threshold)
+    for array in group_arrays:
+        for group in sorted({str(value) for value in array if value is not None}):
+            rows = array == group
+            n_ham = int((rows & ~spam_mask).sum())
+            if n_ham and target_ham_fpr * n_ham >= 1.0 - 1e-9:
+                threshold = max(threshold, choose_threshold(score_array[rows], spam_mask[rows], target_ham_fpr).threshold)
     if threshold == pooled.threshold:
         return pooled
     predicted = score_array >= threshold
@@ -93,6 +93,20 @@ def choose_threshold_every_language(
         "dev_ham_fpr": float(predicted[~spam_mask].mean()),
         "dev_spam_recall": float(predicted[spam_mask].mean()) if spam_mask.any() else float("nan"),
     })
+
+
+def choose_threshold_every_language(
+    scores: Sequence[float], is_spam: Sequence[bool], langs: Sequence[str], target_ham_fpr: float
+) -> ThresholdChoice:
+    """The lowest threshold at which dev ham FPR is <= target_ham_fpr pooled *and* in every language with enough
+    dev hams to measure it (``choose_threshold_every_group`` with the languages as the one grouping).
+
+    A pooled choice lets the language with most hams set the operating point, so a smaller language's hams can be
+    flagged several times as often (the English hams of the bundled sample: dev FPR 1.1 % at a pooled 0.5 %).
+    ``langs`` are ``detect_lang`` codes; the returned FPR and recall are the pooled ones."""
+    if len(langs) != len(scores):
+        raise ValueError("scores, is_spam and langs must have the same length")
+    return choose_threshold_every_group(scores, is_spam, [langs], target_ham_fpr)
 
 
 class LanguageThresholds(BaseModel):
@@ -126,10 +140,18 @@ def choose_thresholds_by_language(
 
 
 def operating_threshold(
-    scores: Sequence[float], is_spam: Sequence[bool], langs: Sequence[str], target_ham_fpr: float, rule: ThresholdRule
+    scores: Sequence[float], is_spam: Sequence[bool], langs: Sequence[str], target_ham_fpr: float, rule: ThresholdRule,
+    ham_groups: Sequence[str | None] | None = None,
 ) -> ThresholdChoice:
-    """The dev threshold by ``rule``: ``pooled`` (choose_threshold) or ``every_language``
-    (choose_threshold_every_language). Training picks the encoder's and the baseline's this way."""
+    """The dev threshold by ``rule``: ``pooled`` (choose_threshold), ``every_language``
+    (choose_threshold_every_language) or ``every_language_and_ham_group`` (also in each ham group of ``ham_groups``,
+    models/categories.py::category_group of each row: the transactional notices and the personal messages, so that
+    the notices a filter must never block are held to the target on their own). Training picks the encoder's and
+    the baseline's this way."""
+    if rule == "every_language_and_ham_group":
+        if ham_groups is None:
+            raise ValueError("the every_language_and_ham_group rule needs each dev row's ham group")
+        return choose_threshold_every_group(scores, is_spam, [langs, ham_groups], target_ham_fpr)
     if rule == "every_language":
         return choose_threshold_every_language(scores, is_spam, langs, target_ham_fpr)
     if rule == "pooled":

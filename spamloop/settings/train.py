@@ -196,11 +196,13 @@ class TrainConfig(SettingsSection):
         default=0.005, ge=0, lt=1, description="Highest ham false-positive rate on dev that the operating threshold may give."
     )
     # models.metrics.ThresholdRule, spelled out: importing models.metrics loads scikit-learn into every config user
-    threshold_rule: Literal["pooled", "every_language"] = Field(
+    threshold_rule: Literal["pooled", "every_language", "every_language_and_ham_group"] = Field(
         default="every_language",
         description="How the operating threshold meets target_ham_fpr on dev: 'every_language' (pooled and in each "
-        "language with at least 1/target dev hams; the highest of those thresholds) or 'pooled' (all dev hams "
-        "together, so the language with most hams sets it). Applies to the encoder and the TF-IDF baseline alike.",
+        "language with at least 1/target dev hams; the highest of those thresholds), 'every_language_and_ham_group' "
+        "(also in each ham group, transactional notices and personal messages, with that many dev hams, so that the "
+        "notices a filter must never block are held to the target on their own) or 'pooled' (all dev hams together, "
+        "so the language with most hams sets it). Applies to the encoder and the TF-IDF baseline alike.",
     )
     seed: int | None = Field(default=None, description="Training seed; None means SpamloopConfig.seed.")
     num_threads: int | None = Field(default=None, ge=1, description="torch CPU threads; None means os.cpu_count().")

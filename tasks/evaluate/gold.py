@@ -44,6 +44,7 @@ from models.gold import (
     load_gold,
     resolve_gold_dir,
 )
+from models.categories import category_group
 from models.gold_rule import GOLD_V2_HELDOUT_SUBTYPES, is_gold_holdout, is_gold_v2
 from models.normalization import NORMALIZATION_VERSION, normalize_frame, template_key, url_domains
 from models.ondevice import sha256_file
@@ -69,45 +70,6 @@ CANDIDATE_COLUMNS: tuple[str, ...] = (
     "is_synthetic",
 )
 
-# Corpus category (generators v1 tasks/sample/synth_ko.py and v2 synth_ko_v2.py) -> slice group. Rows without a
-# category (the real English and Korean corpora) fall back by label: spam -> other_spam (UCI prize/premium-rate
-# spam), ham -> personal.
-CATEGORY_GROUP_BY_CATEGORY: dict[str, str] = {
-    # credential theft, fraud and impersonation
-    "impersonation": "smishing",
-    "smishing_delivery": "smishing",
-    "smishing_government": "smishing",
-    "smishing_card": "smishing",
-    "phishing": "smishing",
-    "smishing_agency": "smishing",
-    "smishing_acquaintance": "smishing",
-    "smishing_account": "smishing",
-    "payment_lure": "smishing",
-    # promotion of goods and services, legal or not
-    "advertising": "advertising",
-    "gambling": "advertising",
-    "loan": "advertising",
-    "adult": "advertising",
-    "investment": "advertising",
-    "job_ad": "advertising",
-    # transactional ham a filter must never block
-    "otp": "transactional",
-    "card_approval": "transactional",
-    "delivery_notice": "transactional",
-    "appointment": "transactional",
-    "bank_transfer": "transactional",
-    "utility_bill": "transactional",
-    "public_notice": "transactional",
-    "school_notice": "transactional",
-    "apartment_notice": "transactional",
-    "personal": "personal",
-    # the label stage's categories (models/label_prompt.py), carried by reviewed own-traffic rows
-    "investment_scam": "advertising",
-    "impersonation_smishing": "smishing",
-    "phishing_link": "smishing",
-    "transactional": "transactional",
-}
-CATEGORY_GROUPS: tuple[str, ...] = ("smishing", "advertising", "other_spam", "transactional", "personal")
 
 # Obfuscation tricks spammers use to dodge keyword filters (heuristics, documented in docs/evaluation.md).
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
@@ -140,16 +102,6 @@ _LEET_DIGITS = frozenset("013458")
 class GoldBuildRefused(ValueError):
     """A gold build that must not happen: no own traffic when it was required, or users' messages bound for the
     project's bundled gold folder."""
-
-
-def category_group(label: str, category: str | None) -> str:
-    """Slice group of a row: smishing / advertising / other_spam for spam, transactional / personal for ham."""
-    if category:
-        group = CATEGORY_GROUP_BY_CATEGORY.get(category)
-        if group is None:
-            raise ValueError(f"unknown seed category {category!r}: add it to CATEGORY_GROUP_BY_CATEGORY")
-        return group
-    return "other_spam" if label == "spam" else "personal"
 
 
 def _leet_token(token: str) -> bool:

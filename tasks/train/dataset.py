@@ -30,6 +30,9 @@ TRAINING_COLUMNS: dict[str, pl.DataType] = {
     "campaign_id": pl.String(),
     "label_source": pl.String(),
     "is_synthetic": pl.Boolean(),
+    # The label's category (models/categories.py), null when unknown: the operating threshold can hold the target
+    # ham FPR on the transactional notices on their own (TrainConfig.threshold_rule).
+    "category": pl.String(),
 }
 
 
@@ -61,6 +64,7 @@ def to_training_columns(frame: pl.DataFrame) -> pl.DataFrame:
         "campaign_id": pl.lit(None, pl.String),
         "label_source": pl.lit("unknown", pl.String),
         "is_synthetic": pl.lit(False, pl.Boolean),
+        "category": pl.lit(None, pl.String),
     }
     selected = frame.select(
         [
@@ -82,8 +86,9 @@ def assemble_training_set(messages: pl.DataFrame, final_labels: pl.DataFrame) ->
     Inner join on message_id: a message without a final label is never assumed ham. final_labels already
     applied the human > llm-ensemble > seed priority, so each message has at most one label.
     """
-    labels = final_labels.select("message_id", "label", "label_source")
-    joined = messages.drop([name for name in ("label", "label_source") if name in messages.columns]).join(
+    labels = final_labels.select("message_id", "label", "label_source", *(["category"] if "category" in final_labels.columns else []))
+    carried = ("label", "label_source", "category") if "category" in labels.columns else ("label", "label_source")
+    joined = messages.drop([name for name in carried if name in messages.columns]).join(
         labels, on="message_id", how="inner"
     )
     return drop_gold_holdout(to_training_columns(joined))

@@ -15,6 +15,7 @@ from models.metrics import (
     choose_threshold_every_language,
     flatten_metrics,
     metrics_by_lang,
+    operating_threshold,
     ThresholdRule,
 )
 from spamloop.settings.train import TrainConfig
@@ -94,6 +95,29 @@ def test_every_language_threshold_ignores_languages_too_small_to_measure():
     assert choose_threshold_every_language(scores, truth, langs, 0.005) == choose_threshold(scores, truth, 0.005)
     with pytest.raises(ValueError):
         choose_threshold_every_language(scores, truth, langs[:-1], 0.005)
+
+
+def test_ham_group_rule_also_holds_the_target_on_the_notices_alone():
+    rng = np.random.default_rng(3)
+    # Korean hams: many easy chatbot questions and a few hundred notices that score like spam more often.
+    chatbot, notices, spam = rng.uniform(0, 0.3, 3_000), rng.uniform(0, 0.7, 400), rng.uniform(0.4, 1.0, 600)
+    scores = np.concatenate([chatbot, notices, spam])
+    truth = np.concatenate([np.zeros(3_400, bool), np.ones(600, bool)])
+    langs = ["ko"] * 4_000
+    groups = [None] * 3_000 + ["transactional"] * 400 + [None] * 600
+    every_language = operating_threshold(scores, truth, langs, 0.005, "every_language")
+    assert (notices >= every_language.threshold).mean() > 0.005  # the easy hams dilute the notices' rate
+    by_group = operating_threshold(scores, truth, langs, 0.005, "every_language_and_ham_group", ham_groups=groups)
+    assert (notices >= by_group.threshold).mean() <= 0.005
+    notices_alone = choose_threshold(notices, np.zeros(400, bool), 0.005).threshold
+    assert by_group.threshold == max(every_language.threshold, notices_alone)  # the lowest such threshold
+    assert by_group.dev_spam_recall == pytest.approx((spam >= by_group.threshold).mean())
+    assert by_group.dev_spam_recall < every_language.dev_spam_recall  # the price: fewer spam caught
+    # A group too small to allow one false positive, or rows in no group, do not move it.
+    few = [None] * 3_000 + ["transactional"] * 100 + [None] * 900
+    assert operating_threshold(scores, truth, langs, 0.005, "every_language_and_ham_group", ham_groups=few) == every_language
+    with pytest.raises(ValueError, match="ham group"):
+        operating_threshold(scores, truth, langs, 0.005, "every_language_and_ham_group")
 
 
 def test_metrics_at_threshold_and_by_language():

@@ -58,6 +58,12 @@ def test_snapshot_path_uses_final_labels_and_drops_gold(config, seed_sample):
         if mid in by_id:
             assert by_id[mid]["label"] == "spam" and by_id[mid]["label_source"] == "human"
     assert {"seed", "human"} == set(frame["label_source"])
+    # Each label's category comes along (the threshold's ham groups read it); the reviewers here gave none.
+    category_by_id = dict(zip(seed_sample["message_id"], seed_sample["category"], strict=True))
+    kept = [row for mid, row in by_id.items() if mid in category_by_id and mid not in flipped]
+    assert kept and all(row["category"] == category_by_id[row["message_id"]] for row in kept)
+    assert any(row["category"] is not None for row in kept), "the sample's synthetic rows carry categories"
+    assert all(by_id[mid]["category"] is None for mid in flipped if mid in by_id)
     model_text_by_id = dict(zip(seed_sample["message_id"], seed_sample["text_model"], strict=True))
     with_links = [row for row in by_id.values() if "[URL:" in row["text_norm"] and row["message_id"] in model_text_by_id]
     assert with_links, "the sample has messages with links"
