@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import shutil
 import subprocess
 import tempfile
 import time
@@ -16,6 +17,7 @@ from typing import Any
 from websockets.sync.client import ClientConnection, connect
 
 from tests.support.mlflow_server import free_port
+from tests.support.processes import stop_process_group
 
 
 class Page:
@@ -67,34 +69,46 @@ class Page:
 
 @contextlib.contextmanager
 def chromium_page(chromium: str, env: dict[str, str] | None = None) -> Iterator[Page]:
-    """A headless Chromium with one blank tab under CDP; closed afterwards."""
+    """A headless Chromium with one blank tab under CDP; closed afterwards with all its helper processes."""
     port = free_port()
-    with tempfile.TemporaryDirectory(prefix="spamloop-cdp-") as profile:
-        process = subprocess.Popen(
-            [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-             f"--user-data-dir={profile}", f"--remote-debugging-port={port}", "--window-size=1400,3000", "about:blank"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
+    profile = tempfile.mkdtemp(prefix="spamloop-cdp-")
+    # Its own session, so the zygote, renderers and crash handler can be stopped together: a helper that outlives
+    # the browser keeps writing to the profile while it is being removed.
+    process = subprocess.Popen(
+        [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+         f"--user-data-dir={profile}", f"--remote-debugging-port={port}", "--window-size=1400,3000", "about:blank"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        target = None
+        while target is None:
+            with contextlib.suppress(OSError, ValueError):
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=2) as response:
+                    target = next((t for t in json.load(response) if t.get("type") == "page"), None)
+            if target is None:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError(f"chromium gave no DevTools page on port {port}")
+                time.sleep(0.5)
+        with connect(target["webSocketDebuggerUrl"], max_size=None, open_timeout=30) as socket:
+            yield Page(socket)
+    finally:
+        stop_process_group(process)
+        _remove_profile(profile)
+
+
+def _remove_profile(profile: str) -> None:
+    """Remove the browser profile; a helper's last write can land between listing a folder and removing it."""
+    for attempt in range(5):
         try:
-            deadline = time.monotonic() + 60
-            target = None
-            while target is None:
-                with contextlib.suppress(OSError, ValueError):
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=2) as response:
-                        target = next((t for t in json.load(response) if t.get("type") == "page"), None)
-                if target is None:
-                    if time.monotonic() > deadline or process.poll() is not None:
-                        raise RuntimeError(f"chromium gave no DevTools page on port {port}")
-                    time.sleep(0.5)
-            with connect(target["webSocketDebuggerUrl"], max_size=None, open_timeout=30) as socket:
-                yield Page(socket)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+            shutil.rmtree(profile)
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            if attempt == 4:
+                raise
+            time.sleep(1)
 
 
 def submitted_json(page: Page, url: str, button: str, url_part: str, ready: str) -> dict[str, Any]:

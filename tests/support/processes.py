@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import time
+import contextlib
 from collections.abc import Callable
 
 from tests.conftest import REPO_ROOT
@@ -36,3 +37,17 @@ def kill_when_ready(
             child.wait()
     assert child.returncode == -signal.SIGKILL
     return child
+
+
+def stop_process_group(process: subprocess.Popen, grace_s: float = 15.0) -> None:
+    """SIGTERM the session a child was started in (``start_new_session=True``), so helpers it forked stop with it
+    and never anything else; SIGKILL what is left after ``grace_s``."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        pass
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
