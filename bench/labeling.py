@@ -10,8 +10,9 @@ spam campaigns, ham, with the truth) put through the real ingest:
     .venv/bin/python -m bench.labeling --json out.json
 
 Rows: naive (1 message per request, every message, 3 providers, full answers); batched K=40 with campaign
-propagation and the cache (full answers: the default before the levers); + compact answers; + routing (anthropic
-asked only where openai and gemini disagree). The cascade needs a champion and is measured by bench/replay.py.
+propagation and the cache (full answers, every provider on every message); + routing (anthropic asked only where
+openai and gemini disagree: with full answers, the config's default); + compact answers; + compact + routing.
+The cascade needs a champion and is measured by bench/replay.py.
 Label accuracy is over the messages each approach decided (not sent to review), against the generator's truth.
 """
 
@@ -90,17 +91,21 @@ def run_bench(n_messages: int, batch_size: int, measure_naive: bool, seed: int =
         rows = []
         with LLMServer(simulation) as server:
             providers = server.provider_configs(max_concurrency=4)
-            common = {"providers": providers, "batch_size": batch_size, "budget_usd": None, "backoff_base_s": 0.05}
+            # Every row names its routing: the config's default routes (anthropic breaks ties).
+            common = {"providers": providers, "batch_size": batch_size, "budget_usd": None, "backoff_base_s": 0.05,
+                      "tiebreak_providers": []}
+            routed = {"tiebreak_providers": ["anthropic"]}
             levers = [
                 ("batched K=%d, campaigns, cache, full answers" % batch_size, {}),
+                ("+ routing (anthropic breaks ties), full answers: the default", routed),
                 ("+ compact answers", {"answer_format": "compact"}),
-                ("+ compact + routing (anthropic breaks ties)", {"answer_format": "compact", "tiebreak_providers": ["anthropic"]}),
+                ("+ compact + routing (anthropic breaks ties)", {"answer_format": "compact", **routed}),
             ]
             results = {}
             for index, (name, update) in enumerate(levers):
                 config = load_config(state_dir=tmp_path / f"lever-{index}")
                 started = time.monotonic()
-                result = run_labeling(config, messages, label_config=LabelConfig(**common, **update), include_seed=False)
+                result = run_labeling(config, messages, label_config=LabelConfig(**{**common, **update}), include_seed=False)
                 rows.append(_row(name, result, scale, time.monotonic() - started, _accuracy(config, truth, ids)))
                 results[name] = result
             first = levers[0][0]
@@ -110,7 +115,9 @@ def run_bench(n_messages: int, batch_size: int, measure_naive: bool, seed: int =
             )
             rerun_requests = len(server.requests_for()) - before
             rows.insert(1, _row("batched, re-run (cache)", rerun, scale, None, None))
-            naive_config = LabelConfig(providers=providers, batch_size=1, propagate_campaigns=False, budget_usd=None)
+            naive_config = LabelConfig(
+                providers=providers, tiebreak_providers=[], batch_size=1, propagate_campaigns=False, budget_usd=None
+            )
             naive_state = load_config(state_dir=tmp_path / "naive")
             started = time.monotonic()
             naive = run_labeling(naive_state, messages, label_config=naive_config, include_seed=False, dry_run=not measure_naive)

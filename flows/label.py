@@ -21,7 +21,7 @@ from models.registry import Champion
 from spamloop.config import CONFIG_DEFAULTS, SpamloopConfig, resolve_config
 from spamloop.settings.label import LabelConfig
 from tasks.label.champion import chunks, unlabelled_texts
-from tasks.label.plan import LabelingResult
+from tasks.label.plan import LabelingResult, providers_with_keys
 from tasks.label.steps import (
     add_escalations_task,
     finish_labeling_task,
@@ -86,10 +86,18 @@ def log_to_active_mlflow_run(result: LabelingResult) -> bool:
 
 
 def score_with_champion(
-    config: SpamloopConfig, label_config: LabelConfig, messages: pl.DataFrame, runner: TaskRunner[Any]
+    config: SpamloopConfig,
+    label_config: LabelConfig,
+    messages: pl.DataFrame,
+    runner: TaskRunner[Any],
+    can_ask: bool = True,
 ) -> tuple[Champion | None, pl.DataFrame | None, dict[str, str]]:
-    """(champion, its scores of the unlabelled messages, where each chunk ran); nothing without a cascade or champion."""
+    """(champion, its scores of the unlabelled messages, where each chunk ran); nothing without a cascade or champion,
+    or when no provider could be asked (``can_ask``: scores would only decide what is not sent anyway)."""
     if label_config.cascade_confidence is None:
+        return None, None, {}
+    if not can_ask:
+        get_run_logger().info("cascade on, but no provider has an API key: the champion does not score")
         return None, None, {}
     champion = find_champion_task(config.resolved_tracking_uri, config.evaluate.registered_model_name)
     if champion is None:
@@ -134,7 +142,8 @@ def label(config: SpamloopConfig = CONFIG_DEFAULTS, dry_run: bool = False) -> La
         return None
     api_keys = resolve_secret_blocks_task(label_config)
     with fan_out(config.orchestration) as runner:
-        champion, scores, where = score_with_champion(config, label_config, messages, runner)
+        can_ask = dry_run or bool(providers_with_keys(label_config, api_keys))
+        champion, scores, where = score_with_champion(config, label_config, messages, runner, can_ask)
         plan = plan_labeling_task(config, messages, label_config, api_keys, dry_run=dry_run, champion_scores=scores)
         plan.result.champion_version = champion.version if champion else None
         plan.result.worker_processes |= where

@@ -123,6 +123,11 @@ def resolve_api_key(provider: LabelProviderConfig, api_keys: Mapping[str, Secret
     return None
 
 
+def providers_with_keys(label_config: LabelConfig, api_keys: Mapping[str, SecretStr] | None) -> list[str]:
+    """Names of the enabled providers whose key resolves: the ones a (not dry) run can ask."""
+    return [p.name for p in label_config.providers if p.enabled and resolve_api_key(p, api_keys) is not None]
+
+
 def _existing_labels(store: LabelStore, include_seed: bool, seed_dir: Path | None) -> pl.DataFrame:
     seed = load_seed_final_labels(seed_dir) if include_seed else pl.DataFrame(schema=FINAL_LABEL_SCHEMA)
     return merge_final_labels(store.human_labels(), store.ensemble_final(), seed)

@@ -141,9 +141,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 
 @pytest.fixture
 def label_config(llm_server: LLMServer) -> LabelConfig:
-    """Three providers on the local server, 4 messages a request, fast backoff, no SDK retries."""
+    """Three providers on the local server, each voting on every message (routing off), 4 messages a request, fast
+    backoff, no SDK retries."""
     return LabelConfig(
         providers=llm_server.provider_configs(sdk_max_retries=0),
+        tiebreak_providers=[],
         batch_size=4,
         backoff_base_s=0.01,
         backoff_max_s=0.05,

@@ -140,9 +140,11 @@ def test_injection_and_pii_reach_the_llm_only_as_scrubbed_data(config, tmp_path,
         server.state.injection_echo = True  # a model that falls for injections (answers ham for those items)
         ingested = run_ingest(ingest_config)
         snapshot = load_snapshot(ingest_config)
-        # Every message on its own (no campaign propagation), so each text's own request is checked.
+        # Every message on its own (no campaign propagation) to every provider (no routing), so each text's own
+        # request is checked.
         label_config = LabelConfig(
-            providers=server.provider_configs(), batch_size=6, propagate_campaigns=False, budget_usd=1.0,
+            providers=server.provider_configs(), tiebreak_providers=[], batch_size=6, propagate_campaigns=False,
+            budget_usd=1.0,
             backoff_base_s=0.01, backoff_max_s=0.05,
         )
         result = run_labeling(ingest_config, snapshot, label_config=label_config, include_seed=False)
@@ -299,7 +301,8 @@ def test_pii_corpus_reaches_the_llm_only_scrubbed(config, tmp_path, fault_ledger
         ingested = run_ingest(ingest_config)
         snapshot = load_snapshot(ingest_config)
         label_config = LabelConfig(
-            providers=server.provider_configs(), batch_size=25, propagate_campaigns=False, budget_usd=5.0,
+            providers=server.provider_configs(), tiebreak_providers=[], batch_size=25, propagate_campaigns=False,
+            budget_usd=5.0,
             backoff_base_s=0.01, backoff_max_s=0.05,
         )
         run_labeling(ingest_config, snapshot, label_config=label_config, include_seed=False)

@@ -29,8 +29,9 @@ NEIGHBOURS = ["저금리 대출 한도 조회", "인증번호 [482913]을 입력
 
 
 def _label_config(server, **update) -> LabelConfig:
-    settings = dict(providers=server.provider_configs(sdk_max_retries=0), batch_size=3, budget_usd=1.0, backoff_base_s=0.01,
-                    backoff_max_s=0.05, propagate_campaigns=False)
+    # Every provider sees every text (no routing), each on its own (no campaign propagation).
+    settings = dict(providers=server.provider_configs(sdk_max_retries=0), tiebreak_providers=[], batch_size=3,
+                    budget_usd=1.0, backoff_base_s=0.01, backoff_max_s=0.05, propagate_campaigns=False)
     return LabelConfig(**{**settings, **update})
 
 

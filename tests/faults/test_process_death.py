@@ -34,7 +34,8 @@ def test_kill_during_labelling_rerun_makes_no_request_for_finished_batches(confi
     from tests.support.llm_server import API_KEY, classify, messages_frame, prompt_texts
 
     providers = llm_server.provider_configs(api_key=None, max_concurrency=1, sdk_max_retries=0, timeout_s=60.0)
-    label_config = LabelConfig(providers=providers, batch_size=2, budget_usd=None)
+    # Every provider asked about every batch (no routing), so each has a second batch in flight at the kill.
+    label_config = LabelConfig(providers=providers, tiebreak_providers=[], batch_size=2, budget_usd=None)
     messages = messages_frame(LABEL_TEXTS)
     ids = messages["message_id"].to_list()
     messages_path = config.state_dir.parent / "messages.parquet"

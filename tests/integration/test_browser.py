@@ -11,8 +11,6 @@ import html
 import os
 import re
 import shutil
-import subprocess
-import tempfile
 from datetime import datetime, timezone
 
 import pytest
@@ -26,6 +24,7 @@ from tests.integration.conftest import (
     champion_and_training_run,
     next_monday_0300_seoul,
 )
+from tests.support.cdp import dump_dom
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
@@ -54,26 +53,7 @@ def render(chromium: str, url: str, expected: list[str]) -> str:
     """The page's text as a user in Seoul sees it; re-rendered with more virtual time while text is missing."""
     text = ""
     for budget in VIRTUAL_TIME_BUDGETS_MS:
-        with tempfile.TemporaryDirectory(prefix="spamloop-chromium-") as profile:
-            done = subprocess.run(
-                [
-                    chromium,
-                    "--headless=new",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-dev-shm-usage",
-                    "--no-first-run",
-                    f"--user-data-dir={profile}",
-                    f"--virtual-time-budget={budget}",
-                    "--dump-dom",
-                    url,
-                ],
-                env={**os.environ, "TZ": "Asia/Seoul"},
-                capture_output=True,
-                text=True,
-                timeout=120,
-                check=False,
-            )
+        done = dump_dom(chromium, url, budget, env={**os.environ, "TZ": "Asia/Seoul"})
         assert done.returncode == 0, f"chromium exited {done.returncode}: {done.stderr[-2000:]}"
         text = visible_text(done.stdout)
         if all(item in text for item in expected):

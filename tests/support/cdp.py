@@ -97,6 +97,24 @@ def chromium_page(chromium: str, env: dict[str, str] | None = None) -> Iterator[
         _remove_profile(profile)
 
 
+def dump_dom(
+    chromium: str, url: str, virtual_time_budget_ms: int, env: dict[str, str] | None = None, timeout_s: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``chromium --dump-dom`` of ``url`` after a virtual-time budget, in a fresh profile removed afterwards with
+    every helper process stopped first (as ``chromium_page`` does)."""
+    profile = tempfile.mkdtemp(prefix="spamloop-chromium-")
+    args = [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+            f"--user-data-dir={profile}", f"--virtual-time-budget={virtual_time_budget_ms}", "--dump-dom", url]
+    process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout_s)
+    finally:
+        stop_process_group(process)
+        _remove_profile(profile)
+    return subprocess.CompletedProcess(args, process.returncode, stdout, stderr)
+
+
 def _remove_profile(profile: str) -> None:
     """Remove the browser profile; a helper's last write can land between listing a folder and removing it."""
     for attempt in range(5):

@@ -71,7 +71,9 @@ def test_label_flow_on_dask_equals_threads_and_runs_on_the_workers(prefect_harne
 
     with LLMServer() as server:
         # Confident champion scores skip a message only at >= 0.97 either way, so some still go to the LLMs.
-        label_config = LabelConfig(providers=server.provider_configs(), batch_size=2, budget_usd=1.0, cascade_confidence=0.97)
+        label_config = LabelConfig(
+            providers=server.provider_configs(), tiebreak_providers=[], batch_size=2, budget_usd=1.0, cascade_confidence=0.97
+        )
         results = {}
         for name, config in (("threads", threaded), ("dask", on_dask)):
             results[name] = label_flow(config=config.model_copy(update={"label": label_config}))
@@ -95,6 +97,31 @@ def test_label_flow_on_dask_equals_threads_and_runs_on_the_workers(prefect_harne
     assert here not in dask_pids and 1 <= len(dask_pids) <= 2, by_dask.worker_processes
 
 
+def test_the_champion_scores_only_when_a_provider_could_be_asked(prefect_harness, tmp_path, monkeypatch):
+    """The cascade is on by default; without any provider key the run sends nothing, so scoring every unlabelled
+    message would be wasted work. A dry run still scores: its estimate counts only what the cascade would send."""
+    from flows.label import label as label_flow
+
+    for name in ("OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY", "ANTHROPIC_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    tracking_uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    register_champion(tracking_uri)
+    config = ingested_config(tmp_path / "keys", tracking_uri)
+    with LLMServer() as server:
+        keyless = [p.model_copy(update={"api_key": None, "api_key_env": []}) for p in server.provider_configs()]
+        config = config.model_copy(update={"label": LabelConfig(providers=keyless, batch_size=2)})
+        assert config.label.cascade_confidence == 0.9
+        unkeyed = label_flow(config=config)
+        estimate = label_flow(config=config, dry_run=True)
+        assert server.requests_for() == []
+
+    assert unkeyed.status == "no_labelers" and unkeyed.champion_version is None
+    assert not [where for where in unkeyed.worker_processes if where.startswith("score-")]
+    assert estimate.status == "dry_run" and estimate.champion_version == "1"
+    assert {where for where in estimate.worker_processes if where.startswith("score-")} == {"score-0", "score-1", "score-2"}
+    assert estimate.skipped_confident > 0, "the estimate prices only what the cascade would send"
+
+
 def test_plan_shares_split_work_keys_and_budget_per_provider(tmp_path):
     """What each provider task is sent: only its own work, texts and key; budgets sum to the cap by cost."""
     from tasks.label.plan import plan_labeling
@@ -103,7 +130,7 @@ def test_plan_shares_split_work_keys_and_budget_per_provider(tmp_path):
     config = load_config(state_dir=tmp_path / "state")
     texts = [f"바카라 첫충 {i}% 문의" for i in range(6)] + ["내일 점심 같이 먹을래?"]
     with LLMServer() as server:  # never called: planning sends nothing
-        label_config = LabelConfig(providers=server.provider_configs(), batch_size=3, budget_usd=0.9)
+        label_config = LabelConfig(providers=server.provider_configs(), tiebreak_providers=[], batch_size=3, budget_usd=0.9)
     plan = plan_labeling(config, messages_frame(texts), label_config=label_config, include_seed=False)
     assert not plan.final and len(plan.rep_ids) == 7
 

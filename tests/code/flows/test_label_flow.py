@@ -52,7 +52,7 @@ def test_label_flow_labels_the_latest_snapshot(prefect_harness, tmp_path):
     run_ingest(base)
 
     with LLMServer() as server:
-        label_config = LabelConfig(providers=server.provider_configs(), batch_size=8, budget_usd=1.0)
+        label_config = LabelConfig(providers=server.provider_configs(), tiebreak_providers=[], batch_size=8, budget_usd=1.0)
         config = base.model_copy(update={"label": label_config})
 
         estimate = label_flow(config=config, dry_run=True)

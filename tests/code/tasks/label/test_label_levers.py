@@ -81,6 +81,19 @@ def test_a_tiebreaker_needs_two_voters_and_is_a_configured_provider(llm_server):
         LabelConfig(providers=llm_server.provider_configs(), tiebreak_providers=["nobody"])
 
 
+def test_routing_and_the_cascade_are_on_by_default(config, llm_server: LLMServer):
+    """The measured levers are the defaults: anthropic breaks ties where it is configured, and a config without
+    it has no tie-breaker rather than an error; the cascade waits for a champion at 0.9."""
+    assert LabelConfig().tiebreak_providers == ["anthropic"] and LabelConfig().cascade_confidence == 0.9
+    without_anthropic = [p for p in llm_server.provider_configs() if p.name != "anthropic"]
+    assert LabelConfig(providers=without_anthropic).tiebreak_providers == []
+
+    routed = LabelConfig(providers=llm_server.provider_configs(), batch_size=4, budget_usd=1.0)
+    result = run_labeling(config, messages_frame(TEXTS), label_config=routed, include_seed=False)
+    assert result.status == "ok" and result.escalated == 0 and result.decided == len(TEXTS)
+    assert llm_server.requests_for("anthropic") == []
+
+
 def test_cascade_sends_a_confident_champion_when_the_users_say_otherwise():
     messages = messages_frame(["new campaign text", "known spam text", "known ham text", "marked ham"]).with_columns(
         pl.Series("user_spam_reports", [3, 2, 0, 0]), pl.Series("user_ham_reports", [0, 0, 0, 2])

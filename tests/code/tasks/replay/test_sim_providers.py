@@ -35,8 +35,8 @@ def test_each_provider_errs_at_its_rate_and_errors_are_correlated(config):
         simulation.add_truth(text, label, "advertising" if label == "spam" else "personal")
     with LLMServer(simulation) as server:
         label_config = LabelConfig(
-            providers=server.provider_configs(), batch_size=40, budget_usd=None, backoff_base_s=0.01, backoff_max_s=0.05,
-            answer_format="compact", request_attempts=4,
+            providers=server.provider_configs(), tiebreak_providers=[], batch_size=40, budget_usd=None,
+            backoff_base_s=0.01, backoff_max_s=0.05, answer_format="compact", request_attempts=4,
         )
         messages = messages_frame([t for t, _ in rows])
         result = run_labeling(config, messages, label_config=label_config, include_seed=False)
