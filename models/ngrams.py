@@ -26,7 +26,9 @@ the same string the WordPiece tokenizer reads):
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
+from itertools import chain
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,21 +77,24 @@ def _is_hangul(char: str) -> bool:
     return _SYLLABLE_FIRST <= code <= _SYLLABLE_LAST or _JAMO_FIRST <= code <= _JAMO_LAST
 
 
+class _LowerEachCharacter(dict):
+    """str.translate table that lower-cases each code point on its own, filled as characters are met."""
+
+    def __missing__(self, code: int) -> str:
+        lowered = chr(code).lower()
+        self[code] = lowered
+        return lowered
+
+
+_LOWER_EACH_CHARACTER = _LowerEachCharacter()
+_WHITESPACE_RUN = re.compile("[" + re.escape("".join(sorted(_WHITESPACE))) + "]+")
+
+
 def words(text: str) -> list[str]:
     """Rule 1: per-character lower-casing, then the words between White_Space characters."""
-    lowered = "".join(char.lower() for char in text)
-    found: list[str] = []
-    current: list[str] = []
-    for char in lowered:
-        if char in _WHITESPACE:
-            if current:
-                found.append("".join(current))
-                current = []
-        else:
-            current.append(char)
-    if current:
-        found.append("".join(current))
-    return found
+    # str.lower on a whole string applies context rules (final sigma); ASCII has none.
+    lowered = text.lower() if text.isascii() else text.translate(_LOWER_EACH_CHARACTER)
+    return [word for word in _WHITESPACE_RUN.split(lowered) if word]
 
 
 def jamo_runs(word: str) -> list[str]:
@@ -124,6 +129,9 @@ class NgramSpec:
     max_per_group: int = 256
     contract: str = NGRAM_CONTRACT
     _cache: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
+    _word_cache: dict[str, tuple[tuple[int, ...], ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     def __post_init__(self) -> None:
         if self.contract != NGRAM_CONTRACT:
@@ -153,22 +161,35 @@ class NgramSpec:
                 self._cache[key] = found
         return found
 
+    def word_group_ids(self, word: str) -> tuple[tuple[int, ...], ...]:
+        """One word's ids of each group (rules 2-4 on that word and its jamo runs), de-duplicated in order."""
+        found = self._word_cache.get(word)
+        if found is not None:
+            return found
+        runs: list[str] | None = None
+        groups: list[tuple[int, ...]] = []
+        for family, order in self.groups:
+            if family == "char":
+                units = [word]
+            else:
+                runs = jamo_runs(word) if runs is None else runs
+                units = runs
+            ids = dict.fromkeys(self.bucket(family, gram) for unit in units for gram in padded_grams(unit, order))
+            groups.append(tuple(ids))
+        found = tuple(groups)
+        if len(self._word_cache) < 1 << 17:  # words repeat across messages far more than whole texts do
+            self._word_cache[word] = found
+        return found
+
     def group_ids(self, text: str) -> list[list[int]]:
         """The de-duplicated, truncated ids of each group (rules 1-4), before padding."""
-        text_words = words(text)
-        units = {"char": text_words, "jamo": [run for word in text_words for run in jamo_runs(word)]}
-        result: list[list[int]] = []
-        for family, order in self.groups:
-            seen: dict[int, None] = {}
-            for unit in units[family]:
-                for gram in padded_grams(unit, order):
-                    seen.setdefault(self.bucket(family, gram), None)
-                    if len(seen) >= self.max_per_group:
-                        break
-                if len(seen) >= self.max_per_group:
-                    break
-            result.append(list(seen))
-        return result
+        # A group's grams are its words' grams in word order, so its ids are the first max_per_group distinct
+        # ids of its words' ids chained; per-word ids are cached.
+        per_word = [self.word_group_ids(word) for word in words(text)]
+        return [
+            list(dict.fromkeys(chain.from_iterable(word[group] for word in per_word)))[: self.max_per_group]
+            for group in range(len(self.groups))
+        ]
 
     def encode(self, text: str) -> tuple[list[list[int]], list[list[int]]]:
         """Rule 5: (ngram_ids, ngram_mask), each ``len(groups)`` rows of ``max_per_group``."""

@@ -8,7 +8,9 @@ encoder the residual to learn.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from itertools import repeat
 
 import numpy as np
 from scipy import sparse
@@ -28,20 +30,26 @@ def hashed_ngram_matrix(
     scales = [1.0] * len(spec.groups) if group_scales is None else [float(scale) for scale in group_scales]
     if len(scales) != len(spec.groups):
         raise ValueError(f"expected {len(spec.groups)} group scales, got {len(scales)}")
-    rows: list[int] = []
+    # Augmented draws repeat most texts unchanged: build each distinct text's row once, then index them.
+    distinct = list(dict.fromkeys(texts_model))
+    row_of = {text: row for row, text in enumerate(distinct)}
     columns: list[int] = []
     values: list[float] = []
-    for row, text in enumerate(texts_model):
+    row_ends = [0]
+    for text in distinct:
         for ids, scale in zip(spec.group_ids(text), scales, strict=True):
             if not ids or scale == 0:
                 continue
-            weight = scale / (np.sqrt(len(ids)) if pooling == "sqrtn" else len(ids))
-            rows.extend([row] * len(ids))
+            weight = scale / (math.sqrt(len(ids)) if pooling == "sqrtn" else len(ids))
             columns.extend(ids)
-            values.extend([weight] * len(ids))
-    matrix = sparse.csr_matrix((values, (rows, columns)), shape=(len(texts_model), spec.buckets), dtype=np.float64)
+            values.extend(repeat(weight, len(ids)))
+        row_ends.append(len(columns))
+    matrix = sparse.csr_matrix(
+        (np.asarray(values, dtype=np.float64), np.asarray(columns, dtype=np.int64), np.asarray(row_ends, dtype=np.int64)),
+        shape=(len(distinct), spec.buckets),
+    )
     matrix.sum_duplicates()
-    return matrix
+    return matrix[np.asarray([row_of[text] for text in texts_model], dtype=np.int64)]
 
 
 def fit_linear_wide(

@@ -67,6 +67,36 @@ def test_ids_are_deduplicated_in_text_order_and_truncated():
     assert once == [fnv1a32(("c" + gram).encode()) % (1 << 20) for gram in (" s", "sp", "pa", "am", "m ")]
 
 
+def _ids_rule_by_rule(spec: NgramSpec, text: str) -> list[list[int]]:
+    """Rules 1-4 applied to the whole text gram by gram, as docs/ondevice_contract.md states them."""
+    text_words = words(text)
+    units = {"char": text_words, "jamo": [run for word in text_words for run in jamo_runs(word)]}
+    result = []
+    for family, order in spec.groups:
+        seen: dict[int, None] = {}
+        for gram in (gram for unit in units[family] for gram in padded_grams(unit, order)):
+            seen.setdefault(fnv1a32((FAMILY_TAGS[family] + gram).encode("utf-8")) % spec.buckets, None)
+            if len(seen) >= spec.max_per_group:
+                break
+        result.append(list(seen))
+    return result
+
+
+@pytest.mark.parametrize("max_per_group", [1, 3, 7, 256])
+def test_word_by_word_extraction_equals_the_rules_on_the_whole_text(max_per_group):
+    # group_ids composes cached per-word ids; a cap reached inside a word whose ids repeat earlier ones, odd
+    # lower-casing and separators that are not White_Space (U+001C) must give what the rules give.
+    texts = [
+        "ﬃ ß ẞ ǅ", "ΣΑΣ ΟΔΟΣ", "İstanbul  \x1cfoo\x1dbar", "", " ", "a", "카지노\u3000무료 ㅋㅋ ᄀᄁ 카지노",
+        "캬즤노 쩜 컴 ㅅr과 4과", "\u00a0hi\u2028there hi", "spam spam [URL] spam", "x" * 300,
+    ]
+    for char_orders, jamo_orders in (((1, 2, 3, 4, 5), (2, 3, 4)), ((3,), ()), ((), (1, 2))):
+        spec = NgramSpec(buckets=1 << 10, char_orders=char_orders, jamo_orders=jamo_orders, max_per_group=max_per_group)
+        for text in texts:
+            assert spec.group_ids(text) == _ids_rule_by_rule(spec, text), text
+            assert spec.group_ids(text) == _ids_rule_by_rule(spec, text), text  # again, from the word cache
+
+
 def test_encode_pads_every_group_and_masks_the_padding():
     spec = NgramSpec(buckets=97, max_per_group=8)
     ids, mask = spec.encode("hi 안녕")

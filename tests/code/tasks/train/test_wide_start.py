@@ -29,6 +29,17 @@ def test_hashed_features_pool_each_group_as_the_wide_half_does(pooling):
     np.testing.assert_allclose(row, expected)
 
 
+def test_repeated_texts_get_the_same_row_in_their_places():
+    spec = ngram_spec_for(TrainConfig(ngram_buckets=1 << 12))
+    texts = ["무료 카지노 가입", "내일 회의 3시", "무료 카지노 가입", ""]
+    matrix = hashed_ngram_matrix(spec, texts, "sqrtn").toarray()
+    alone = [hashed_ngram_matrix(spec, [text], "sqrtn").toarray()[0] for text in texts]
+    assert matrix.shape == (4, spec.buckets)
+    for row, expected in zip(matrix, alone, strict=True):
+        np.testing.assert_array_equal(row, expected)
+    assert not matrix[3].any() and matrix[0].any() and not np.array_equal(matrix[0], matrix[1])
+
+
 @pytest.mark.parametrize("pooling", ["sqrtn", "mean"])
 def test_loaded_wide_half_scores_exactly_the_fitted_logistic_regression(pooling):
     spec = ngram_spec_for(TrainConfig(ngram_buckets=1 << 12))
