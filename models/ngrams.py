@@ -28,8 +28,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Sequence
-from itertools import chain
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -78,11 +78,12 @@ def _is_hangul(char: str) -> bool:
 
 
 class _LowerEachCharacter(dict):
-    """str.translate table that lower-cases each code point on its own, filled as characters are met."""
+    """str.translate table that lower-cases each code point on its own, filled as characters are met (bounded)."""
 
     def __missing__(self, code: int) -> str:
         lowered = chr(code).lower()
-        self[code] = lowered
+        if len(self) < 1 << 16:
+            self[code] = lowered
         return lowered
 
 

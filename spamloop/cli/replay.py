@@ -36,7 +36,7 @@ def replay(
     routing: Annotated[bool, typer.Option(help="Ask anthropic only where openai and gemini disagree.")] = True,
     answer_format: Annotated[str, typer.Option(help="LLM answers: compact or full.")] = "compact",
     budget: Annotated[float | None, typer.Option(help="LLM budget per weekly run in USD.")] = 5.0,
-    epochs: Annotated[float | None, typer.Option(help="Training epochs per week (the table says so).")] = 2.0,
+    epochs: Annotated[float | None, typer.Option(help="Training epochs per week (the table says so).")] = 1.0,
     preset: Annotated[str | None, typer.Option(help="Encoder preset override (tiny, mini).")] = None,
     new_subtypes: Annotated[
         str | None, typer.Option(help="Comma-separated spam subtypes for weeks 2, 3, ... (default: drawn by seed).")
