@@ -26,6 +26,11 @@ for _name in list(os.environ):
     if _name.startswith("SPAMLOOP_") and _name != "SPAMLOOP_CONFIG_FILE":
         del os.environ[_name]
 
+# Prefect binds its console handler to the sys.stderr of the moment prefect.main is first imported. Imported lazily
+# inside a test that uses capsys, the handler kept that test's stream, closed after it, for the rest of the session
+# (a later flow's log line then raised "I/O operation on closed file"). Imported here, it binds pytest's own capture.
+import prefect.main  # noqa: E402, F401
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
